@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. A file under config/ gives the values, the environment overrides them
+ * (see ENV_OVERRIDES), and a missing or invalid value stops start-up naming the field.
+ */
+export const configSchema = z.object({
+  ari: z.object({
+    /** Base URL of Asterisk's HTTP server, without /ari (e.g. http://127.0.0.1:8088). */
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8088' }),
+    username: z.string().min(1, 'expected the ARI user name from ari.conf'),
+    password: z.string().min(1, 'expected the ARI password from ari.conf'),
+    /** Stasis application name the dialplan sends calls to. */
+    app: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - or _')
+      .default('callcenter'),
+    /** Every ARI REST command is abandoned after this long (ari-client itself sets no timeout). */
+    commandTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+    reconnect: z
+      .object({
+        initialDelayMs: z.number().int().min(10).default(250),
+        maxDelayMs: z.number().int().min(100).default(10_000),
+      })
+      .prefault({}),
+    /**
+     * What resync does with a channel that is still up in Stasis but has no live session after a
+     * restart: 'hangup' ends it (the caller hears the call drop rather than silence forever);
+     * 'reattach' adopts it into a new session that the owning module may resume.
+     */
+    orphanPolicy: z.enum(['hangup', 'reattach']).default('hangup'),
+  }),
+  redis: z.object({
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+    keyPrefix: z.string().default('cc:'),
+  }),
+  store: z.object({
+    /** SQLite file; ':memory:' for throw-away runs. */
+    path: z.string().min(1),
+  }),
+  api: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(3000),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+  service: z
+    .object({
+      /** Identifies this instance in Redis and in logs. */
+      instanceId: z.string().min(1).default('cc-1'),
+      /** On SIGTERM, how long live calls may run on before they are hung up. */
+      drainTimeoutMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment variables that override config file values; the path is the field they set. */
+export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'number' }> = {
+  ARI_URL: { path: 'ari.url', type: 'string' },
+  ARI_USERNAME: { path: 'ari.username', type: 'string' },
+  ARI_PASSWORD: { path: 'ari.password', type: 'string' },
+  ARI_APP: { path: 'ari.app', type: 'string' },
+  ARI_COMMAND_TIMEOUT_MS: { path: 'ari.commandTimeoutMs', type: 'number' },
+  ARI_ORPHAN_POLICY: { path: 'ari.orphanPolicy', type: 'string' },
+  REDIS_URL: { path: 'redis.url', type: 'string' },
+  REDIS_KEY_PREFIX: { path: 'redis.keyPrefix', type: 'string' },
+  STORE_PATH: { path: 'store.path', type: 'string' },
+  API_HOST: { path: 'api.host', type: 'string' },
+  API_PORT: { path: 'api.port', type: 'number' },
+  LOG_LEVEL: { path: 'log.level', type: 'string' },
+  INSTANCE_ID: { path: 'service.instanceId', type: 'string' },
+  DRAIN_TIMEOUT_MS: { path: 'service.drainTimeoutMs', type: 'number' },
+};

@@ -1,0 +1,51 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** All Prometheus metrics of one service instance, on their own registry (tests build several). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly activeCalls = new Gauge({
+    name: 'cc_active_calls',
+    help: 'Call sessions currently live in this instance',
+    registers: [this.registry],
+  });
+  readonly ariConnected = new Gauge({
+    name: 'cc_ari_connected',
+    help: '1 while the ARI WebSocket is open',
+    registers: [this.registry],
+  });
+  readonly ariReconnects = new Counter({
+    name: 'cc_ari_reconnects_total',
+    help: 'ARI (re)connections after the first',
+    registers: [this.registry],
+  });
+  readonly ariEvents = new Counter({
+    name: 'cc_ari_events_total',
+    help: 'ARI events received, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly ariEventLag = new Histogram({
+    name: 'cc_ari_event_lag_seconds',
+    help: 'Delay between the event timestamp Asterisk set and its dispatch here',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly ariCommandErrors = new Counter({
+    name: 'cc_ari_command_errors_total',
+    help: 'ARI REST commands that failed, by command and kind (timeout, http status, gone)',
+    labelNames: ['command', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly resyncs = new Counter({
+    name: 'cc_ari_resyncs_total',
+    help: 'Resyncs run after (re)connect, with their outcome per channel',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'cc_' });
+    }
+  }
+}
