@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type Config, configSchema, ENV_OVERRIDES } from './schema.js';
 
 export class ConfigError extends Error {
@@ -30,7 +30,8 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     if (value === undefined || value === '') continue;
     if (type === 'number') {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new ConfigError(`config: ${name} (${path}): expected a number, got "${value}"`);
+      if (!Number.isFinite(n))
+        throw new ConfigError(`config: ${name} (${path}): expected a number, got "${value}"`);
       setPath(out, path, n);
     } else {
       setPath(out, path, value);

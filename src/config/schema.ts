@@ -49,6 +49,19 @@ export const configSchema = z.object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
+  inbound: z
+    .object({
+      /** Prompts played to an inbound caller until the IVR (issue 3) routes calls. */
+      greeting: z
+        .array(
+          z
+            .string()
+            .regex(/^(sound|recording|tone|digits|number):/, 'expected media such as sound:hello-world'),
+        )
+        .min(1)
+        .default(['sound:hello-world']),
+    })
+    .prefault({}),
   service: z
     .object({
       /** Identifies this instance in Redis and in logs. */

@@ -30,6 +30,12 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly ariEventToCommand = new Histogram({
+    name: 'cc_ari_event_to_command_seconds',
+    help: 'Time from an ARI event reaching a call to the first command the call sends after it',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
   readonly ariCommandErrors = new Counter({
     name: 'cc_ari_command_errors_total',
     help: 'ARI REST commands that failed, by command and kind (timeout, http status, gone)',

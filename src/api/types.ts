@@ -1,0 +1,48 @@
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { Role, Store } from '../store/index.js';
+
+/** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<boolean> | boolean;
+}
+
+export interface ApiDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  metrics: Metrics;
+  readiness: ReadinessProbe[];
+  /**
+   * Bootstrap admin key, so a fresh install can create its first keys over HTTP. Defaults to the
+   * ADMIN_API_KEY environment variable; unset (the normal case once keys exist) disables it.
+   */
+  adminApiKey?: string;
+}
+
+/** Who made the request, set by the auth plugin on every non-public route. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    store: Store;
+    metrics: Metrics;
+    readiness: ReadinessProbe[];
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed besides admin; omitted means any authenticated key. */
+    roles?: readonly Role[];
+    /** No API key needed (health, metrics, docs). */
+    public?: boolean;
+  }
+}

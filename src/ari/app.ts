@@ -1,0 +1,323 @@
+import type { Logger } from 'pino';
+import { maskNumber } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import { AriConnection } from './connection.js';
+import { isGone } from './errors.js';
+import { AriRest } from './rest.js';
+import { EventRouter } from './router.js';
+import {
+  type CallDirection,
+  type CallJournal,
+  CallRegistry,
+  CallSession,
+  SessionEndedError,
+} from './session.js';
+import type { Channel, RawAriEvent, StasisStartEvent } from './types.js';
+
+/** What runs a call. When it returns or throws, the call is hung up and torn down. */
+export type CallHandler = (session: CallSession, start: StasisStartEvent | undefined) => Promise<void>;
+
+export interface CallRoute {
+  direction: CallDirection;
+  handler: CallHandler;
+}
+
+export interface OpenCallRecord {
+  id: string;
+  channelId: string;
+}
+
+export interface AriAppOptions {
+  ari: {
+    url: string;
+    username: string;
+    password: string;
+    app: string;
+    commandTimeoutMs: number;
+    reconnect: { initialDelayMs: number; maxDelayMs: number };
+    orphanPolicy: 'hangup' | 'reattach';
+  };
+  logger: Logger;
+  metrics: Metrics;
+  journal: CallJournal & { listOpen(): OpenCallRecord[] };
+  /** Picks the handler for a new call from its StasisStart (args say why it came). */
+  route(start: StasisStartEvent): CallRoute | undefined;
+  /** Handler for a channel found in the app after a restart with no session ('reattach' policy). */
+  reattach?: CallRoute;
+  /** Told of each event-to-command latency sample (ms), for benchmarks. */
+  onCommandLatency?: (ms: number) => void;
+}
+
+export interface ResyncReport {
+  /** Sessions whose channel is still up: they carry on. */
+  kept: number;
+  /** Sessions whose channel ended while the socket was down: closed out. */
+  closedOut: number;
+  /** Channels in the app with no session: hung up (policy 'hangup'). */
+  orphansHungUp: number;
+  /** Channels in the app with no session: adopted (policy 'reattach'). */
+  orphansAdopted: number;
+  /** Bridges of this app that no session owns: destroyed. */
+  bridgesDestroyed: number;
+  /** Call records left open by an earlier run of this instance: closed. */
+  recordsClosed: number;
+}
+
+/**
+ * The ARI side of the service: one connection, one router, the session registry, and the resync that
+ * runs after every (re)connect. Everything else talks to Asterisk through this and the sessions.
+ */
+export class AriApp {
+  readonly rest: AriRest;
+  readonly connection: AriConnection;
+  readonly router: EventRouter;
+  readonly registry: CallRegistry;
+  private readonly log: Logger;
+  private accepting = true;
+  private resyncing: Promise<ResyncReport> | undefined;
+  /** Sessions opened before the first resync of this process: they must not be mistaken for orphans. */
+  private lastResync: ResyncReport | undefined;
+
+  constructor(private readonly options: AriAppOptions) {
+    const { ari, logger, metrics } = options;
+    this.log = logger.child({ component: 'ari-app', app: ari.app });
+    this.rest = new AriRest({
+      url: ari.url,
+      username: ari.username,
+      password: ari.password,
+      timeoutMs: ari.commandTimeoutMs,
+      onError: (err) => metrics.ariCommandErrors.inc({ command: err.command, kind: err.kind }),
+    });
+    this.connection = new AriConnection({
+      url: ari.url,
+      username: ari.username,
+      password: ari.password,
+      app: ari.app,
+      initialDelayMs: ari.reconnect.initialDelayMs,
+      maxDelayMs: ari.reconnect.maxDelayMs,
+      logger,
+    });
+    this.registry = new CallRegistry((size) => metrics.activeCalls.set(size));
+    this.router = new EventRouter(logger, {
+      onNewChannel: (event) => this.onNewChannel(event),
+      onUnrouted: (event) => this.log.trace({ eventType: event.type }, 'event for no live call'),
+    });
+  }
+
+  get appName(): string {
+    return this.options.ari.app;
+  }
+
+  get lastResyncReport(): ResyncReport | undefined {
+    return this.lastResync;
+  }
+
+  /** Connects, and resolves once the first socket is open and the first resync has run. */
+  async start(): Promise<void> {
+    const { metrics } = this.options;
+    let firstResync: Promise<unknown> | undefined;
+    await this.connection.start({
+      onEvent: (event) => this.onEvent(event),
+      onOpen: ({ reconnect }) => {
+        metrics.ariConnected.set(1);
+        if (reconnect) metrics.ariReconnects.inc();
+        const run = this.resync();
+        firstResync ??= run;
+        return run.then(() => undefined);
+      },
+      onDown: () => metrics.ariConnected.set(0),
+    });
+    await firstResync;
+  }
+
+  /** Stops taking new calls: a new channel is refused (hung up busy) from now on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Hangs up every live call (after a drain timeout) and waits for their teardown. */
+  async hangupAll(reason: string): Promise<void> {
+    await Promise.all(this.registry.list().map((s) => s.hangup(reason)));
+  }
+
+  async stop(): Promise<void> {
+    this.options.metrics.ariConnected.set(0);
+    await this.connection.stop();
+  }
+
+  private onEvent(event: RawAriEvent): void {
+    const { metrics } = this.options;
+    metrics.ariEvents.inc({ type: typeof event.type === 'string' ? event.type : 'invalid' });
+    const at = Date.parse(event.timestamp?.replace(/([+-]\d\d)(\d\d)$/, '$1:$2') ?? '');
+    if (Number.isFinite(at)) metrics.ariEventLag.observe(Math.max(0, (Date.now() - at) / 1000));
+    this.router.dispatch(event);
+  }
+
+  private onNewChannel(event: StasisStartEvent): void {
+    const channel = event.channel;
+    const log = this.log.child({ channelId: channel.id });
+    if (!this.accepting) {
+      log.info('not accepting calls (draining): refusing');
+      this.rest.hangup(channel.id, 'busy').catch(() => {});
+      return;
+    }
+    const route = this.options.route(event);
+    if (!route) {
+      log.warn({ args: event.args }, 'no handler for this call: hanging up');
+      this.rest.hangup(channel.id, 'congestion').catch(() => {});
+      return;
+    }
+    const session = this.openSession(channel, route.direction);
+    // The session owns the channel now; replay the StasisStart so it sees its own first event.
+    session.handleEvent(event);
+    this.runSession(session, route, event);
+  }
+
+  /** Creates and registers a session for a channel (the caller's, or one the service originates). */
+  openSession(channel: Channel, direction: CallDirection): CallSession {
+    const { journal, logger, metrics } = this.options;
+    const session = new CallSession(channel, direction, {
+      rest: this.rest,
+      router: this.router,
+      journal,
+      logger,
+      onCommandLatency: (ms) => {
+        metrics.ariEventToCommand.observe(ms / 1000);
+        this.options.onCommandLatency?.(ms);
+      },
+      onEnded: (s) => this.registry.remove(s),
+    });
+    this.registry.add(session);
+    try {
+      journal.opened({
+        id: session.id,
+        channelId: channel.id,
+        direction,
+        caller: maskNumber(channel.caller?.number),
+        dnis: channel.dialplan?.exten ?? '',
+        startedAt: session.startedAt,
+      });
+    } catch (err) {
+      session.log.error({ err }, 'could not record call start');
+    }
+    session.log.info({ direction, state: channel.state }, 'call session opened');
+    return session;
+  }
+
+  /** Runs a handler on a session; teardown runs in finally whatever happens. */
+  runSession(session: CallSession, route: CallRoute, start: StasisStartEvent | undefined): void {
+    void (async () => {
+      let reason = 'completed';
+      try {
+        await route.handler(session, start);
+      } catch (err) {
+        if (err instanceof SessionEndedError) reason = err.reason;
+        else if (isGone(err)) reason = 'channel gone';
+        else {
+          reason = 'handler error';
+          session.log.error({ err }, 'call handler failed');
+        }
+      } finally {
+        await session.end(session.endReason ?? reason);
+      }
+    })();
+  }
+
+  /**
+   * Reconciles live sessions with what Asterisk has now. Runs after every (re)connect and at start-up;
+   * never waits for a StasisStart for a call already in progress. Concurrent calls share one run.
+   */
+  resync(): Promise<ResyncReport> {
+    this.resyncing ??= this.doResync().finally(() => {
+      this.resyncing = undefined;
+    });
+    return this.resyncing;
+  }
+
+  private async doResync(): Promise<ResyncReport> {
+    const { metrics, journal } = this.options;
+    const app = this.options.ari.app;
+    const report: ResyncReport = {
+      kept: 0,
+      closedOut: 0,
+      orphansHungUp: 0,
+      orphansAdopted: 0,
+      bridgesDestroyed: 0,
+      recordsClosed: 0,
+    };
+    const [application, channels, bridges] = await Promise.all([
+      this.rest.getApplication(app),
+      this.rest.listChannels(),
+      this.rest.listBridges(),
+    ]);
+    const live = new Map(channels.map((c) => [c.id, c]));
+    const inApp = new Set(application.channel_ids);
+
+    // 1. Sessions: still up -> keep (with fresh channel state); gone -> close out.
+    for (const session of this.registry.list()) {
+      const channel = live.get(session.channelId);
+      if (channel) {
+        session.channel = channel;
+        report.kept += 1;
+        continue;
+      }
+      session.markChannelGone();
+      session.log.info('channel ended while ARI was disconnected: closing out');
+      await session.end('ended while disconnected');
+      report.closedOut += 1;
+    }
+
+    // 2. Channels in our app that no session owns (we restarted, or a session died): apply the policy.
+    const adopted = new Set<string>();
+    for (const channelId of inApp) {
+      if (this.router.ownerOf('channel', channelId)) continue;
+      const channel = live.get(channelId);
+      if (!channel) continue;
+      if (this.options.ari.orphanPolicy === 'reattach' && this.options.reattach) {
+        const session = this.openSession(channel, this.options.reattach.direction);
+        session.log.info('re-attached a call found in the app after restart');
+        this.runSession(session, this.options.reattach, undefined);
+        adopted.add(channelId);
+        report.orphansAdopted += 1;
+      } else {
+        this.log.info({ channelId }, 'orphan channel in the app: hanging up');
+        try {
+          await this.rest.hangup(channelId);
+        } catch (err) {
+          if (!isGone(err))
+            this.log.warn({ err: (err as Error).message, channelId }, 'could not hang up orphan');
+        }
+        report.orphansHungUp += 1;
+      }
+    }
+
+    // 3. Bridges this app made (ids carry the app name) that no session owns.
+    for (const bridge of bridges) {
+      if (!bridge.id.startsWith(`${app}-`) || this.router.ownerOf('bridge', bridge.id)) continue;
+      try {
+        await this.rest.destroyBridge(bridge.id);
+      } catch (err) {
+        if (!isGone(err))
+          this.log.warn({ err: (err as Error).message, bridgeId: bridge.id }, 'could not destroy bridge');
+      }
+      report.bridgesDestroyed += 1;
+    }
+
+    // 4. Durable records of calls this instance had open before it restarted.
+    for (const record of journal.listOpen()) {
+      if (this.registry.get(record.id)) continue;
+      const outcome = adopted.has(record.channelId)
+        ? 're-attached in a new session'
+        : live.has(record.channelId)
+          ? 'orphan hung up'
+          : 'call had ended';
+      journal.ended(record.id, `service restarted: ${outcome}`, new Date());
+      report.recordsClosed += 1;
+    }
+
+    for (const [outcome, n] of Object.entries(report)) if (n > 0) metrics.resyncs.inc({ outcome }, n);
+    this.lastResync = report;
+    this.log.info(report, 'resync done');
+    return report;
+  }
+}

@@ -1,0 +1,297 @@
+import { AriError, kindForStatus } from './errors.js';
+import type {
+  Application,
+  AsteriskInfo,
+  Bridge,
+  Channel,
+  LiveRecording,
+  Playback,
+  StoredRecording,
+} from './types.js';
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export interface AriRestOptions {
+  /** Base URL of Asterisk's HTTP server, without /ari. */
+  url: string;
+  username: string;
+  password: string;
+  /** Every command is aborted after this long: a hung HTTP session must not hang a call. */
+  timeoutMs: number;
+  /** Told of every failed command (metrics). */
+  onError?: (err: AriError) => void;
+}
+
+export interface OriginateParams {
+  endpoint: string;
+  channelId?: string;
+  otherChannelId?: string;
+  app?: string;
+  appArgs?: string;
+  context?: string;
+  extension?: string;
+  priority?: number;
+  callerId?: string;
+  timeout?: number;
+  originator?: string;
+  formats?: string;
+  variables?: Record<string, string>;
+}
+
+export interface RecordParams {
+  name: string;
+  format?: string;
+  maxDurationSeconds?: number;
+  maxSilenceSeconds?: number;
+  ifExists?: 'fail' | 'overwrite' | 'append';
+  beep?: boolean;
+  terminateOn?: 'none' | 'any' | '*' | '#';
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * Typed ARI REST commands. ari-client's own REST layer (an old swagger client) drops the HTTP status and
+ * cannot cancel a request, so a hung HTTP session would hang the call that issued it; these commands use
+ * fetch with a hard timeout and report failures as AriError with a kind callers can act on. The event
+ * WebSocket stays with ari-client (see connection.ts).
+ */
+export class AriRest {
+  private readonly base: string;
+  private readonly auth: string;
+
+  constructor(private readonly options: AriRestOptions) {
+    this.base = `${options.url.replace(/\/+$/, '')}/ari`;
+    this.auth = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+  }
+
+  /** One REST call. `command` names it in errors and metrics (never the URL: it may carry ids only). */
+  async request<T>(
+    command: string,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    query?: Query,
+    body?: unknown,
+  ): Promise<T> {
+    const url = new URL(this.base + path);
+    if (query) {
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: this.auth,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (err) {
+      const e = err as Error;
+      const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+      throw this.fail(
+        new AriError(
+          command,
+          timedOut ? 'timeout' : 'unreachable',
+          undefined,
+          timedOut ? `no answer within ${this.options.timeoutMs} ms` : `Asterisk unreachable (${e.message})`,
+        ),
+      );
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      let message = text || response.statusText;
+      try {
+        const parsed = JSON.parse(text) as { message?: string; error?: string };
+        message = parsed.message ?? parsed.error ?? message;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw this.fail(new AriError(command, kindForStatus(response.status), response.status, message));
+    }
+    if (response.status === 204) return undefined as T;
+    const type = response.headers.get('content-type') ?? '';
+    if (type.includes('application/json')) return (await response.json()) as T;
+    return Buffer.from(await response.arrayBuffer()) as T;
+  }
+
+  private fail(err: AriError): AriError {
+    this.options.onError?.(err);
+    return err;
+  }
+
+  // --- asterisk and application
+  info(): Promise<AsteriskInfo> {
+    return this.request('asterisk.info', 'GET', '/asterisk/info', { only: 'system' });
+  }
+  getApplication(app: string): Promise<Application> {
+    return this.request('applications.get', 'GET', `/applications/${enc(app)}`);
+  }
+
+  // --- channels
+  listChannels(): Promise<Channel[]> {
+    return this.request('channels.list', 'GET', '/channels');
+  }
+  getChannel(channelId: string): Promise<Channel> {
+    return this.request('channels.get', 'GET', `/channels/${enc(channelId)}`);
+  }
+  answer(channelId: string): Promise<void> {
+    return this.request('channels.answer', 'POST', `/channels/${enc(channelId)}/answer`);
+  }
+  ring(channelId: string): Promise<void> {
+    return this.request('channels.ring', 'POST', `/channels/${enc(channelId)}/ring`);
+  }
+  hangup(
+    channelId: string,
+    reason: 'normal' | 'busy' | 'congestion' | 'no_answer' = 'normal',
+  ): Promise<void> {
+    return this.request('channels.hangup', 'DELETE', `/channels/${enc(channelId)}`, { reason });
+  }
+  originate(params: OriginateParams): Promise<Channel> {
+    const { variables, ...query } = params;
+    return this.request(
+      'channels.originate',
+      'POST',
+      '/channels',
+      query,
+      variables ? { variables } : undefined,
+    );
+  }
+  /** Plays media on a channel; pass playbackId so events can be routed before this call returns. */
+  playOnChannel(channelId: string, media: string[], playbackId: string, lang?: string): Promise<Playback> {
+    return this.request('channels.play', 'POST', `/channels/${enc(channelId)}/play/${enc(playbackId)}`, {
+      media: media.join(','),
+      lang,
+    });
+  }
+  recordChannel(channelId: string, params: RecordParams): Promise<LiveRecording> {
+    return this.request('channels.record', 'POST', `/channels/${enc(channelId)}/record`, recordQuery(params));
+  }
+  sendDtmf(channelId: string, dtmf: string, between = 100, duration = 100): Promise<void> {
+    return this.request('channels.dtmf', 'POST', `/channels/${enc(channelId)}/dtmf`, {
+      dtmf,
+      between,
+      duration,
+    });
+  }
+  startMoh(channelId: string, mohClass?: string): Promise<void> {
+    return this.request('channels.moh', 'POST', `/channels/${enc(channelId)}/moh`, { mohClass });
+  }
+  stopMoh(channelId: string): Promise<void> {
+    return this.request('channels.moh.stop', 'DELETE', `/channels/${enc(channelId)}/moh`);
+  }
+  async getVariable(channelId: string, variable: string): Promise<string> {
+    const r = await this.request<{ value: string }>(
+      'channels.getvar',
+      'GET',
+      `/channels/${enc(channelId)}/variable`,
+      {
+        variable,
+      },
+    );
+    return r.value;
+  }
+  setVariable(channelId: string, variable: string, value: string): Promise<void> {
+    return this.request('channels.setvar', 'POST', `/channels/${enc(channelId)}/variable`, {
+      variable,
+      value,
+    });
+  }
+  continueInDialplan(
+    channelId: string,
+    target: { context?: string; extension?: string; priority?: number; label?: string } = {},
+  ): Promise<void> {
+    return this.request('channels.continue', 'POST', `/channels/${enc(channelId)}/continue`, target);
+  }
+  moveToApp(channelId: string, app: string, appArgs?: string): Promise<void> {
+    return this.request('channels.move', 'POST', `/channels/${enc(channelId)}/move`, { app, appArgs });
+  }
+  snoop(
+    channelId: string,
+    params: {
+      app: string;
+      snoopId: string;
+      spy?: 'none' | 'both' | 'out' | 'in';
+      whisper?: 'none' | 'both' | 'out' | 'in';
+      appArgs?: string;
+    },
+  ): Promise<Channel> {
+    const { snoopId, ...query } = params;
+    return this.request('channels.snoop', 'POST', `/channels/${enc(channelId)}/snoop/${enc(snoopId)}`, query);
+  }
+
+  // --- bridges
+  listBridges(): Promise<Bridge[]> {
+    return this.request('bridges.list', 'GET', '/bridges');
+  }
+  createBridge(bridgeId: string, type = 'mixing', name?: string): Promise<Bridge> {
+    return this.request('bridges.create', 'POST', `/bridges/${enc(bridgeId)}`, { type, name });
+  }
+  addToBridge(bridgeId: string, channelIds: string[], role?: string): Promise<void> {
+    return this.request('bridges.add', 'POST', `/bridges/${enc(bridgeId)}/addChannel`, {
+      channel: channelIds.join(','),
+      role,
+    });
+  }
+  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    return this.request('bridges.remove', 'POST', `/bridges/${enc(bridgeId)}/removeChannel`, {
+      channel: channelIds.join(','),
+    });
+  }
+  destroyBridge(bridgeId: string): Promise<void> {
+    return this.request('bridges.destroy', 'DELETE', `/bridges/${enc(bridgeId)}`);
+  }
+  playOnBridge(bridgeId: string, media: string[], playbackId: string): Promise<Playback> {
+    return this.request('bridges.play', 'POST', `/bridges/${enc(bridgeId)}/play/${enc(playbackId)}`, {
+      media: media.join(','),
+    });
+  }
+  recordBridge(bridgeId: string, params: RecordParams): Promise<LiveRecording> {
+    return this.request('bridges.record', 'POST', `/bridges/${enc(bridgeId)}/record`, recordQuery(params));
+  }
+
+  // --- playbacks
+  getPlayback(playbackId: string): Promise<Playback> {
+    return this.request('playbacks.get', 'GET', `/playbacks/${enc(playbackId)}`);
+  }
+  stopPlayback(playbackId: string): Promise<void> {
+    return this.request('playbacks.stop', 'DELETE', `/playbacks/${enc(playbackId)}`);
+  }
+
+  // --- recordings
+  getLiveRecording(name: string): Promise<LiveRecording> {
+    return this.request('recordings.live.get', 'GET', `/recordings/live/${enc(name)}`);
+  }
+  stopRecording(name: string): Promise<void> {
+    return this.request('recordings.live.stop', 'POST', `/recordings/live/${enc(name)}/stop`);
+  }
+  pauseRecording(name: string): Promise<void> {
+    return this.request('recordings.live.pause', 'POST', `/recordings/live/${enc(name)}/pause`);
+  }
+  unpauseRecording(name: string): Promise<void> {
+    return this.request('recordings.live.unpause', 'DELETE', `/recordings/live/${enc(name)}/pause`);
+  }
+  listStoredRecordings(): Promise<StoredRecording[]> {
+    return this.request('recordings.stored.list', 'GET', '/recordings/stored');
+  }
+  downloadStoredRecording(name: string): Promise<Buffer> {
+    return this.request('recordings.stored.file', 'GET', `/recordings/stored/${enc(name)}/file`);
+  }
+  deleteStoredRecording(name: string): Promise<void> {
+    return this.request('recordings.stored.delete', 'DELETE', `/recordings/stored/${enc(name)}`);
+  }
+}
+
+function recordQuery(p: RecordParams): Query {
+  return {
+    name: p.name,
+    format: p.format ?? 'wav',
+    maxDurationSeconds: p.maxDurationSeconds,
+    maxSilenceSeconds: p.maxSilenceSeconds,
+    ifExists: p.ifExists ?? 'fail',
+    beep: p.beep,
+    terminateOn: p.terminateOn ?? 'none',
+  };
+}

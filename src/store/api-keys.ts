@@ -1,0 +1,104 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { sha256 } from '../lib/secrets.js';
+import type { Database } from './db.js';
+import { ROLES, type Role } from './roles.js';
+
+/** Marks our keys so they are recognisable in a config file or a secret scanner. */
+const KEY_MARKER = 'cc_';
+/** Leading characters of a key kept in clear so people can tell their keys apart. */
+const PREFIX_LENGTH = 12;
+/** last_used_at is only rewritten when older than this, so a busy key does not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** What a new key needs; shared by the HTTP API and the CLI so both accept the same input. */
+export const newApiKeySchema = z.object({
+  name: z.string().trim().min(1).max(100).describe('Who or what uses the key, e.g. "wallboard"'),
+  role: z.enum(ROLES).describe('admin may do everything; other roles as each route states'),
+});
+
+export interface ApiKeyIdentity {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface ApiKeyInfo extends ApiKeyIdentity {
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  /** The plaintext key: only its hash is stored, so this is the one time it can be shown. */
+  key: string;
+  prefix: string;
+}
+
+interface CandidateRow extends ApiKeyIdentity {
+  keyHash: string;
+  lastUsedAt: number | null;
+}
+
+const INFO_COLUMNS = `id, name, role, prefix, created_at AS createdAt, last_used_at AS lastUsedAt,
+  revoked_at AS revokedAt`;
+
+export class ApiKeyRepository {
+  readonly #insert;
+  readonly #candidates;
+  readonly #touch;
+  readonly #list;
+  readonly #revoke;
+
+  constructor(db: Database) {
+    this.#insert = db.prepare<[string, string, string, string, string, number]>(
+      'INSERT INTO api_keys (id, name, role, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#candidates = db.prepare<[string], CandidateRow>(
+      `SELECT id, name, role, key_hash AS keyHash, last_used_at AS lastUsedAt
+       FROM api_keys WHERE prefix = ? AND revoked_at IS NULL`,
+    );
+    this.#touch = db.prepare<[number, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
+    this.#list = db.prepare<[], ApiKeyInfo>(`SELECT ${INFO_COLUMNS} FROM api_keys ORDER BY created_at, id`);
+    // The first revocation time sticks; revoking again still reports that the key exists.
+    this.#revoke = db.prepare<[number, string]>(
+      'UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?',
+    );
+  }
+
+  create(name: string, role: Role): CreatedApiKey {
+    const id = randomUUID();
+    const key = `${KEY_MARKER}${randomBytes(32).toString('base64url')}`;
+    const prefix = key.slice(0, PREFIX_LENGTH);
+    // Keys carry 256 random bits, so a fast unsalted hash is enough: there is nothing to brute-force.
+    this.#insert.run(id, name, role, sha256(key).toString('hex'), prefix, Date.now());
+    return { id, key, prefix };
+  }
+
+  /** The key's owner if the key exists and is not revoked, else null. */
+  verify(key: string, now = Date.now()): ApiKeyIdentity | null {
+    if (!key.startsWith(KEY_MARKER) || key.length <= PREFIX_LENGTH) return null;
+    const digest = sha256(key);
+    // The prefix narrows the lookup; the hash comparison that decides runs in constant time.
+    const match = this.#candidates
+      .all(key.slice(0, PREFIX_LENGTH))
+      .find((row) => timingSafeEqual(digest, Buffer.from(row.keyHash, 'hex')));
+    if (!match) return null;
+    if (match.lastUsedAt === null || now - match.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+      this.#touch.run(now, match.id);
+    }
+    return { id: match.id, name: match.name, role: match.role };
+  }
+
+  /** Every key, revoked ones included, oldest first; never the hash. */
+  list(): ApiKeyInfo[] {
+    return this.#list.all();
+  }
+
+  /** Revokes the key; false if there is no key with this id. */
+  revoke(id: string, now = Date.now()): boolean {
+    return this.#revoke.run(now, id).changes > 0;
+  }
+}

@@ -1,0 +1,121 @@
+import type { Database } from './db.js';
+
+export type CallDirection = 'inbound' | 'outbound' | 'internal';
+
+/** Coarse lifecycle as recorded; the live session keeps the finer one. */
+export type CallState = 'ringing' | 'up' | 'ended';
+
+/** Times are epoch milliseconds. */
+export interface NewCall {
+  /** The callId, stable across the call's channels. */
+  id: string;
+  channelId: string;
+  instanceId: string;
+  direction: CallDirection;
+  /** Already masked (see maskNumber): the full customer number is never stored. */
+  callerMasked: string | null;
+  dnis: string | null;
+  startedAt: number;
+}
+
+export interface CallRecord extends NewCall {
+  state: CallState;
+  answeredAt: number | null;
+  endedAt: number | null;
+  endReason: string | null;
+}
+
+export interface CallEvent {
+  at: number;
+  event: string;
+  detail: unknown;
+}
+
+const CALL_COLUMNS = `id, channel_id AS channelId, instance_id AS instanceId, direction,
+  caller_masked AS callerMasked, dnis, state, started_at AS startedAt, answered_at AS answeredAt,
+  ended_at AS endedAt, end_reason AS endReason`;
+
+export class CallRepository {
+  readonly #open;
+  readonly #answer;
+  readonly #end;
+  readonly #addEvent;
+  readonly #events;
+  readonly #get;
+  readonly #listOpen;
+  readonly #findByChannel;
+
+  constructor(db: Database) {
+    // A resync after restart may open a call that is already recorded: the first record stands.
+    this.#open = db.prepare<NewCall>(
+      `INSERT INTO calls (id, channel_id, instance_id, direction, caller_masked, dnis, state, started_at)
+       VALUES (@id, @channelId, @instanceId, @direction, @callerMasked, @dnis, 'ringing', @startedAt)
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    this.#answer = db.prepare<[number, string]>(
+      `UPDATE calls SET answered_at = ?, state = 'up'
+       WHERE id = ? AND answered_at IS NULL AND ended_at IS NULL`,
+    );
+    this.#end = db.prepare<[string, number, string]>(
+      `UPDATE calls SET end_reason = ?, ended_at = ?, state = 'ended' WHERE id = ? AND ended_at IS NULL`,
+    );
+    this.#addEvent = db.prepare<[string, number, string, string | null]>(
+      'INSERT INTO call_events (call_id, at, event, detail) VALUES (?, ?, ?, ?)',
+    );
+    this.#events = db.prepare<[string], { at: number; event: string; detail: string | null }>(
+      'SELECT at, event, detail FROM call_events WHERE call_id = ? ORDER BY at, id',
+    );
+    this.#get = db.prepare<[string], CallRecord>(`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ?`);
+    this.#listOpen = db.prepare<{ instanceId: string | null }, CallRecord>(
+      `SELECT ${CALL_COLUMNS} FROM calls
+       WHERE ended_at IS NULL AND (@instanceId IS NULL OR instance_id = @instanceId)
+       ORDER BY started_at, id`,
+    );
+    this.#findByChannel = db.prepare<[string], CallRecord>(
+      `SELECT ${CALL_COLUMNS} FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1`,
+    );
+  }
+
+  /** Records a new call; false if a call with this id was already recorded. */
+  open(call: NewCall): boolean {
+    return this.#open.run(call).changes > 0;
+  }
+
+  /** Marks the call answered; false if it was already answered, has ended or is unknown. */
+  markAnswered(id: string, at = Date.now()): boolean {
+    return this.#answer.run(at, id).changes > 0;
+  }
+
+  /** Ends the call; only the first end sticks (hangup events may race), later ones return false. */
+  markEnded(id: string, reason: string, at = Date.now()): boolean {
+    return this.#end.run(reason, at, id).changes > 0;
+  }
+
+  /** Appends to the call's audit trail; `detail` is stored as JSON. */
+  addEvent(callId: string, event: string, detail?: unknown, at = Date.now()): void {
+    this.#addEvent.run(callId, at, event, detail === undefined ? null : JSON.stringify(detail));
+  }
+
+  /** The call's audit trail, oldest first. */
+  events(callId: string): CallEvent[] {
+    return this.#events.all(callId).map((row) => ({
+      at: row.at,
+      event: row.event,
+      detail: row.detail === null ? null : JSON.parse(row.detail),
+    }));
+  }
+
+  get(id: string): CallRecord | null {
+    return this.#get.get(id) ?? null;
+  }
+
+  /** Calls not yet ended, oldest first; only this instance's when `instanceId` is given. */
+  listOpen(instanceId?: string): CallRecord[] {
+    return this.#listOpen.all({ instanceId: instanceId ?? null });
+  }
+
+  /** The latest call on this channel, if any. */
+  findByChannel(channelId: string): CallRecord | null {
+    return this.#findByChannel.get(channelId) ?? null;
+  }
+}

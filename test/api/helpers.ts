@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApi, type ReadinessProbe } from '../../src/api/server.js';
+import { parseConfig } from '../../src/config/load.js';
+import { Metrics } from '../../src/lib/metrics.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+export interface TestApi {
+  app: FastifyInstance;
+  store: Store;
+  /** Every log line the API wrote, at trace level and without redaction. */
+  logs: string[];
+  /** A stored admin key. */
+  adminKey: string;
+  close(): Promise<void>;
+}
+
+const healthyProbes: ReadinessProbe[] = ['ari', 'redis', 'store'].map((name) => ({
+  name,
+  check: () => true,
+}));
+
+/** The API on a temporary SQLite file with fake readiness probes; no PBX or Redis needed. */
+export async function buildTestApi(
+  options: { readiness?: ReadinessProbe[]; adminApiKey?: string } = {},
+): Promise<TestApi> {
+  const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
+  const store = openStore(join(dir, 'api.sqlite'));
+  const logs: string[] = [];
+  // Deliberately not createLogger: its redaction must not be what keeps keys out of the logs.
+  const logger = pino({ level: 'trace' }, { write: (line: string) => logs.push(line) });
+  const config = parseConfig({
+    ari: { url: 'http://127.0.0.1:8088', username: 'test', password: 'test' },
+    redis: { url: 'redis://127.0.0.1:6379' },
+    store: { path: join(dir, 'api.sqlite') },
+  });
+  const app = await buildApi({
+    config,
+    logger,
+    store,
+    metrics: new Metrics({ defaultMetrics: false }),
+    readiness: options.readiness ?? healthyProbes,
+    adminApiKey: options.adminApiKey,
+  });
+  return {
+    app,
+    store,
+    logs,
+    adminKey: store.apiKeys.create('test admin', 'admin').key,
+    async close() {
+      await app.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
