@@ -251,6 +251,7 @@ export class AriApp {
       this.rest.listBridges(),
     ]);
     const live = new Map(channels.map((c) => [c.id, c]));
+    const liveIds = new Set(live.keys());
     const inApp = new Set(application.channel_ids);
 
     // 1. Sessions: still up -> keep (with fresh channel state); gone -> close out.
@@ -258,6 +259,7 @@ export class AriApp {
       const channel = live.get(session.channelId);
       if (channel) {
         session.channel = channel;
+        await session.reconcile(liveIds);
         report.kept += 1;
         continue;
       }

@@ -18,6 +18,8 @@ export interface AriRestOptions {
   password: string;
   /** Every command is aborted after this long: a hung HTTP session must not hang a call. */
   timeoutMs: number;
+  /** How long a refused connection is retried before the command fails (default 5 s). */
+  refusedRetryMs?: number;
   /** Told of every failed command (metrics). */
   onError?: (err: AriError) => void;
 }
@@ -77,28 +79,39 @@ export class AriRest {
     if (query) {
       for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          authorization: this.auth,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (err) {
-      const e = err as Error;
-      const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-      throw this.fail(
-        new AriError(
-          command,
-          timedOut ? 'timeout' : 'unreachable',
-          undefined,
-          timedOut ? `no answer within ${this.options.timeoutMs} ms` : `Asterisk unreachable (${e.message})`,
-        ),
-      );
+    let response: Response | undefined;
+    // A refused connection never reached Asterisk, so retrying is safe; it rides out a short network
+    // cut or an ARI reconnect instead of failing the call. Anything else is not retried.
+    const retryUntil = Date.now() + (this.options.refusedRetryMs ?? 5_000);
+    for (let delay = 100; !response; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        response = await fetch(url, {
+          method,
+          headers: {
+            authorization: this.auth,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (err) {
+        const e = err as Error & { cause?: { code?: string } };
+        if (e.cause?.code === 'ECONNREFUSED' && Date.now() + delay < retryUntil) {
+          await new Promise((r) => setTimeout(r, delay));
+          continue;
+        }
+        const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+        throw this.fail(
+          new AriError(
+            command,
+            timedOut ? 'timeout' : 'unreachable',
+            undefined,
+            timedOut
+              ? `no answer within ${this.options.timeoutMs} ms`
+              : `Asterisk unreachable (${e.cause?.code ?? e.message})`,
+          ),
+        );
+      }
     }
     if (!response.ok) {
       const text = await response.text().catch(() => '');

@@ -97,6 +97,7 @@ export class CallSession implements EventOwner {
   private readonly tasks = new Set<Task>();
   private readonly owned = new Map<string, { kind: ResourceKind; id: string }>();
   private channelGone = false;
+  private onChannelGone: (() => void) | undefined;
   private endPromise: Promise<void> | undefined;
   private eventArrivedAt: number | undefined;
   private resolveDone!: () => void;
@@ -245,6 +246,7 @@ export class CallSession implements EventOwner {
         // A channel that entered from the dialplan gets StasisEnd and never ChannelDestroyed; one we
         // originated gets both. Either means the call is over for us.
         this.channelGone = true;
+        this.onChannelGone?.();
         const cause = (event as { cause_txt?: string }).cause_txt;
         void this.end(this.endReason ?? (cause ? `hangup: ${cause}` : 'hangup'));
         break;
@@ -260,6 +262,43 @@ export class CallSession implements EventOwner {
   /** Tells the session its channel vanished while the service was not looking (resync). */
   markChannelGone(): void {
     this.channelGone = true;
+  }
+
+  /**
+   * After a reconnect: events sent while the socket was down are lost, so ask Asterisk about every
+   * playback and extra channel this call still waits on, and deliver the end events it missed (marked
+   * synthetic), so no task waits forever on a playback that finished in the gap.
+   */
+  async reconcile(liveChannelIds: ReadonlySet<string>): Promise<void> {
+    const now = new Date().toISOString();
+    for (const { kind, id } of [...this.owned.values()]) {
+      if (this.isEnded) return;
+      if (kind === 'playback') {
+        const gone = await this.deps.rest.getPlayback(id).then(
+          () => false,
+          (err: unknown) => isGone(err),
+        );
+        if (gone) {
+          this.handleEvent({
+            type: 'PlaybackFinished',
+            application: '',
+            timestamp: now,
+            playback: { id, media_uri: '', target_uri: `channel:${this.channelId}`, state: 'done' },
+            synthetic: true,
+          } as RawAriEvent);
+        }
+      } else if (kind === 'channel' && id !== this.channelId && !liveChannelIds.has(id)) {
+        this.handleEvent({
+          type: 'ChannelDestroyed',
+          application: '',
+          timestamp: now,
+          channel: { id } as Channel,
+          cause: 0,
+          cause_txt: 'gone while disconnected',
+          synthetic: true,
+        } as RawAriEvent);
+      }
+    }
   }
 
   /**
@@ -287,6 +326,14 @@ export class CallSession implements EventOwner {
           this.log.warn({ err, task: task.name }, 'task kill threw');
         }
       }
+      // When the service ends the call, stay subscribed until Asterisk confirms the channel left (bounded),
+      // so the end events reach this session instead of arriving for nobody.
+      const primaryGone = this.channelGone
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.onChannelGone = resolve;
+            setTimeout(resolve, 2_000).unref();
+          });
       const releases: Promise<unknown>[] = [];
       for (const { kind, id } of this.owned.values()) {
         if (kind === 'bridge') releases.push(this.release(() => this.deps.rest.destroyBridge(id)));
@@ -295,6 +342,7 @@ export class CallSession implements EventOwner {
         }
       }
       await Promise.all(releases);
+      await primaryGone;
     } catch (err) {
       this.log.error({ err }, 'teardown step failed');
     } finally {
@@ -303,6 +351,7 @@ export class CallSession implements EventOwner {
       this.waiters.clear();
       this.tasks.clear();
       try {
+        this.deps.journal.event(this.id, 'ended', { reason, trail: this.trail });
         this.deps.journal.ended(this.id, reason, new Date());
       } catch (err) {
         this.log.error({ err }, 'could not record call end');

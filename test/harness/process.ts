@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from '../../src/config/schema.js';
+import { eventually, tempDir } from './infra.js';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** The service as ops run it: `node src/main.ts` in its own process, configured by a file. */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  readonly output: string[] = [];
+  readonly configFile: string;
+
+  constructor(readonly config: Config) {
+    this.configFile = join(tempDir('cc-proc-'), 'config.json');
+    writeFileSync(this.configFile, JSON.stringify(config, null, 2));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.config.api.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, CONFIG_FILE: this.configFile, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    this.child = child;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`service exited ${child.exitCode}: ${this.output.join('')}`);
+        const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      'service ready',
+      30_000,
+    );
+  }
+
+  /** Sends a signal and waits for the exit code. */
+  async kill(signal: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    child.kill(signal);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return code;
+  }
+}
