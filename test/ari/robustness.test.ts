@@ -126,7 +126,9 @@ describe('ARI connection', () => {
     let opens = 0;
     const started = connection.start({
       onEvent: () => {},
-      onOpen: () => void (opens += 1),
+      onOpen: () => {
+        opens += 1;
+      },
       onDown: () => {},
     });
     await new Promise((r) => setTimeout(r, 1_000));
