@@ -143,6 +143,7 @@ export class AriApp {
   async stop(): Promise<void> {
     this.options.metrics.ariConnected.set(0);
     await this.connection.stop();
+    this.rest.close();
   }
 
   private onEvent(event: RawAriEvent): void {

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { AriError, kindForStatus } from './errors.js';
 import type {
   Application,
@@ -20,6 +22,8 @@ export interface AriRestOptions {
   timeoutMs: number;
   /** How long a refused connection is retried before the command fails (default 5 s). */
   refusedRetryMs?: number;
+  /** Connections kept to Asterisk at most; further commands queue (default 64, well under sessionlimit). */
+  maxSockets?: number;
   /** Told of every failed command (metrics). */
   onError?: (err: AriError) => void;
 }
@@ -52,17 +56,29 @@ export interface RecordParams {
 
 const enc = encodeURIComponent;
 
+interface RawResponse {
+  status: number;
+  contentType: string;
+  data: Buffer;
+}
+
 /**
  * Typed ARI REST commands. ari-client's own REST layer (an old swagger client) drops the HTTP status and
  * cannot cancel a request, so a hung HTTP session would hang the call that issued it; these commands use
- * fetch with a hard timeout and report failures as AriError with a kind callers can act on. The event
- * WebSocket stays with ari-client (see connection.ts).
+ * a keep-alive HTTP pool with a hard timeout and report failures as AriError with a kind callers can act
+ * on. The event WebSocket stays with ari-client (see connection.ts).
  */
 export class AriRest {
   private readonly base: string;
   private readonly auth: string;
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
 
   constructor(private readonly options: AriRestOptions) {
+    const secure = options.url.startsWith('https:');
+    this.transport = secure ? https : http;
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.base = `${options.url.replace(/\/+$/, '')}/ari`;
     this.auth = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
   }
@@ -79,28 +95,21 @@ export class AriRest {
     if (query) {
       for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    let response: Response | undefined;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     // A refused connection never reached Asterisk, so retrying is safe; it rides out a short network
     // cut or an ARI reconnect instead of failing the call. Anything else is not retried.
     const retryUntil = Date.now() + (this.options.refusedRetryMs ?? 5_000);
+    let response: RawResponse | undefined;
     for (let delay = 100; !response; delay = Math.min(delay * 2, 1_000)) {
       try {
-        response = await fetch(url, {
-          method,
-          headers: {
-            authorization: this.auth,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
+        response = await this.send(method, url, payload);
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string } };
-        if (e.cause?.code === 'ECONNREFUSED' && Date.now() + delay < retryUntil) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ECONNREFUSED' && Date.now() + delay < retryUntil) {
           await new Promise((r) => setTimeout(r, delay));
           continue;
         }
-        const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+        const timedOut = code === 'ETIMEDOUT';
         throw this.fail(
           new AriError(
             command,
@@ -108,26 +117,78 @@ export class AriRest {
             undefined,
             timedOut
               ? `no answer within ${this.options.timeoutMs} ms`
-              : `Asterisk unreachable (${e.cause?.code ?? e.message})`,
+              : `Asterisk unreachable (${code ?? (err as Error).message})`,
           ),
         );
       }
     }
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      let message = text || response.statusText;
+    const { status, contentType, data } = response;
+    if (status >= 400) {
+      const text = data.toString('utf8');
+      let message = text || `HTTP ${status}`;
       try {
         const parsed = JSON.parse(text) as { message?: string; error?: string };
         message = parsed.message ?? parsed.error ?? message;
       } catch {
         // not JSON: keep the text
       }
-      throw this.fail(new AriError(command, kindForStatus(response.status), response.status, message));
+      throw this.fail(new AriError(command, kindForStatus(status), status, message));
     }
-    if (response.status === 204) return undefined as T;
-    const type = response.headers.get('content-type') ?? '';
-    if (type.includes('application/json')) return (await response.json()) as T;
-    return Buffer.from(await response.arrayBuffer()) as T;
+    if (status === 204 || data.length === 0) return undefined as T;
+    if (contentType.includes('application/json')) return JSON.parse(data.toString('utf8')) as T;
+    return data as T;
+  }
+
+  /**
+   * One HTTP exchange on the keep-alive pool, abandoned (socket destroyed) after the command timeout.
+   * node:http rather than fetch: a bounded pool (Asterisk refuses sessions past http.conf's limit) and
+   * less work per request on the event path.
+   */
+  private send(method: string, url: URL, payload: string | undefined): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      const req = this.transport.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            authorization: this.auth,
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              data: Buffer.concat(chunks),
+            });
+          });
+          res.on('error', (err) => {
+            clearTimeout(timer);
+            reject(err);
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error('ARI command timed out'), { code: 'ETIMEDOUT' }));
+      }, this.options.timeoutMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end(payload);
+    });
+  }
+
+  /** Closes pooled connections (shutdown). */
+  close(): void {
+    this.agent.destroy();
   }
 
   private fail(err: AriError): AriError {

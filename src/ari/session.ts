@@ -215,10 +215,13 @@ export class CallSession implements EventOwner {
 
   /** Router entry point. */
   handleEvent(event: RawAriEvent): void {
-    this.eventArrivedAt = performance.now();
+    const arrivedAt = performance.now();
     if (this.trail.length >= 200) this.trail.shift();
     this.trail.push(event.type);
     const channel = (event as { channel?: Channel }).channel;
+    // The latency clock starts only for events the call acts on: its first StasisStart, or one a task
+    // is waiting for. (Other events, e.g. a state change, would time an unrelated REST round trip.)
+    if (event.type === 'StasisStart' && channel?.id === this.channelId) this.eventArrivedAt = arrivedAt;
     if (channel?.id === this.channelId) this.onPrimaryChannelEvent(event, channel);
     for (const waiter of [...this.waiters]) {
       let matched = false;
@@ -227,7 +230,10 @@ export class CallSession implements EventOwner {
       } catch (err) {
         this.log.warn({ err, eventType: event.type }, 'event matcher threw');
       }
-      if (matched) waiter.resolve(event);
+      if (matched) {
+        this.eventArrivedAt = arrivedAt;
+        waiter.resolve(event);
+      }
     }
   }
 

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { AriRest } from '../../src/ari/rest.js';
 import type { Channel, RawAriEvent } from '../../src/ari/types.js';
-import { infra, uniqueApp } from './infra.js';
+import type { Infra } from './bring-up.js';
+import { uniqueApp } from './ids.js';
 
 /**
  * The far end of test calls: a second ARI application on the same real PBX that places callers into the
  * service (Local channels into the from-callers context) and drives them: hang up, send DTMF, observe.
  * It has its own plain WebSocket, independent of the service's ARI code under test.
  */
+/**
+ * Simulated phones speak G.711 like real ones. Left unset, a Local channel offers every audio format and
+ * Asterisk resamples 8 kHz prompts to its best one, which costs far more CPU than any real call.
+ */
+export const SIM_FORMATS = 'ulaw';
+
 export class FarEnd {
   readonly app = uniqueApp('far');
   readonly rest: AriRest;
@@ -16,13 +23,16 @@ export class FarEnd {
   private ws: WebSocket | undefined;
   private waiters = new Set<{ match: (e: RawAriEvent) => boolean; resolve: (e: RawAriEvent) => void }>();
 
-  constructor() {
-    const { ari } = infra();
-    this.rest = new AriRest({ ...ari, timeoutMs: 10_000 });
+  private readonly ari: Infra['ari'];
+
+  /** `ari` defaults to the test PBX (from the vitest global setup). */
+  constructor(ari?: Infra['ari']) {
+    this.ari = ari ?? defaultAri();
+    this.rest = new AriRest({ ...this.ari, timeoutMs: 10_000 });
   }
 
   async connect(): Promise<void> {
-    const { ari } = infra();
+    const ari = this.ari;
     const url = `${ari.url.replace(/^http/, 'ws')}/ari/events?app=${this.app}&api_key=${encodeURIComponent(`${ari.username}:${ari.password}`)}`;
     const ws = new WebSocket(url);
     ws.on('message', (data) => {
@@ -77,6 +87,7 @@ export class FarEnd {
       otherChannelId: serviceChannelId,
       callerId: `Test Caller <${callerNumber}>`,
       timeout: 30,
+      formats: SIM_FORMATS,
       variables: { CC_APP: serviceApp },
     });
     return { callerId, serviceChannelId };
@@ -99,6 +110,7 @@ export class FarEnd {
       otherChannelId: serviceChannelId,
       callerId: 'Test Caller <+4930123456789>',
       timeout: 30,
+      formats: SIM_FORMATS,
       variables: { CC_APP: serviceApp },
     });
     return { callerId, serviceChannelId };
@@ -118,4 +130,12 @@ export class FarEnd {
     this.ws?.close();
     this.ws = undefined;
   }
+}
+
+function defaultAri(): Infra['ari'] {
+  return {
+    url: process.env.ARI_URL ?? 'http://127.0.0.1:8088',
+    username: process.env.ARI_USERNAME ?? 'callcenter',
+    password: process.env.ARI_PASSWORD ?? 'callcenter-dev-secret',
+  };
 }

@@ -1,14 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { bringUp, type Infra } from './bring-up.js';
 
 /** What every test file gets through inject(): a real PBX and a real Redis. */
-export interface TestInfra {
-  ari: { url: string; username: string; password: string };
-  redisUrl: string;
-  asteriskVersion: string;
-}
+export type TestInfra = Omit<Infra, 'down'>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,87 +10,12 @@ declare module 'vitest' {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function waitForRedis(port: number, child: ChildProcess): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      if ((await client.ping()) === 'PONG') return;
-    } catch {
-      // not up yet
-    } finally {
-      client.disconnect();
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server did not answer within 10 s');
-}
-
-async function asteriskVersion(ari: TestInfra['ari']): Promise<string> {
-  const res = await fetch(`${ari.url}/ari/asterisk/info?only=system`, {
-    headers: { authorization: `Basic ${Buffer.from(`${ari.username}:${ari.password}`).toString('base64')}` },
-  });
-  if (!res.ok) throw new Error(`ARI at ${ari.url} answered ${res.status}`);
-  const info = (await res.json()) as { system: { version: string } };
-  return info.system.version;
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const cleanups: (() => void | Promise<void>)[] = [];
   if (process.env.NO_PBX) return async () => {}; // `npm run test:unit`: pure tests only
-
-  const ari = {
-    url: process.env.ARI_URL ?? 'http://127.0.0.1:8088',
-    username: process.env.ARI_USERNAME ?? 'callcenter',
-    password: process.env.ARI_PASSWORD ?? 'callcenter-dev-secret',
-  };
-  if (!process.env.ARI_URL) {
-    // The project's own PBX script: a Debian testing root with Asterisk 22 and config/asterisk/.
-    execFileSync('bash', ['scripts/pbx.sh', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (!process.env.PBX_KEEP) {
-      cleanups.push(() => {
-        execFileSync('bash', ['scripts/pbx.sh', 'down'], { stdio: ['ignore', 'inherit', 'inherit'] });
-      });
-    }
-  }
-
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await waitForRedis(port, child);
-    redisUrl = `redis://127.0.0.1:${port}`;
-    cleanups.push(async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    });
-  }
-
-  const version = await asteriskVersion(ari);
-  console.log(`\n[infra] Asterisk ${version} at ${ari.url}; Redis at ${redisUrl}\n`);
-  project.provide('infra', { ari, redisUrl, asteriskVersion: version });
-
-  return async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  };
+  const { down, ...infra } = await bringUp();
+  console.log(
+    `\n[infra] Asterisk ${infra.asteriskVersion} at ${infra.ari.url}; Redis at ${infra.redisUrl}\n`,
+  );
+  project.provide('infra', infra);
+  return down;
 }

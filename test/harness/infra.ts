@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -13,14 +11,10 @@ export function infra(): TestInfra {
   return value;
 }
 
-/** A unique ARI application name per test, so test files can share one PBX. */
-export function uniqueApp(prefix = 'cct'): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
+import { uniqueApp } from './ids.js';
+import { tempDir } from './tmp.js';
 
-export function tempDir(prefix = 'cc-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir, uniqueApp };
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
