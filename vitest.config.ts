@@ -10,6 +10,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: two test files at a time keeps PBX timing honest.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/harness/summary-reporter.ts'],
   },
 });
