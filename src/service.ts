@@ -55,9 +55,8 @@ function journalFor(
 }
 
 /** Routes a new channel by the arguments the dialplan passed to Stasis(). */
-function routerFor(config: Config): (start: StasisStartEvent) => CallRoute | undefined {
-  const inbound: CallRoute = { direction: 'inbound', handler: greetingHandler(config.inbound.greeting) };
-  return (start) => (start.args?.[0] === 'inbound' ? inbound : undefined);
+function inboundRoute(config: Config): CallRoute {
+  return { direction: 'inbound', handler: greetingHandler(config.inbound.greeting) };
 }
 
 /** Builds and starts the whole service: store, Redis, ARI (connected and resynced), API. */
@@ -75,12 +74,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
 
+  const inbound = inboundRoute(config);
   const ari = new AriApp({
     ari: config.ari,
     logger,
     metrics,
     journal: journalFor(store, config.service.instanceId),
-    route: routerFor(config),
+    route: (start) => (start.args?.[0] === 'inbound' ? inbound : undefined),
+    // orphanPolicy 'reattach': a caller found in the app after a restart hears the greeting again rather
+    // than being dropped (the IVR and queue issues resume from their saved state instead).
+    reattach: inbound,
     onCommandLatency: options.onCommandLatency,
   });
 
@@ -96,11 +99,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     ],
   });
 
-  await ari.start();
+  // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
   let url = '';
   if (options.listen !== false) {
     url = await api.listen({ host: config.api.host, port: config.api.port });
   }
+  await ari.start();
   logger.info({ app: config.ari.app, url }, 'service started');
 
   let stopping: Promise<void> | undefined;

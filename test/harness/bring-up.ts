@@ -54,6 +54,15 @@ async function asteriskVersion(ari: Infra['ari']): Promise<string> {
   return info.system.version;
 }
 
+function pbxRunning(): boolean {
+  try {
+    execFileSync('bash', ['scripts/pbx.sh', 'status'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function bringUp(options: { keepPbx?: boolean; quiet?: boolean } = {}): Promise<Infra> {
   const cleanups: (() => void | Promise<void>)[] = [];
   const stdio: ['ignore', 'inherit' | 'ignore', 'inherit'] = [
@@ -67,8 +76,10 @@ export async function bringUp(options: { keepPbx?: boolean; quiet?: boolean } = 
     password: process.env.ARI_PASSWORD ?? 'callcenter-dev-secret',
   };
   if (!process.env.ARI_URL) {
+    const wasRunning = pbxRunning();
     execFileSync('bash', ['scripts/pbx.sh', 'up'], { stdio });
-    if (!options.keepPbx && !process.env.PBX_KEEP) {
+    // Stop it afterwards only if this run started it (a demo's PBX stays up).
+    if (!wasRunning && !options.keepPbx && !process.env.PBX_KEEP) {
       cleanups.push(() => {
         execFileSync('bash', ['scripts/pbx.sh', 'down'], { stdio });
       });

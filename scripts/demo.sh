@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The demo, on a fresh Debian/Ubuntu machine, as root:
+#
+#   bash scripts/demo.sh
+#
+# Installs what is missing (redis-server, debootstrap, curl; nodejs only when node is missing or older
+# than 20, npm only when missing), runs `npm ci` if node_modules is missing, brings up the PBX
+# (scripts/pbx.sh up), starts a redis-server on 127.0.0.1:6379 if nothing answers there, creates (once)
+# an admin API key, prints how to place a test call, then runs the service in the foreground
+# (`npm start`, config/default.json).
+# Ctrl-C stops the service gracefully. Safe to run again: each step is skipped when already done.
+#
+# Environment: REDIS_URL set -> no local Redis is started. ARI_PASSWORD set -> used as is; otherwise the
+# [callcenter] password from config/asterisk/ari.conf is passed to the service (see README).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+project=$(cd "$here/.." && pwd)
+cd "$project"
+
+say() { printf 'demo: %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "run as root: the PBX needs debootstrap, chroot and mount (see scripts/pbx.sh)"
+[ -f /etc/debian_version ] || die "needs a Debian or Ubuntu machine (apt-get, debootstrap)"
+
+# --- 1. packages -------------------------------------------------------------------------------------
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# package.json "engines": node >= 20.19
+node_ok() {
+  command -v node >/dev/null &&
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v curl >/dev/null || missing+=(curl)
+if ! command -v node >/dev/null || [ "$(node_major)" -lt 20 ]; then
+  missing+=(nodejs)
+fi
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+node_ok || die "node $(node -v 2>/dev/null || echo missing) is too old: the service needs Node >= 20.19.
+      Install Node 20 (e.g. from NodeSource or the official tarball) and run this again."
+
+# --- 2. dependencies ---------------------------------------------------------------------------------
+if [ ! -d node_modules ]; then
+  say "installing npm dependencies (npm ci)"
+  # See .ci/run: the registry here lacks other platforms' optional builds, which npm ci may refuse.
+  npm ci || npm install
+fi
+
+# --- 3. the PBX --------------------------------------------------------------------------------------
+bash scripts/pbx.sh up
+
+# The ARI password the PBX has. config/default.json must carry the same one; the environment overrides it.
+ari_conf_password=$(awk '
+  /^[[:space:]]*\[/ { section = $0; gsub(/[[:space:]]/, "", section) }
+  section == "[callcenter]" && /^[[:space:]]*password[[:space:]]*=/ {
+    sub(/^[^=]*=[[:space:]]*/, ""); sub(/[[:space:]]*(;.*)?$/, ""); print; exit
+  }' config/asterisk/ari.conf)
+if [ -z "${ARI_PASSWORD:-}" ]; then
+  [ -n "$ari_conf_password" ] || die "no password for [callcenter] in config/asterisk/ari.conf"
+  default_password=$(node -p 'require("./config/default.json").ari?.password ?? ""')
+  if [ "$default_password" != "$ari_conf_password" ]; then
+    say "config/default.json's ari.password differs from config/asterisk/ari.conf: passing ARI_PASSWORD"
+  fi
+  export ARI_PASSWORD="$ari_conf_password"
+  password_shown="$ari_conf_password"
+else
+  password_shown='$ARI_PASSWORD'
+fi
+
+# --- 4. Redis ----------------------------------------------------------------------------------------
+# Prints what 127.0.0.1:6379 answers to PING (empty when nothing listens).
+redis_reply() {
+  timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379 && printf "PING\r\n" >&3 && IFS= read -r line <&3 && printf "%s" "$line"' \
+    2>/dev/null || true
+}
+if [ -n "${REDIS_URL:-}" ]; then
+  say "using REDIS_URL from the environment"
+else
+  reply=$(redis_reply)
+  if [[ "$reply" == +PONG* ]]; then
+    say "Redis answers on 127.0.0.1:6379"
+  elif [ -n "$reply" ]; then
+    die "127.0.0.1:6379 answers PING with '${reply%$'\r'}' (a password?); set REDIS_URL to a usable Redis"
+  else
+    say "starting redis-server on 127.0.0.1:6379 (data in .data/redis, no persistence)"
+    mkdir -p .data/redis
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save '' --appendonly no \
+      --dir "$project/.data/redis" --logfile "$project/.data/redis/redis.log" \
+      --pidfile "$project/.data/redis/redis.pid"
+    for _ in $(seq 1 50); do
+      [[ "$(redis_reply)" == +PONG* ]] && break
+      sleep 0.1
+    done
+    [[ "$(redis_reply)" == +PONG* ]] || die "redis-server did not answer; see .data/redis/redis.log"
+  fi
+fi
+
+# --- 5. the service, once ----------------------------------------------------------------------------
+api_port=${API_PORT:-3000} # config/default.json: api.port
+if curl -fsS -m 2 "http://127.0.0.1:$api_port/healthz" >/dev/null 2>&1; then
+  say "something already serves http://127.0.0.1:$api_port/healthz: the service is running; not starting another"
+  exit 0
+fi
+
+# --- 6. an admin API key -----------------------------------------------------------------------------
+# Only the key's hash is stored, so the demo keeps the plaintext in .data/ (git-ignored) and reuses it
+# while the store still has it unrevoked.
+key_file=.data/demo-admin.key
+key=''
+if [ -s "$key_file" ]; then
+  key=$(cat "$key_file")
+  prefix=${key:0:12} # the key's first 12 characters are kept in clear (PREFIX in `keys list`)
+  listing=$(npm run --silent keys -- list)
+  # The key's row ends with REVOKED = '-' while it is valid.
+  if ! awk -v p="$prefix" 'index($0, p) && /[[:space:]]-$/ { found = 1 } END { exit !found }' <<<"$listing"; then
+    key='' # revoked, or the store was reset
+  fi
+fi
+if [ -z "$key" ]; then
+  key=$(npm run --silent keys -- create --name demo-admin --role admin | tail -n 1)
+  [[ "$key" == cc_* ]] || die "could not create the admin key: $key"
+  mkdir -p .data
+  (umask 077 && printf '%s\n' "$key" >"$key_file")
+  say "created the admin API key demo-admin (saved in $key_file)"
+fi
+
+cat <<EOF
+
+==================================================================================================
+ Call-center demo
+   admin API key : $key
+   API           : http://127.0.0.1:$api_port   (docs: http://127.0.0.1:$api_port/docs)
+
+ From another terminal, as root, in $project:
+   place a test call to the 400 hotline (the far end is the [sim] 'answer' extension):
+     bash scripts/pbx.sh rx "channel originate Local/400@from-callers extension answer@sim"
+   or the same over ARI:
+     curl -sS -u 'callcenter:$password_shown' -X POST \\
+       'http://127.0.0.1:8088/ari/channels?endpoint=Local%2F400%40from-callers&context=sim&extension=answer&priority=1&callerId=Demo%20%3C%2B4930123456789%3E'
+   live channels:    bash scripts/pbx.sh rx "core show channels"
+   Asterisk's log:   bash scripts/pbx.sh logs
+   check readiness:  curl -s http://127.0.0.1:$api_port/readyz
+   who am I:         curl -s -H 'Authorization: Bearer $key' http://127.0.0.1:$api_port/v1/whoami
+
+ The service answers the call, plays the greeting (inbound.greeting) and hangs up: its log below
+ shows "call session opened" and "call ended" (reason "greeting finished").
+ Ctrl-C stops the service (the PBX and Redis keep running; scripts/pbx.sh down stops the PBX).
+==================================================================================================
+
+EOF
+
+exec npm start
