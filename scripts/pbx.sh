@@ -73,7 +73,8 @@ create_root() {
   # A half-made root from an interrupted run: unmount and start again.
   if [ -d "$tmp" ]; then
     root="$tmp" unmount_all
-    rm -rf "$tmp"
+    # --one-file-system: never follow a bind mount (/dev) that failed to unmount.
+    rm -rf --one-file-system "$tmp"
   fi
   say "creating a Debian $suite root in $tmp (once; about a minute)"
   debootstrap --variant=minbase "$suite" "$tmp" >"$cache/debootstrap.log" 2>&1 ||

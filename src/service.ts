@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApi } from './api/server.js';
-import { AriApp, type AriApp as AriAppType, type CallRoute } from './ari/app.js';
+import { AriApp, type CallRoute } from './ari/app.js';
 import type { CallJournal } from './ari/session.js';
-import type { StasisStartEvent } from './ari/types.js';
 import type { Config } from './config/schema.js';
 import { greetingHandler } from './inbound/greeting.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -16,7 +15,7 @@ export interface Service {
   metrics: Metrics;
   store: Store;
   redis: Redis;
-  ari: AriAppType;
+  ari: AriApp;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;

@@ -149,3 +149,28 @@ describe('ARI connection', () => {
     expect(all).not.toContain(ari.password);
   });
 });
+
+describe('ApplicationReplaced', () => {
+  it('another connection taking the app name: the service steps back and reports not ready', async () => {
+    const service = await startTestService();
+    try {
+      const { ari } = infra();
+      const WebSocket = (await import('ws')).default;
+      const url = `${ari.url.replace(/^http/, 'ws')}/ari/events?app=${service.config.ari.app}&api_key=${encodeURIComponent(`${ari.username}:${ari.password}`)}`;
+      const intruder = new WebSocket(url);
+      await new Promise((resolve, reject) => {
+        intruder.once('open', resolve);
+        intruder.once('error', reject);
+      });
+      await eventually(() => service.ari.connection.state === 'replaced', 'service saw ApplicationReplaced');
+      const ready = await service.api.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      intruder.close();
+      // Whoever arbitrates (the standby lease, later) hands the app back.
+      service.ari.connection.reclaim();
+      await eventually(() => service.ari.connection.isOpen, 'reclaimed');
+    } finally {
+      await service.stop();
+    }
+  });
+});
