@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApi } from './api/server.js';
@@ -5,8 +7,12 @@ import { AriApp, type CallRoute } from './ari/app.js';
 import type { CallJournal } from './ari/session.js';
 import type { Config } from './config/schema.js';
 import { greetingHandler } from './inbound/greeting.js';
-import { createLogger, type Logger } from './lib/logger.js';
+import { FlowCatalog } from './ivr/catalog.js';
+import { IvrEngine } from './ivr/engine.js';
+import { VoiceMessageKeeper } from './ivr/messages.js';
+import { createLogger, type Logger, maskNumber } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
+import { localDay } from './lib/time.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface Service {
@@ -16,6 +22,8 @@ export interface Service {
   store: Store;
   redis: Redis;
   ari: AriApp;
+  ivr: IvrEngine;
+  catalog: FlowCatalog;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -28,6 +36,9 @@ export interface ServiceOptions {
   /** Don't bind the HTTP port (tests that use inject). */
   listen?: boolean;
   onCommandLatency?: (ms: number) => void;
+  onDtmfToPrompt?: (ms: number) => void;
+  /** The service's clock (tests fix it to check business hours). */
+  now?: () => Date;
 }
 
 /** The store as the call sessions' journal, scoped to this instance. */
@@ -54,9 +65,6 @@ function journalFor(
 }
 
 /** Routes a new channel by the arguments the dialplan passed to Stasis(). */
-function inboundRoute(config: Config): CallRoute {
-  return { direction: 'inbound', handler: greetingHandler(config.inbound.greeting) };
-}
 
 /** Builds and starts the whole service: store, Redis, ARI (connected and resynced), API. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
@@ -73,18 +81,68 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
 
-  const inbound = inboundRoute(config);
+  const now = options.now ?? (() => new Date());
+  const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
+  if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
+  // The inbound route runs the IVR; it is built after the ARI app it needs (see below).
+  let ivr: IvrEngine | undefined;
+  const greeting = greetingHandler(config.inbound.greeting);
+  const inbound: CallRoute = {
+    direction: 'inbound',
+    handler: (session, start) => (ivr ? ivr.handle(session, start) : greeting(session, start)),
+  };
   const ari = new AriApp({
     ari: config.ari,
     logger,
     metrics,
     journal: journalFor(store, config.service.instanceId),
     route: (start) => (start.args?.[0] === 'inbound' ? inbound : undefined),
-    // orphanPolicy 'reattach': a caller found in the app after a restart hears the greeting again rather
-    // than being dropped (the IVR and queue issues resume from their saved state instead).
+    // orphanPolicy 'reattach': a caller found in the app after a restart starts the IVR again rather than
+    // being dropped (the queue resumes its callers from saved state instead, once it exists).
     reattach: inbound,
     onCommandLatency: options.onCommandLatency,
   });
+
+  const keeper = new VoiceMessageKeeper(ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
+  ivr = new IvrEngine({
+    lines: config.ivr.lines,
+    overflow: config.ivr.overflow,
+    catalog,
+    store,
+    logger,
+    today: () => localDay(config.ivr.timezone, now()),
+    noFlow: greeting,
+    onOverflow: () => metrics.ivrOverflows.inc(),
+    onLines: (inUse, waiting) => {
+      metrics.ivrLinesInUse.set(inUse);
+      metrics.ivrWaiting.set(waiting);
+    },
+    services: {
+      now,
+      appName: config.ari.app,
+      keepVoiceMessage: async (meta) => {
+        await keeper.keep(meta);
+      },
+      requestCallback: ({ callId, number, source }) => {
+        const id = randomUUID();
+        store.callbacks.add({
+          id,
+          callId,
+          number,
+          numberMasked: maskNumber(number),
+          source,
+          requestedAt: now().getTime(),
+        });
+        logger.info({ callId, callbackId: id, number: maskNumber(number), source }, 'callback requested');
+        return id;
+      },
+      onDtmfToPrompt: (ms) => {
+        metrics.ivrDtmfToPrompt.observe(ms / 1000);
+        options.onDtmfToPrompt?.(ms);
+      },
+    },
+  });
+  const ivrEngine = ivr;
 
   const api = await buildApi({
     config,
@@ -96,6 +154,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
       { name: 'store', check: () => store.healthy() },
     ],
+    ivr: { catalog, live: () => ivrEngine.snapshot(), today: () => localDay(config.ivr.timezone, now()) },
   });
 
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
@@ -128,5 +187,5 @@ export async function startService(config: Config, options: ServiceOptions = {})
     return stopping;
   };
 
-  return { config, logger, metrics, store, redis, ari, api, url, stop };
+  return { config, logger, metrics, store, redis, ari, ivr: ivrEngine, catalog, api, url, stop };
 }

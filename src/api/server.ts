@@ -5,11 +5,12 @@ import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { ivrRoutes } from './routes/ivr.js';
 import { keyRoutes } from './routes/keys.js';
 import type { ApiDeps } from './types.js';
 
 export { HttpError } from './plugins/errors.js';
-export type { ApiDeps, Principal, ReadinessProbe } from './types.js';
+export type { ApiDeps, IvrApiDeps, Principal, ReadinessProbe } from './types.js';
 
 /**
  * Request log fields, spelled out so that headers (Authorization, X-API-Key) are never logged whatever
@@ -41,5 +42,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(auth, { bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY });
   await app.register(healthRoutes);
   await app.register(keyRoutes, { prefix: '/v1' });
+  if (deps.ivr) await app.register(ivrRoutes, { prefix: '/v1/ivr', ...deps.ivr });
   return app;
 }

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.js';
+import type { FlowCatalog } from '../ivr/catalog.js';
+import type { IvrLiveSnapshot } from '../ivr/live.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Role, Store } from '../store/index.js';
@@ -20,6 +22,15 @@ export interface ApiDeps {
    * ADMIN_API_KEY environment variable; unset (the normal case once keys exist) disables it.
    */
   adminApiKey?: string;
+  /** The IVR's flows and live state; the /v1/ivr routes exist only when given. */
+  ivr?: IvrApiDeps;
+}
+
+export interface IvrApiDeps {
+  catalog: FlowCatalog;
+  live: () => IvrLiveSnapshot;
+  /** Today's date (YYYY-MM-DD) in the center's time zone: the day the IVR counters are kept under. */
+  today: () => string;
 }
 
 /** Who made the request, set by the auth plugin on every non-public route. */

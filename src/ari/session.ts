@@ -93,7 +93,9 @@ export class CallSession implements EventOwner {
   readonly trail: string[] = [];
 
   private stateValue: CallState;
+  private readonly ending = new AbortController();
   private readonly waiters = new Set<Waiter>();
+  private readonly taps = new Set<(event: RawAriEvent) => void>();
   private readonly tasks = new Set<Task>();
   private readonly owned = new Map<string, { kind: ResourceKind; id: string }>();
   private channelGone = false;
@@ -128,6 +130,11 @@ export class CallSession implements EventOwner {
 
   get isEnded(): boolean {
     return this.endPromise !== undefined;
+  }
+
+  /** Aborted when the call starts ending: hand it to waits that must not outlive the call. */
+  get signal(): AbortSignal {
+    return this.ending.signal;
   }
 
   /** The one place a call changes state; logs `from -event-> to`, refuses what the table does not allow. */
@@ -213,6 +220,16 @@ export class CallSession implements EventOwner {
     });
   }
 
+  /**
+   * Sees every event of this call until untapped or the call ends (e.g. the IVR's DTMF buffer, which must
+   * not lose keys pressed while no task is waiting). Cleared at teardown.
+   */
+  tap(listener: (event: RawAriEvent) => void): () => void {
+    if (this.isEnded) return () => {};
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
   /** Router entry point. */
   handleEvent(event: RawAriEvent): void {
     const arrivedAt = performance.now();
@@ -223,6 +240,13 @@ export class CallSession implements EventOwner {
     // is waiting for. (Other events, e.g. a state change, would time an unrelated REST round trip.)
     if (event.type === 'StasisStart' && channel?.id === this.channelId) this.eventArrivedAt = arrivedAt;
     if (channel?.id === this.channelId) this.onPrimaryChannelEvent(event, channel);
+    for (const tap of this.taps) {
+      try {
+        tap(event);
+      } catch (err) {
+        this.log.warn({ err, eventType: event.type }, 'event tap threw');
+      }
+    }
     for (const waiter of [...this.waiters]) {
       let matched = false;
       try {
@@ -316,6 +340,7 @@ export class CallSession implements EventOwner {
     if (!this.endPromise) {
       this.endReason = reason;
       this.endPromise = this.teardown(reason);
+      this.ending.abort(new SessionEndedError(reason));
     }
     return this.endPromise;
   }
@@ -355,6 +380,7 @@ export class CallSession implements EventOwner {
       this.deps.router.unregisterOwner(this);
       this.owned.clear();
       this.waiters.clear();
+      this.taps.clear();
       this.tasks.clear();
       try {
         this.deps.journal.event(this.id, 'ended', { reason, trail: this.trail });

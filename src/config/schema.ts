@@ -62,6 +62,39 @@ export const configSchema = z.object({
         .default(['sound:hello-world']),
     })
     .prefault({}),
+  ivr: z
+    .object({
+      /** Concurrent callers in the IVR (the center has 8 IVR lines). */
+      lines: z.number().int().min(1).max(1000).default(8),
+      /** Flow documents loaded at start when the store has no version of them yet. '' loads none. */
+      flowsDir: z.string().default('config/ivr'),
+      /** Flow for numbers no flow claims; unset: such calls get the plain greeting. */
+      defaultFlow: z.string().optional(),
+      /** Time zone of the center's calendar day (daily statistics). */
+      timezone: z.string().default('UTC'),
+      overflow: z
+        .object({
+          /** 'busy': announcement, then hang up. 'wait': music on hold until a line frees (in order). */
+          mode: z.enum(['busy', 'wait']).default('busy'),
+          prompts: z
+            .array(
+              z
+                .string()
+                .regex(/^(sound|recording|tone|digits|number):/, 'expected media such as sound:hello-world'),
+            )
+            .default(['sound:all-circuits-busy-now', 'sound:please-try-call-later']),
+          maxWaitSec: z.number().int().min(1).max(3600).default(120),
+          mohClass: z.string().default('default'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  storage: z
+    .object({
+      /** Root folder for files the service keeps (voice messages, recordings), by date below it. */
+      dir: z.string().min(1).default('.data/storage'),
+    })
+    .prefault({}),
   service: z
     .object({
       /** Identifies this instance in Redis and in logs. */
@@ -91,4 +124,8 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   LOG_LEVEL: { path: 'log.level', type: 'string' },
   INSTANCE_ID: { path: 'service.instanceId', type: 'string' },
   DRAIN_TIMEOUT_MS: { path: 'service.drainTimeoutMs', type: 'number' },
+  IVR_LINES: { path: 'ivr.lines', type: 'number' },
+  IVR_FLOWS_DIR: { path: 'ivr.flowsDir', type: 'string' },
+  IVR_TIMEZONE: { path: 'ivr.timezone', type: 'string' },
+  STORAGE_DIR: { path: 'storage.dir', type: 'string' },
 };

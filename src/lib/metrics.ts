@@ -49,6 +49,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ivrLinesInUse = new Gauge({
+    name: 'cc_ivr_lines_in_use',
+    help: 'IVR lines taken by callers now',
+    registers: [this.registry],
+  });
+  readonly ivrWaiting = new Gauge({
+    name: 'cc_ivr_overflow_waiting',
+    help: 'Callers waiting for an IVR line (overflow mode wait)',
+    registers: [this.registry],
+  });
+  readonly ivrOverflows = new Counter({
+    name: 'cc_ivr_overflows_total',
+    help: 'Callers who found every IVR line taken',
+    registers: [this.registry],
+  });
+  readonly ivrDtmfToPrompt = new Histogram({
+    name: 'cc_ivr_dtmf_to_prompt_seconds',
+    help: 'Time from a caller key press to the next prompt command',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'cc_' });

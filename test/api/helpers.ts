@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApi, type ReadinessProbe } from '../../src/api/server.js';
+import { buildApi, type IvrApiDeps, type ReadinessProbe } from '../../src/api/server.js';
 import { parseConfig } from '../../src/config/load.js';
+import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
@@ -25,7 +26,12 @@ const healthyProbes: ReadinessProbe[] = ['ari', 'redis', 'store'].map((name) => 
 
 /** The API on a temporary SQLite file with fake readiness probes; no PBX or Redis needed. */
 export async function buildTestApi(
-  options: { readiness?: ReadinessProbe[]; adminApiKey?: string } = {},
+  options: {
+    readiness?: ReadinessProbe[];
+    adminApiKey?: string;
+    /** Mounts the IVR routes with what this returns. */
+    ivr?: (store: Store, logger: Logger) => IvrApiDeps;
+  } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
   const store = openStore(join(dir, 'api.sqlite'));
@@ -44,6 +50,7 @@ export async function buildTestApi(
     metrics: new Metrics({ defaultMetrics: false }),
     readiness: options.readiness ?? healthyProbes,
     adminApiKey: options.adminApiKey,
+    ivr: options.ivr?.(store, logger),
   });
   return {
     app,

@@ -21,6 +21,7 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'health', description: 'Liveness, readiness and metrics; no API key needed' },
         { name: 'keys', description: 'API keys and the calling principal' },
+        { name: 'ivr', description: 'IVR flows, live sessions, statistics, voice messages and callbacks' },
       ],
       components: {
         securitySchemes: {

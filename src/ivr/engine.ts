@@ -1,0 +1,223 @@
+import type { Logger } from 'pino';
+import type { CallHandler } from '../ari/app.js';
+import { isGone } from '../ari/errors.js';
+import { type CallSession, SessionEndedError } from '../ari/session.js';
+import type { ChannelDtmfReceivedEvent, StasisStartEvent } from '../ari/types.js';
+import { maskNumber } from '../lib/logger.js';
+import type { Store } from '../store/index.js';
+import type { IvrOutcome, IvrPathStep } from '../store/ivr.js';
+import type { FlowCatalog } from './catalog.js';
+import { type IvrRun, type IvrServices, playPrompts } from './context.js';
+import { DigitBuffer } from './digits.js';
+import type { Flow } from './flow.js';
+import { IvrLines } from './lines.js';
+import type { IvrLiveSnapshot } from './live.js';
+import { buildNode } from './nodes.js';
+
+export interface IvrOverflowPolicy {
+  /** 'busy': the caller past the line limit hears the announcement and is hung up (busy). 'wait': hears
+   * music on hold until a line frees, in arrival order, for at most maxWaitSec. */
+  mode: 'busy' | 'wait';
+  prompts: string[];
+  maxWaitSec: number;
+  mohClass?: string;
+}
+
+export interface IvrEngineOptions {
+  lines: number;
+  overflow: IvrOverflowPolicy;
+  catalog: FlowCatalog;
+  store: Store;
+  services: Omit<IvrServices, 'stat'>;
+  /** Local calendar day (YYYY-MM-DD) for the day's statistics. */
+  today(): string;
+  /** When no flow answers the number. */
+  noFlow?: CallHandler;
+  logger: Logger;
+  /** Counted for metrics. */
+  onOverflow?: () => void;
+  onLines?: (inUse: number, waiting: number) => void;
+}
+
+/** A flow can loop (menus back to themselves); a run this long is a broken flow, not a caller. */
+const MAX_STEPS = 500;
+
+/**
+ * Runs inbound callers through IVR flows: takes one of the IVR's lines (or applies the overflow policy),
+ * runs the flow version the number maps to at the moment of the call, keeps the path, digits and outcome,
+ * and frees the line when the caller leaves the IVR (to the queue, an agent, a message, a callback or a
+ * hang-up).
+ */
+export class IvrEngine {
+  readonly lines: IvrLines;
+  private readonly live = new Map<string, { flow: string; version: number; node: string; since: number }>();
+  private readonly services: IvrServices;
+
+  constructor(private readonly options: IvrEngineOptions) {
+    this.lines = new IvrLines(options.lines, options.onLines);
+    const day = options.today;
+    this.services = {
+      ...options.services,
+      stat: (flow, node, field) => {
+        try {
+          options.store.ivrStats.bump(day(), flow, node, field);
+        } catch (err) {
+          options.logger.warn({ err }, 'could not count IVR statistic');
+        }
+      },
+    };
+  }
+
+  /** The CallHandler for inbound calls. */
+  readonly handle: CallHandler = async (session, start) => {
+    const dnis = dnisOf(session, start);
+    const entry = this.options.catalog.forNumber(dnis);
+    if (!entry) {
+      if (this.options.noFlow) return this.options.noFlow(session, start);
+      session.log.warn({ dnis }, 'no IVR flow for this number');
+      await session.hangup('no flow for number');
+      return;
+    }
+    if (session.state === 'ringing') await session.ari.answer(session.channelId);
+    const run = this.newRun(session, entry.flow, entry.version, dnis);
+    this.options.store.ivrSessions.open({
+      callId: session.id,
+      flow: entry.flow.name,
+      version: entry.version,
+      callerMasked: run.callerMasked,
+      dnis,
+      startedAt: Date.now(),
+    });
+    let outcome: IvrOutcome = 'error';
+    let after: (() => Promise<void>) | undefined;
+    try {
+      if (!(await this.takeLine(session, run))) {
+        outcome = 'overflow';
+        await session.hangup('IVR overflow');
+        return;
+      }
+      try {
+        ({ outcome, after } = await this.runFlow(run));
+      } finally {
+        this.live.delete(session.id);
+        this.lines.release();
+      }
+    } catch (err) {
+      // The caller went away: whatever the node was doing then failed with it.
+      if (err instanceof SessionEndedError || session.isEnded || isGone(err)) {
+        outcome = run.outcomeOnHangup ?? 'caller-hangup';
+        const last = run.path.at(-1);
+        if (last && outcome === 'caller-hangup') this.services.stat(run.flow.name, last.node, 'hangups');
+      } else {
+        outcome = 'error';
+        session.log.error({ err }, 'IVR flow failed');
+      }
+      throw err;
+    } finally {
+      this.close(run, outcome);
+    }
+    if (after) await after();
+    else if (outcome === 'hangup' || outcome === 'message' || outcome === 'callback' || outcome === 'error') {
+      await session.hangup(`ivr: ${outcome}`);
+    }
+  };
+
+  snapshot(): IvrLiveSnapshot {
+    return {
+      lines: { capacity: this.lines.capacity, inUse: this.lines.inUse, waiting: this.lines.waiting },
+      sessions: [...this.live.entries()].map(([callId, s]) => ({ callId, ...s })),
+    };
+  }
+
+  private newRun(session: CallSession, flow: Flow, version: number, dnis: string): IvrRun {
+    const digits = new DigitBuffer();
+    // Every key from the first moment, whatever node (or none) is waiting: type-ahead is never lost.
+    session.tap((event) => {
+      if (event.type === 'ChannelDtmfReceived' && event.channel?.id === session.channelId) {
+        digits.push((event as ChannelDtmfReceivedEvent).digit);
+      }
+    });
+    return {
+      session,
+      flow,
+      version,
+      digits,
+      variables: {},
+      tags: new Set(),
+      path: [],
+      services: this.services,
+      callerMasked: maskNumber(session.channel.caller?.number),
+      dnis,
+    };
+  }
+
+  /** A line for this caller now, or per the overflow policy. False: the caller was turned away. */
+  private async takeLine(session: CallSession, run: IvrRun): Promise<boolean> {
+    if (this.lines.tryAcquire()) return true;
+    const { overflow } = this.options;
+    this.options.onOverflow?.();
+    this.options.store.ivrStats.bumpOverflow(this.options.today(), run.dnis);
+    run.path.push({ node: '(overflow)', type: 'overflow', at: Date.now(), result: overflow.mode });
+    session.log.info({ mode: overflow.mode, inUse: this.lines.inUse }, 'IVR lines full');
+    if (overflow.mode === 'busy') {
+      await playPrompts(run, overflow.prompts, { bargeIn: false });
+      return false;
+    }
+    await playPrompts(run, overflow.prompts, { bargeIn: false });
+    await session.ari.startMoh(session.channelId, overflow.mohClass).catch(() => {});
+    // Stop waiting when the caller hangs up or has waited the longest allowed.
+    const gaveUp = AbortSignal.any([session.signal, AbortSignal.timeout(overflow.maxWaitSec * 1000)]);
+    try {
+      const got = await this.lines.wait(gaveUp);
+      if (session.isEnded) {
+        if (got) this.lines.release();
+        throw new SessionEndedError(session.endReason ?? 'hangup');
+      }
+      return got;
+    } finally {
+      if (!session.isEnded) await session.ari.stopMoh(session.channelId).catch(() => {});
+    }
+  }
+
+  private async runFlow(run: IvrRun): Promise<{ outcome: IvrOutcome; after?: () => Promise<void> }> {
+    const { session, flow } = run;
+    let nodeId = flow.start;
+    for (let step = 0; step < MAX_STEPS; step += 1) {
+      const def = flow.nodes[nodeId];
+      if (!def) throw new Error(`flow ${flow.name} v${run.version}: no node '${nodeId}'`);
+      this.live.set(session.id, { flow: flow.name, version: run.version, node: nodeId, since: Date.now() });
+      this.services.stat(flow.name, nodeId, 'entries');
+      const pathStep: IvrPathStep = { node: nodeId, type: def.type, at: Date.now() };
+      run.path.push(pathStep);
+      const result = await session.run(buildNode(nodeId, def, run));
+      if (result.digits) pathStep.digits = result.digits;
+      if (result.result) pathStep.result = result.result;
+      if ('outcome' in result) return { outcome: result.outcome, after: result.after };
+      nodeId = result.next;
+    }
+    session.log.error({ flow: flow.name }, `IVR flow ran ${MAX_STEPS} steps without ending: stopped`);
+    return { outcome: 'error' };
+  }
+
+  private close(run: IvrRun, outcome: IvrOutcome): void {
+    try {
+      this.options.store.ivrSessions.close(run.session.id, {
+        endedAt: Date.now(),
+        outcome,
+        path: run.path,
+        variables: run.variables,
+        tags: [...run.tags],
+      });
+    } catch (err) {
+      run.session.log.error({ err }, 'could not record the IVR session');
+    }
+    run.session.log.info(
+      { flow: run.flow.name, version: run.version, outcome, steps: run.path.length },
+      'IVR session ended',
+    );
+  }
+}
+
+function dnisOf(session: CallSession, start: StasisStartEvent | undefined): string {
+  return start?.args?.[1] ?? session.channel.dialplan?.exten ?? '';
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { isGone } from '../ari/errors.js';
+import type { AriRest } from '../ari/rest.js';
+import type { Store } from '../store/index.js';
+
+export interface VoiceMessageMeta {
+  recordingName: string;
+  callId: string;
+  flow: string;
+  node: string;
+  callerMasked: string;
+  dnis: string;
+}
+
+/** Seconds of audio in a PCM WAV file (from its header), 0 if the header is not one we understand. */
+export function wavDurationSec(wav: Buffer): number {
+  if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
+    return 0;
+  let offset = 12;
+  let byteRate = 0;
+  while (offset + 8 <= wav.length) {
+    const id = wav.toString('ascii', offset, offset + 4);
+    const size = wav.readUInt32LE(offset + 4);
+    if (id === 'fmt ') byteRate = wav.readUInt32LE(offset + 16);
+    if (id === 'data') return byteRate > 0 ? Math.min(size, wav.length - offset - 8) / byteRate : 0;
+    offset += 8 + size + (size % 2);
+  }
+  return 0;
+}
+
+/**
+ * Keeps voice messages callers leave in the IVR: waits until Asterisk has finished the recording (the
+ * caller often ends it by hanging up), fetches the file over ARI (Asterisk may be another host), writes it
+ * under the service's storage folder by date, indexes it, and only then deletes it from Asterisk.
+ */
+export class VoiceMessageKeeper {
+  constructor(
+    private readonly rest: AriRest,
+    private readonly store: Store,
+    private readonly dir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async keep(meta: VoiceMessageMeta, options: { waitMs?: number } = {}): Promise<string | undefined> {
+    const log = this.logger.child({ callId: meta.callId, recording: meta.recordingName });
+    const existing = this.store.voiceMessages.byRecordingName(meta.recordingName);
+    if (existing) return existing.id; // kept already (idempotent)
+    const deadline = Date.now() + (options.waitMs ?? 30_000);
+    let wav: Buffer | undefined;
+    while (!wav) {
+      try {
+        wav = await this.rest.downloadStoredRecording(meta.recordingName);
+      } catch (err) {
+        if (!isGone(err)) throw err;
+        const live = await this.rest.getLiveRecording(meta.recordingName).then(
+          (r) => r.state === 'recording' || r.state === 'queued',
+          () => false,
+        );
+        if (!live || Date.now() > deadline) {
+          log.warn('voice message recording not found on the PBX: nothing kept');
+          return undefined;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    const id = randomUUID();
+    const now = new Date();
+    const day = now.toISOString().slice(0, 10);
+    const folder = join(this.dir, day);
+    await mkdir(folder, { recursive: true });
+    const path = join(folder, `${id}.wav`);
+    await writeFile(path, wav);
+    this.store.voiceMessages.add({
+      id,
+      callId: meta.callId,
+      flow: meta.flow,
+      node: meta.node,
+      callerMasked: meta.callerMasked,
+      dnis: meta.dnis,
+      recordingName: meta.recordingName,
+      filePath: path,
+      durationSec: Math.round(wavDurationSec(wav) * 10) / 10,
+      sizeBytes: wav.length,
+      createdAt: now.getTime(),
+    });
+    await this.rest.deleteStoredRecording(meta.recordingName).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'kept the message but could not delete it on the PBX');
+    });
+    log.info({ messageId: id, bytes: wav.length }, 'voice message kept');
+    return id;
+  }
+}
