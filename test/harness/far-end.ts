@@ -52,8 +52,8 @@ export class FarEnd {
     this.ws = ws;
   }
 
-  /** Waits for an event (already seen ones count when `past` is set). */
-  waitFor(match: (e: RawAriEvent) => boolean, timeoutMs = 15_000, past = false): Promise<RawAriEvent> {
+  /** Waits for an event; one already seen counts unless `past` is false (the answer can beat the REST reply). */
+  waitFor(match: (e: RawAriEvent) => boolean, timeoutMs = 15_000, past = true): Promise<RawAriEvent> {
     if (past) {
       const seen = this.events.find(match);
       if (seen) return Promise.resolve(seen);
