@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { type DialResult, DialTask } from '../ari/dial.js';
 import { type CallSession, SessionEndedError, type Task } from '../ari/session.js';
-import type { DialEvent, RawAriEvent, RecordingEvent } from '../ari/types.js';
+import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
 import { type IvrRun, type NodeResult, playPrompts } from './context.js';
 import type { FlowNode, NodeOf } from './flow.js';
 import { scheduleBranch } from './schedule.js';
@@ -137,85 +138,57 @@ class QueueNode extends IvrNode<NodeOf<'queue'>> {
   }
 }
 
-const DIAL_FAILURES = new Set([
-  'BUSY',
-  'CONGESTION',
-  'CHANUNAVAIL',
-  'NOANSWER',
-  'CANCEL',
-  'DONTCALL',
-  'TORTURE',
-  'INVALIDARGS',
-]);
-
 class TransferNode extends IvrNode<NodeOf<'transfer'>> {
   async exec(session: CallSession): Promise<NodeResult> {
     const d = this.def;
-    const legId = `${this.run.services.appName}-leg-${randomUUID()}`;
-    session.own('channel', legId);
-    const outcome = session.waitFor(
-      (e: RawAriEvent) =>
-        (e.type === 'StasisStart' && e.channel?.id === legId) ||
-        (e.type === 'ChannelDestroyed' && e.channel?.id === legId) ||
-        (e.type === 'Dial' &&
-          (e as DialEvent).peer?.id === legId &&
-          DIAL_FAILURES.has((e as DialEvent).dialstatus)),
-      { signal: this.abort.signal },
-    );
-    outcome.catch(() => {});
+    const dial = new DialTask({
+      endpoint: d.endpoint,
+      app: this.run.services.appName,
+      appArgs: 'ivr-transfer',
+      timeoutSec: d.timeoutSec,
+      callerId: session.channel.caller?.number || undefined,
+    });
+    const unkill = onAbort(this.abort.signal, () => dial.kill());
     // The caller hears ringback prompts (looped) or music on hold while the target rings.
     const ringing = new AbortController();
-    const stopRinging = () => ringing.abort();
-    this.abort.signal.addEventListener('abort', stopRinging, { once: true });
     const ringback = (async () => {
       if (!d.ringbackPrompts) return session.ari.startMoh(session.channelId).catch(() => {});
       while (!ringing.signal.aborted)
         await playPrompts(this.run, d.ringbackPrompts, { bargeIn: false, signal: ringing.signal });
     })().catch(() => {});
-    let event: RawAriEvent | undefined;
+    let result: DialResult;
     try {
-      await session.ari.originate({
-        endpoint: d.endpoint,
-        app: this.run.services.appName,
-        appArgs: 'ivr-transfer',
-        channelId: legId,
-        timeout: d.timeoutSec,
-        callerId: session.channel.caller?.number || undefined,
-        formats: 'ulaw,alaw',
-      });
-      event = await outcome;
-    } catch (err) {
-      const kind = (err as { kind?: string }).kind;
-      if (kind === undefined || kind === 'timeout' || kind === 'unreachable') throw err;
-      session.log.warn({ err: (err as Error).message }, 'transfer target could not be dialed');
+      result = await session.run(dial);
     } finally {
-      stopRinging();
-      this.abort.signal.removeEventListener('abort', stopRinging);
+      unkill();
+      ringing.abort();
       await ringback;
       if (!d.ringbackPrompts) await session.ari.stopMoh(session.channelId).catch(() => {});
     }
-    if (event?.type !== 'StasisStart') {
-      await session.ari.hangup(legId).catch(() => {});
-      session.disown('channel', legId);
-      const status = event?.type === 'Dial' ? (event as DialEvent).dialstatus : event ? 'NOANSWER' : 'FAILED';
-      return { next: d.failed, result: `not connected (${status})` };
-    }
+    if (result.outcome !== 'answered') return { next: d.failed, result: `not connected (${result.outcome})` };
+    const leg = result.channelId;
     const bridgeId = `${this.run.services.appName}-${randomUUID()}`;
     session.own('bridge', bridgeId);
     await session.ari.createBridge(bridgeId, 'mixing', `ivr-transfer-${session.id}`);
-    await session.ari.addToBridge(bridgeId, [session.channelId, legId]);
+    await session.ari.addToBridge(bridgeId, [session.channelId, leg]);
     return {
       outcome: 'agent',
       result: 'connected',
       // The call stays up, outside the IVR, until either side hangs up.
       after: async () => {
         await session.waitFor(
-          (e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === legId,
+          (e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === leg,
         );
         await session.hangup('transfer target hung up');
       },
     };
   }
+}
+
+/** Runs fn when signal aborts; returns the function that detaches it. */
+function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
 }
 
 class VoicemailNode extends IvrNode<NodeOf<'voicemail'>> {
