@@ -2,17 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { AgentService } from './agents/service.js';
 import { buildApi } from './api/server.js';
 import { AriApp, type CallRoute } from './ari/app.js';
 import type { CallJournal } from './ari/session.js';
 import type { Config } from './config/schema.js';
 import { greetingHandler } from './inbound/greeting.js';
+import { HotlineQueue } from './inbound/queue.js';
 import { FlowCatalog } from './ivr/catalog.js';
 import { IvrEngine } from './ivr/engine.js';
 import { VoiceMessageKeeper } from './ivr/messages.js';
+import { PromptLibrary } from './ivr/prompts.js';
+import { EventBus } from './lib/events.js';
 import { createLogger, type Logger, maskNumber } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
-import { localDay } from './lib/time.js';
+import { dayBounds, localDay } from './lib/time.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface Service {
@@ -24,6 +28,10 @@ export interface Service {
   ari: AriApp;
   ivr: IvrEngine;
   catalog: FlowCatalog;
+  prompts: PromptLibrary;
+  agents: AgentService;
+  hotline: HotlineQueue;
+  bus: EventBus;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -37,6 +45,8 @@ export interface ServiceOptions {
   listen?: boolean;
   onCommandLatency?: (ms: number) => void;
   onDtmfToPrompt?: (ms: number) => void;
+  /** Routing decision to hotline caller bridged with the agent (benchmarks). */
+  onHotlineConnect?: (ms: number) => void;
   /** The service's clock (tests fix it to check business hours). */
   now?: () => Date;
 }
@@ -64,8 +74,6 @@ function journalFor(
   };
 }
 
-/** Routes a new channel by the arguments the dialplan passed to Stasis(). */
-
 /** Builds and starts the whole service: store, Redis, ARI (connected and resynced), API. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger =
@@ -82,7 +90,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
 
   const now = options.now ?? (() => new Date());
+  const nowMs = () => now().getTime();
+  const bus = new EventBus();
   const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
+  const prompts = new PromptLibrary(config.ivr.prompts.dir, config.ivr.prompts.pbxDir);
   if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
   // The inbound route runs the IVR; it is built after the ARI app it needs (see below).
   let ivr: IvrEngine | undefined;
@@ -103,6 +114,22 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onCommandLatency: options.onCommandLatency,
   });
 
+  const agents = new AgentService({ store, redis, ari, bus, logger, config: config.agents, now: nowMs });
+  const hotline = new HotlineQueue({
+    agents,
+    ari,
+    store,
+    redis,
+    bus,
+    logger,
+    config: config.hotline,
+    now: nowMs,
+    onConnect: (ms) => {
+      metrics.hotlineConnect.observe(ms / 1000);
+      options.onHotlineConnect?.(ms);
+    },
+  });
+
   const keeper = new VoiceMessageKeeper(ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
   ivr = new IvrEngine({
     lines: config.ivr.lines,
@@ -120,6 +147,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     services: {
       now,
       appName: config.ari.app,
+      enterQueue: (session, queue) => hotline.enter(session, queue),
       keepVoiceMessage: async (meta) => {
         await keeper.keep(meta);
       },
@@ -143,6 +171,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
   });
   const ivrEngine = ivr;
+  hotline.resumeIvr = (session, flow, node) => ivrEngine.resume(session, flow, node);
+  const today = () => localDay(config.ivr.timezone, now());
 
   const api = await buildApi({
     config,
@@ -154,7 +184,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
       { name: 'store', check: () => store.healthy() },
     ],
-    ivr: { catalog, live: () => ivrEngine.snapshot(), today: () => localDay(config.ivr.timezone, now()) },
+    ivr: { catalog, live: () => ivrEngine.snapshot(), today, prompts },
+    agents: {
+      directory: agents,
+      queue: () => hotline.snapshot(),
+      bus,
+      today: () => dayBounds(config.ivr.timezone, now()),
+    },
   });
 
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
@@ -162,6 +198,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   if (options.listen !== false) {
     url = await api.listen({ host: config.api.host, port: config.api.port });
   }
+  // Agents and the queue re-attach their calls during ARI's first resync, so they start first.
+  await agents.start();
+  hotline.start();
   await ari.start();
   logger.info({ app: config.ari.app, url }, 'service started');
 
@@ -170,6 +209,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stopping ??= (async () => {
       logger.info('stopping: refusing new calls, draining live ones');
       ari.stopAccepting();
+      hotline.stop();
       const drained = await Promise.race([
         ari.registry.whenEmpty().then(() => true),
         new Promise<boolean>((r) => setTimeout(() => r(false), config.service.drainTimeoutMs).unref()),
@@ -178,6 +218,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         logger.warn({ live: ari.registry.size }, 'drain timeout: hanging up live calls');
         await ari.hangupAll('service shutdown');
       }
+      agents.stop();
       await api.close();
       await ari.stop();
       redis.disconnect();
@@ -187,5 +228,21 @@ export async function startService(config: Config, options: ServiceOptions = {})
     return stopping;
   };
 
-  return { config, logger, metrics, store, redis, ari, ivr: ivrEngine, catalog, api, url, stop };
+  return {
+    config,
+    logger,
+    metrics,
+    store,
+    redis,
+    ari,
+    ivr: ivrEngine,
+    catalog,
+    prompts,
+    agents,
+    hotline,
+    bus,
+    api,
+    url,
+    stop,
+  };
 }

@@ -27,7 +27,10 @@ export interface AgentView {
 }
 
 /** State changes a person may ask for over REST (the rest come from calls and timers). */
-export type RequestedAgentEvent = Extract<AgentEvent, { type: 'login' | 'ready' | 'not-ready' | 'logout' | 'wrap-up-done' }>;
+export type RequestedAgentEvent = Extract<
+  AgentEvent,
+  { type: 'login' | 'ready' | 'not-ready' | 'logout' | 'wrap-up-done' }
+>;
 
 export class AgentStateError extends Error {
   override readonly name = 'AgentStateError';
@@ -44,7 +47,7 @@ export interface AgentDirectory {
   /** Applies a requested change; throws AgentStateError (409) or AgentNotFoundError (404). */
   request(agentId: string, event: RequestedAgentEvent, by: string): Promise<AgentView>;
   /** Tells the live side that seats changed in the store (created, edited, removed). */
-  reload(): void;
+  reload(): Promise<void>;
 }
 
 export interface QueueSnapshot {

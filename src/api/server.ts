@@ -4,13 +4,17 @@ import { redactUrl } from '../lib/logger.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
+import { agentRoutes } from './routes/agents.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { hotlineRoutes } from './routes/hotline.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { keyRoutes } from './routes/keys.js';
+import { teamRoutes } from './routes/teams.js';
 import type { ApiDeps } from './types.js';
 
 export { HttpError } from './plugins/errors.js';
-export type { ApiDeps, IvrApiDeps, Principal, ReadinessProbe } from './types.js';
+export type { AgentApiDeps, ApiDeps, IvrApiDeps, Principal, ReadinessProbe } from './types.js';
 
 /**
  * Request log fields, spelled out so that headers (Authorization, X-API-Key) are never logged whatever
@@ -43,5 +47,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(keyRoutes, { prefix: '/v1' });
   if (deps.ivr) await app.register(ivrRoutes, { prefix: '/v1/ivr', ...deps.ivr });
+  if (deps.agents) {
+    await app.register(teamRoutes, { prefix: '/v1', ...deps.agents });
+    await app.register(agentRoutes, { prefix: '/v1', ...deps.agents });
+    await app.register(hotlineRoutes, { prefix: '/v1/hotline', ...deps.agents });
+    await app.register(eventRoutes, { prefix: '/v1', ...deps.agents });
+  }
   return app;
 }

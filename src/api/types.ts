@@ -1,6 +1,9 @@
+import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
 import type { Config } from '../config/schema.js';
 import type { FlowCatalog } from '../ivr/catalog.js';
 import type { IvrLiveSnapshot } from '../ivr/live.js';
+import type { PromptLibrary } from '../ivr/prompts.js';
+import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Role, Store } from '../store/index.js';
@@ -24,6 +27,17 @@ export interface ApiDeps {
   adminApiKey?: string;
   /** The IVR's flows and live state; the /v1/ivr routes exist only when given. */
   ivr?: IvrApiDeps;
+  /** Agents, teams, the hotline and the live event stream; their routes exist only when given. */
+  agents?: AgentApiDeps;
+}
+
+export interface AgentApiDeps {
+  directory: AgentDirectory;
+  /** The hotline queue now. */
+  queue: () => QueueSnapshot;
+  bus: EventBus;
+  /** Today in the center's time zone, as epoch ms [from, to): the window of today's KPIs. */
+  today: () => { from: number; to: number };
 }
 
 export interface IvrApiDeps {
@@ -31,6 +45,8 @@ export interface IvrApiDeps {
   live: () => IvrLiveSnapshot;
   /** Today's date (YYYY-MM-DD) in the center's time zone: the day the IVR counters are kept under. */
   today: () => string;
+  /** The center's own recorded prompts; the /v1/ivr/prompts routes exist only when given. */
+  prompts?: PromptLibrary;
 }
 
 /** Who made the request, set by the auth plugin on every non-public route. */
@@ -38,6 +54,8 @@ export interface Principal {
   keyId: string;
   name: string;
   role: Role;
+  /** The agent the key belongs to, if any: an agent key acts for and sees that agent only. */
+  agentId: string | null;
 }
 
 declare module 'fastify' {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskNumber } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -12,7 +13,7 @@ import {
   CallSession,
   SessionEndedError,
 } from './session.js';
-import type { Channel, RawAriEvent, StasisStartEvent } from './types.js';
+import type { Bridge, Channel, RawAriEvent, StasisStartEvent } from './types.js';
 
 /** What runs a call. When it returns or throws, the call is hung up and torn down. */
 export type CallHandler = (session: CallSession, start: StasisStartEvent | undefined) => Promise<void>;
@@ -21,6 +22,16 @@ export interface CallRoute {
   direction: CallDirection;
   handler: CallHandler;
 }
+
+/** What a recoverer sees of the PBX during resync. */
+export interface PbxSnapshot {
+  channels: ReadonlyMap<string, Channel>;
+  bridges: readonly Bridge[];
+  /** Channels currently in this application. */
+  inApp: ReadonlySet<string>;
+}
+
+export type Recoverer = (pbx: PbxSnapshot) => Promise<void>;
 
 export interface OpenCallRecord {
   id: string;
@@ -75,8 +86,8 @@ export class AriApp {
   private readonly log: Logger;
   private accepting = true;
   private resyncing: Promise<ResyncReport> | undefined;
-  /** Sessions opened before the first resync of this process: they must not be mistaken for orphans. */
   private lastResync: ResyncReport | undefined;
+  private readonly recoverers: Recoverer[] = [];
 
   constructor(private readonly options: AriAppOptions) {
     const { ari, logger, metrics } = options;
@@ -130,6 +141,15 @@ export class AriApp {
     await firstResync;
   }
 
+  /**
+   * Registers a module that re-attaches its calls after a restart or reconnect from its saved state (the
+   * agents' lines, the queue's callers). Recoverers run during resync before the orphan policy, so what
+   * they adopt is not hung up.
+   */
+  addRecoverer(recoverer: Recoverer): void {
+    this.recoverers.push(recoverer);
+  }
+
   /** Stops taking new calls: a new channel is refused (hung up busy) from now on. */
   stopAccepting(): void {
     this.accepting = false;
@@ -174,20 +194,73 @@ export class AriApp {
     this.runSession(session, route, event);
   }
 
+  /**
+   * Originates a call that is a session of its own (an agent's line; a customer call placed for an agent)
+   * and runs `route.handler` on it; the handler sees the channel ringing and waits for its answer. The
+   * session owns the channel before the originate, so no event is missed. Throws if the PBX refuses.
+   */
+  async originateSession(
+    params: {
+      endpoint: string;
+      appArgs: string;
+      timeoutSec: number;
+      callerId?: string;
+      formats?: string;
+      channelId?: string;
+      variables?: Record<string, string>;
+    },
+    route: CallRoute,
+    id?: string,
+  ): Promise<CallSession> {
+    const channelId = params.channelId ?? `${this.appName}-${randomUUID()}`;
+    const placeholder: Channel = {
+      id: channelId,
+      name: params.endpoint,
+      state: 'Down',
+      caller: { name: '', number: '' },
+      connected: { name: '', number: '' },
+      creationtime: new Date().toISOString(),
+    };
+    const session = this.openSession(placeholder, route.direction, id);
+    try {
+      await session.ari.originate({
+        endpoint: params.endpoint,
+        app: this.appName,
+        appArgs: params.appArgs,
+        channelId,
+        timeout: params.timeoutSec,
+        callerId: params.callerId,
+        formats: params.formats ?? 'ulaw,alaw',
+        variables: params.variables,
+      });
+    } catch (err) {
+      session.markChannelGone();
+      await session.end(`originate failed: ${(err as Error).message}`);
+      throw err;
+    }
+    this.runSession(session, route, undefined);
+    return session;
+  }
+
   /** Creates and registers a session for a channel (the caller's, or one the service originates). */
-  openSession(channel: Channel, direction: CallDirection): CallSession {
+  openSession(channel: Channel, direction: CallDirection, id?: string): CallSession {
     const { journal, logger, metrics } = this.options;
-    const session = new CallSession(channel, direction, {
-      rest: this.rest,
-      router: this.router,
-      journal,
-      logger,
-      onCommandLatency: (ms) => {
-        metrics.ariEventToCommand.observe(ms / 1000);
-        this.options.onCommandLatency?.(ms);
+    const session = new CallSession(
+      channel,
+      direction,
+      {
+        rest: this.rest,
+        router: this.router,
+        journal,
+        logger,
+        onCommandLatency: (ms) => {
+          metrics.ariEventToCommand.observe(ms / 1000);
+          this.options.onCommandLatency?.(ms);
+        },
+        onEnded: (s) => this.registry.remove(s),
       },
-      onEnded: (s) => this.registry.remove(s),
-    });
+      id,
+    );
     this.registry.add(session);
     try {
       journal.opened({
@@ -270,7 +343,16 @@ export class AriApp {
       report.closedOut += 1;
     }
 
-    // 2. Channels in our app that no session owns (we restarted, or a session died): apply the policy.
+    // 2. Modules re-attach what their saved state says is theirs.
+    for (const recoverer of this.recoverers) {
+      try {
+        await recoverer({ channels: live, bridges, inApp });
+      } catch (err) {
+        this.log.error({ err }, 'a module failed to re-attach its calls');
+      }
+    }
+
+    // 3. Channels in our app that no session owns (we restarted, or a session died): apply the policy.
     const adopted = new Set<string>();
     for (const channelId of inApp) {
       if (this.router.ownerOf('channel', channelId)) continue;
@@ -294,7 +376,7 @@ export class AriApp {
       }
     }
 
-    // 3. Bridges this app made (ids carry the app name) that no session owns.
+    // 4. Bridges this app made (ids carry the app name) that no session owns.
     for (const bridge of bridges) {
       if (!bridge.id.startsWith(`${app}-`) || this.router.ownerOf('bridge', bridge.id)) continue;
       try {
@@ -306,7 +388,7 @@ export class AriApp {
       report.bridgesDestroyed += 1;
     }
 
-    // 4. Durable records of calls this instance had open before it restarted.
+    // 5. Durable records of calls this instance had open before it restarted.
     for (const record of journal.listOpen()) {
       if (this.registry.get(record.id)) continue;
       const outcome = adopted.has(record.channelId)

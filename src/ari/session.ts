@@ -266,6 +266,9 @@ export class CallSession implements EventOwner {
     switch (event.type) {
       case 'StasisStart':
         this.deps.journal.event(this.id, 'StasisStart');
+        // A channel the service originated enters Stasis only once answered.
+        if (channel.state === 'Up' && this.transition('answer'))
+          this.deps.journal.answered(this.id, new Date());
         break;
       case 'ChannelStateChange':
         if (channel.state === 'Up' && this.transition('answer'))

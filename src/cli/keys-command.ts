@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { type ApiKeyInfo, newApiKeySchema, ROLES, type Role, type Store } from '../store/index.js';
 
 export const USAGE = `Usage:
-  npm run keys -- create --name NAME --role ROLE   create a key and print it (shown this once only)
+  npm run keys -- create --name NAME --role ROLE [--agent ID]
+                                                   create a key and print it (shown this once only);
+                                                   --agent links it to that agent
   npm run keys -- list                             list keys (never the keys themselves)
   npm run keys -- revoke ID                        revoke a key
 Roles: ${ROLES.join(', ')}`;
@@ -18,7 +20,7 @@ export class UsageError extends Error {
 
 export type KeysCommand =
   | { kind: 'help' }
-  | { kind: 'create'; name: string; role: Role }
+  | { kind: 'create'; name: string; role: Role; agentId?: string }
   | { kind: 'list' }
   | { kind: 'revoke'; id: string };
 
@@ -39,14 +41,18 @@ export function parseKeysArgs(argv: string[]): KeysCommand {
     if (rest.length > 0) throw new UsageError(`${what} takes no further arguments, got: ${rest.join(' ')}`);
   };
   const rejectOptions = (what: string) => {
-    if (values.name !== undefined || values.role !== undefined) {
-      throw new UsageError(`--name and --role only apply to create, not ${what}`);
+    if (values.name !== undefined || values.role !== undefined || values.agent !== undefined) {
+      throw new UsageError(`--name, --role and --agent only apply to create, not ${what}`);
     }
   };
   switch (command) {
     case 'create': {
       expectNoMore('create');
-      const input = newApiKeySchema.safeParse({ name: values.name, role: values.role });
+      const input = newApiKeySchema.safeParse({
+        name: values.name,
+        role: values.role,
+        agentId: values.agent,
+      });
       if (!input.success) throw new UsageError(`create: invalid options\n${z.prettifyError(input.error)}`);
       return { kind: 'create', ...input.data };
     }
@@ -71,7 +77,12 @@ export function parseKeysArgs(argv: string[]): KeysCommand {
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
-    options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      agent: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -81,11 +92,12 @@ const date = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOStrin
 
 function table(keys: ApiKeyInfo[]): string[] {
   const rows = [
-    ['ID', 'NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+    ['ID', 'NAME', 'ROLE', 'AGENT', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
     ...keys.map((k) => [
       k.id,
       k.name,
       k.role,
+      k.agentId ?? '-',
       k.prefix,
       date(k.createdAt),
       date(k.lastUsedAt),
@@ -105,9 +117,11 @@ function table(keys: ApiKeyInfo[]): string[] {
 export function runKeysCommand(command: Exclude<KeysCommand, { kind: 'help' }>, store: Store): string[] {
   switch (command.kind) {
     case 'create': {
-      const { id, key } = store.apiKeys.create(command.name, command.role);
+      const { name, role, agentId } = command;
+      const { id, key } = store.apiKeys.create(name, role, { agentId });
+      const owner = agentId === undefined ? '' : `, agent ${agentId}`;
       return [
-        `Created API key ${id} (${command.name}, ${command.role}).`,
+        `Created API key ${id} (${name}, ${role}${owner}).`,
         'Store the key now: it is not kept and cannot be shown again.',
         key,
       ];

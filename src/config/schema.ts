@@ -87,6 +87,55 @@ export const configSchema = z.object({
           mohClass: z.string().default('default'),
         })
         .prefault({}),
+      /** The center's own recorded prompts (see docs/prompts.md). */
+      prompts: z
+        .object({
+          /** Where the service writes prompt files: a folder it shares with Asterisk. */
+          dir: z.string().min(1).default('.data/prompts'),
+          /**
+           * The same folder as Asterisk sees it (absolute). Flows play a prompt as sound:<pbxDir>/<name>,
+           * so it may hold no spaces or commas.
+           */
+          pbxDir: z
+            .string()
+            .regex(/^\/[^\s,]*$/, 'expected an absolute path without spaces or commas')
+            .transform((p) => p.replace(/\/+$/, '') || '/')
+            .default('/var/lib/asterisk/sounds/custom'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  agents: z
+    .object({
+      wrapUpSec: z.number().int().min(0).max(3600).default(30),
+      /** The plan's rule: not ready this long means logged out (15 minutes). */
+      autoLogoutNotReadySec: z.number().int().min(10).default(900),
+      lineDroppedLogoutSec: z.number().int().min(5).default(120),
+      lineAnswerTimeoutSec: z.number().int().min(5).max(120).default(30),
+      maxMissedOffers: z.number().int().min(1).max(20).default(2),
+    })
+    .prefault({}),
+  hotline: z
+    .object({
+      overflowAfterSec: z.number().int().min(0).max(3600).default(0),
+      maxWaitSec: z.number().int().min(10).max(7200).default(180),
+      announceEverySec: z.number().int().min(5).max(600).default(30),
+      maxWaiting: z.number().int().min(1).max(1000).default(50),
+      mohClass: z.string().default('default'),
+      ringTimeoutSec: z.number().int().min(5).max(120).default(20),
+      ahtSec: z.number().int().min(10).default(240),
+      serviceLevelSec: z.number().int().min(1).default(20),
+      maxWait: z
+        .object({
+          /** IVR flow and node a caller who waited too long is sent to (a voice message or callback node). */
+          flow: z.string().optional(),
+          node: z.string().optional(),
+          /** Played before hanging up when no node is set. */
+          prompts: z
+            .array(z.string().regex(/^(sound|recording|tone|digits|number):/))
+            .default(['sound:please-try-call-later', 'sound:goodbye']),
+        })
+        .prefault({}),
     })
     .prefault({}),
   storage: z
@@ -127,5 +176,11 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   IVR_LINES: { path: 'ivr.lines', type: 'number' },
   IVR_FLOWS_DIR: { path: 'ivr.flowsDir', type: 'string' },
   IVR_TIMEZONE: { path: 'ivr.timezone', type: 'string' },
+  IVR_PROMPTS_DIR: { path: 'ivr.prompts.dir', type: 'string' },
+  IVR_PROMPTS_PBX_DIR: { path: 'ivr.prompts.pbxDir', type: 'string' },
   STORAGE_DIR: { path: 'storage.dir', type: 'string' },
+  AGENT_WRAP_UP_SEC: { path: 'agents.wrapUpSec', type: 'number' },
+  AGENT_AUTO_LOGOUT_SEC: { path: 'agents.autoLogoutNotReadySec', type: 'number' },
+  HOTLINE_OVERFLOW_AFTER_SEC: { path: 'hotline.overflowAfterSec', type: 'number' },
+  HOTLINE_MAX_WAIT_SEC: { path: 'hotline.maxWaitSec', type: 'number' },
 };

@@ -79,15 +79,40 @@ export class IvrEngine {
       return;
     }
     if (session.state === 'ringing') await session.ari.answer(session.channelId);
-    const run = this.newRun(session, entry.flow, entry.version, dnis);
     this.options.store.ivrSessions.open({
       callId: session.id,
       flow: entry.flow.name,
       version: entry.version,
-      callerMasked: run.callerMasked,
+      callerMasked: maskNumber(session.channel.caller?.number),
       dnis,
       startedAt: Date.now(),
     });
+    await this.runIvr(session, entry.flow, entry.version, dnis, entry.flow.start, true);
+  };
+
+  /**
+   * Runs a caller who is already in the service (e.g. waited too long in the queue) from a node of a
+   * flow's current version. Such a run is logged, not recorded as a new IVR session (the call has one).
+   */
+  async resume(session: CallSession, flowName: string, node: string): Promise<void> {
+    const stored = this.options.catalog.get(flowName);
+    if (!stored?.flow.nodes[node]) {
+      session.log.error({ flow: flowName, node }, 'cannot resume the IVR: no such flow or node');
+      await session.hangup('IVR node missing');
+      return;
+    }
+    await this.runIvr(session, stored.flow, stored.version, dnisOf(session, undefined), node, false);
+  }
+
+  private async runIvr(
+    session: CallSession,
+    flow: Flow,
+    version: number,
+    dnis: string,
+    startNode: string,
+    record: boolean,
+  ): Promise<void> {
+    const { run, untap } = this.newRun(session, flow, version, dnis);
     let outcome: IvrOutcome = 'error';
     let after: (() => Promise<void>) | undefined;
     try {
@@ -97,7 +122,7 @@ export class IvrEngine {
         return;
       }
       try {
-        ({ outcome, after } = await this.runFlow(run));
+        ({ outcome, after } = await this.runFlow(run, startNode));
       } finally {
         this.live.delete(session.id);
         this.lines.release();
@@ -114,13 +139,19 @@ export class IvrEngine {
       }
       throw err;
     } finally {
-      this.close(run, outcome);
+      untap();
+      if (record) this.close(run, outcome);
+      else
+        session.log.info(
+          { flow: flow.name, from: startNode, outcome, path: run.path.map((p) => p.node) },
+          'IVR resumed run ended',
+        );
     }
     if (after) await after();
     else if (outcome === 'hangup' || outcome === 'message' || outcome === 'callback' || outcome === 'error') {
       await session.hangup(`ivr: ${outcome}`);
     }
-  };
+  }
 
   snapshot(): IvrLiveSnapshot {
     return {
@@ -129,15 +160,20 @@ export class IvrEngine {
     };
   }
 
-  private newRun(session: CallSession, flow: Flow, version: number, dnis: string): IvrRun {
+  private newRun(
+    session: CallSession,
+    flow: Flow,
+    version: number,
+    dnis: string,
+  ): { run: IvrRun; untap: () => void } {
     const digits = new DigitBuffer();
     // Every key from the first moment, whatever node (or none) is waiting: type-ahead is never lost.
-    session.tap((event) => {
+    const untap = session.tap((event) => {
       if (event.type === 'ChannelDtmfReceived' && event.channel?.id === session.channelId) {
         digits.push((event as ChannelDtmfReceivedEvent).digit);
       }
     });
-    return {
+    const run: IvrRun = {
       session,
       flow,
       version,
@@ -149,6 +185,7 @@ export class IvrEngine {
       callerMasked: maskNumber(session.channel.caller?.number),
       dnis,
     };
+    return { run, untap };
   }
 
   /** A line for this caller now, or per the overflow policy. False: the caller was turned away. */
@@ -179,9 +216,12 @@ export class IvrEngine {
     }
   }
 
-  private async runFlow(run: IvrRun): Promise<{ outcome: IvrOutcome; after?: () => Promise<void> }> {
+  private async runFlow(
+    run: IvrRun,
+    startNode: string,
+  ): Promise<{ outcome: IvrOutcome; after?: () => Promise<void> }> {
     const { session, flow } = run;
-    let nodeId = flow.start;
+    let nodeId = startNode;
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const def = flow.nodes[nodeId];
       if (!def) throw new Error(`flow ${flow.name} v${run.version}: no node '${nodeId}'`);

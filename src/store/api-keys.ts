@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { sha256 } from '../lib/secrets.js';
+import { agentIdSchema } from './agents.js';
 import type { Database } from './db.js';
+import { StoreError } from './errors.js';
 import { ROLES, type Role } from './roles.js';
 
 /** Marks our keys so they are recognisable in a config file or a secret scanner. */
@@ -15,12 +17,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export const newApiKeySchema = z.object({
   name: z.string().trim().min(1).max(100).describe('Who or what uses the key, e.g. "wallboard"'),
   role: z.enum(ROLES).describe('admin may do everything; other roles as each route states'),
+  agentId: agentIdSchema
+    .optional()
+    .describe('The agent the key belongs to: an agent acts for, and sees, that agent only'),
 });
 
 export interface ApiKeyIdentity {
   id: string;
   name: string;
   role: Role;
+  agentId: string | null;
 }
 
 export interface ApiKeyInfo extends ApiKeyIdentity {
@@ -42,8 +48,8 @@ interface CandidateRow extends ApiKeyIdentity {
   lastUsedAt: number | null;
 }
 
-const INFO_COLUMNS = `id, name, role, prefix, created_at AS createdAt, last_used_at AS lastUsedAt,
-  revoked_at AS revokedAt`;
+const INFO_COLUMNS = `id, name, role, agent_id AS agentId, prefix, created_at AS createdAt,
+  last_used_at AS lastUsedAt, revoked_at AS revokedAt`;
 
 export class ApiKeyRepository {
   readonly #insert;
@@ -51,13 +57,15 @@ export class ApiKeyRepository {
   readonly #touch;
   readonly #list;
   readonly #revoke;
+  readonly #agentExists;
 
   constructor(db: Database) {
-    this.#insert = db.prepare<[string, string, string, string, string, number]>(
-      'INSERT INTO api_keys (id, name, role, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    this.#insert = db.prepare<[string, string, string, string | null, string, string, number]>(
+      `INSERT INTO api_keys (id, name, role, agent_id, key_hash, prefix, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#candidates = db.prepare<[string], CandidateRow>(
-      `SELECT id, name, role, key_hash AS keyHash, last_used_at AS lastUsedAt
+      `SELECT id, name, role, agent_id AS agentId, key_hash AS keyHash, last_used_at AS lastUsedAt
        FROM api_keys WHERE prefix = ? AND revoked_at IS NULL`,
     );
     this.#touch = db.prepare<[number, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
@@ -66,14 +74,19 @@ export class ApiKeyRepository {
     this.#revoke = db.prepare<[number, string]>(
       'UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?',
     );
+    this.#agentExists = db.prepare<[string], number>('SELECT 1 FROM agents WHERE id = ?').pluck();
   }
 
-  create(name: string, role: Role): CreatedApiKey {
+  /** Throws StoreError UNKNOWN_AGENT if `agentId` names no agent. */
+  create(name: string, role: Role, { agentId }: { agentId?: string } = {}): CreatedApiKey {
+    if (agentId !== undefined && !this.#agentExists.get(agentId)) {
+      throw new StoreError('UNKNOWN_AGENT', `No agent with id ${agentId}`);
+    }
     const id = randomUUID();
     const key = `${KEY_MARKER}${randomBytes(32).toString('base64url')}`;
     const prefix = key.slice(0, PREFIX_LENGTH);
     // Keys carry 256 random bits, so a fast unsalted hash is enough: there is nothing to brute-force.
-    this.#insert.run(id, name, role, sha256(key).toString('hex'), prefix, Date.now());
+    this.#insert.run(id, name, role, agentId ?? null, sha256(key).toString('hex'), prefix, Date.now());
     return { id, key, prefix };
   }
 
@@ -89,7 +102,7 @@ export class ApiKeyRepository {
     if (match.lastUsedAt === null || now - match.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
       this.#touch.run(now, match.id);
     }
-    return { id: match.id, name: match.name, role: match.role };
+    return { id: match.id, name: match.name, role: match.role, agentId: match.agentId };
   }
 
   /** Every key, revoked ones included, oldest first; never the hash. */

@@ -1,6 +1,8 @@
+import { AgentLogRepository, AgentRepository, TeamRepository } from './agents.js';
 import { ApiKeyRepository } from './api-keys.js';
 import { CallRepository } from './calls.js';
 import { type Database, openDatabase } from './db.js';
+import { HotlineCallRepository } from './hotline.js';
 import {
   CallbackRequestRepository,
   IvrFlowRepository,
@@ -9,9 +11,27 @@ import {
   VoiceMessageRepository,
 } from './ivr.js';
 
+export {
+  AGENT_ROLES,
+  type AgentInput,
+  type AgentLogEntry,
+  type AgentPatch,
+  type AgentRecord,
+  type AgentRole,
+  agentIdSchema,
+  agentInputSchema,
+  agentPatchSchema,
+  type ImportResult,
+  INBOUND_ROLES,
+  LINE_MODES,
+  type Team,
+  teamIdSchema,
+} from './agents.js';
 export { type ApiKeyIdentity, type ApiKeyInfo, type CreatedApiKey, newApiKeySchema } from './api-keys.js';
 export type { CallDirection, CallEvent, CallRecord, CallState, NewCall } from './calls.js';
 export type { Database } from './db.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { HOTLINE_OUTCOMES, type HotlineCallRecord, type HotlineOutcome } from './hotline.js';
 export type {
   CallbackRequest,
   CallbackRequestWithNumber,
@@ -42,6 +62,10 @@ export class Store {
   readonly ivrStats: IvrStatsRepository;
   readonly voiceMessages: VoiceMessageRepository;
   readonly callbacks: CallbackRequestRepository;
+  readonly teams: TeamRepository;
+  readonly agents: AgentRepository;
+  readonly agentLog: AgentLogRepository;
+  readonly hotlineCalls: HotlineCallRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -52,6 +76,10 @@ export class Store {
     this.ivrStats = new IvrStatsRepository(db);
     this.voiceMessages = new VoiceMessageRepository(db);
     this.callbacks = new CallbackRequestRepository(db);
+    this.teams = new TeamRepository(db);
+    this.agents = new AgentRepository(db);
+    this.agentLog = new AgentLogRepository(db);
+    this.hotlineCalls = new HotlineCallRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

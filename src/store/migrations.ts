@@ -130,4 +130,62 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callback_requests_status_due ON callback_requests (status, due_at);
     `,
   },
+  {
+    id: 3,
+    name: 'teams, agents, agent state log, hotline calls; api keys linked to agents',
+    // Agents are never deleted (deactivated instead), so the log, hotline records and keys can reference
+    // them. A deleted team leaves its former, inactive members teamless (ON DELETE SET NULL); the
+    // repository refuses to delete a team that still has active members.
+    sql: `
+      CREATE TABLE teams (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        leader_agent_id TEXT REFERENCES agents (id),
+        created_at      INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE agents (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        team_id      TEXT REFERENCES teams (id) ON DELETE SET NULL,
+        role         TEXT NOT NULL,
+        endpoint     TEXT NOT NULL,
+        line_mode    TEXT NOT NULL,
+        inbound_role TEXT NOT NULL,
+        active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX agents_team_id ON agents (team_id);
+
+      CREATE TABLE agent_state_log (
+        id         INTEGER PRIMARY KEY,
+        agent_id   TEXT NOT NULL REFERENCES agents (id),
+        at         INTEGER NOT NULL,
+        from_state TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        to_state   TEXT NOT NULL,
+        reason     TEXT,
+        call_id    TEXT,
+        "by"       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX agent_state_log_agent_at ON agent_state_log (agent_id, at);
+
+      CREATE TABLE hotline_calls (
+        call_id       TEXT PRIMARY KEY,
+        enqueued_at   INTEGER NOT NULL,
+        answered_at   INTEGER,
+        ended_at      INTEGER,
+        agent_id      TEXT REFERENCES agents (id),
+        outcome       TEXT,
+        wait_ms       INTEGER,
+        talk_ms       INTEGER,
+        wrap_ms       INTEGER,
+        caller_masked TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX hotline_calls_enqueued_at ON hotline_calls (enqueued_at);
+
+      ALTER TABLE api_keys ADD COLUMN agent_id TEXT REFERENCES agents (id);
+    `,
+  },
 ];

@@ -47,14 +47,14 @@ describe('authentication', () => {
   it('lets any role ask who it is', async () => {
     const created = (await createKey('qa desk', 'qa')).json();
     const res = await api.app.inject({ url: '/v1/whoami', headers: bearer(created.key) });
-    expect(res.json()).toEqual({ keyId: created.id, name: 'qa desk', role: 'qa' });
+    expect(res.json()).toEqual({ keyId: created.id, name: 'qa desk', role: 'qa', agentId: null });
   });
 
   it('accepts the bootstrap ADMIN_API_KEY, and refuses a short one', async () => {
     const bootstrap = 'b'.repeat(40);
     const withBootstrap = await buildTestApi({ adminApiKey: bootstrap });
     const ok = await withBootstrap.app.inject({ url: '/v1/whoami', headers: bearer(bootstrap) });
-    expect(ok.json()).toEqual({ keyId: 'bootstrap', name: 'ADMIN_API_KEY', role: 'admin' });
+    expect(ok.json()).toEqual({ keyId: 'bootstrap', name: 'ADMIN_API_KEY', role: 'admin', agentId: null });
     await withBootstrap.close();
 
     const withShort = await buildTestApi({ adminApiKey: 'short' });
@@ -73,7 +73,7 @@ describe('/v1/keys', () => {
     expect(body).toMatchObject({ name: 'wallboard', role: 'supervisor', prefix: body.key.slice(0, 12) });
 
     const whoami = await api.app.inject({ url: '/v1/whoami', headers: bearer(body.key) });
-    expect(whoami.json()).toEqual({ keyId: body.id, name: 'wallboard', role: 'supervisor' });
+    expect(whoami.json()).toEqual({ keyId: body.id, name: 'wallboard', role: 'supervisor', agentId: null });
 
     const list = await api.app.inject({ url: '/v1/keys', headers: bearer(api.adminKey) });
     expect(list.statusCode).toBe(200);
@@ -91,6 +91,38 @@ describe('/v1/keys', () => {
 
     const after = await api.app.inject({ url: '/v1/whoami', headers: bearer(body.key) });
     expect(after.statusCode).toBe(401);
+  });
+
+  it('links a key to an agent, and refuses an unknown agent', async () => {
+    api.store.agents.create({
+      id: 'a101',
+      name: 'Ann',
+      teamId: null,
+      role: 'agent',
+      endpoint: 'PJSIP/1001',
+      lineMode: 'per-call',
+      inboundRole: 'none',
+    });
+    const payload = { name: 'ann', role: 'agent', agentId: 'a101' };
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/v1/keys',
+      headers: bearer(api.adminKey),
+      payload,
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ role: 'agent', agentId: 'a101' });
+    const whoami = await api.app.inject({ url: '/v1/whoami', headers: bearer(created.json().key) });
+    expect(whoami.json()).toMatchObject({ role: 'agent', agentId: 'a101' });
+
+    const unknown = await api.app.inject({
+      method: 'POST',
+      url: '/v1/keys',
+      headers: bearer(api.adminKey),
+      payload: { ...payload, agentId: 'a999' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toEqual({ code: 'UNKNOWN_AGENT', message: 'No agent with id a999' });
   });
 
   it('answers 404 when revoking an unknown key', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApi, type IvrApiDeps, type ReadinessProbe } from '../../src/api/server.js';
+import { type AgentApiDeps, buildApi, type IvrApiDeps, type ReadinessProbe } from '../../src/api/server.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
@@ -31,6 +31,8 @@ export async function buildTestApi(
     adminApiKey?: string;
     /** Mounts the IVR routes with what this returns. */
     ivr?: (store: Store, logger: Logger) => IvrApiDeps;
+    /** Mounts the agent, team, hotline and event routes with what this returns. */
+    agents?: (store: Store) => AgentApiDeps;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -51,6 +53,7 @@ export async function buildTestApi(
     readiness: options.readiness ?? healthyProbes,
     adminApiKey: options.adminApiKey,
     ivr: options.ivr?.(store, logger),
+    agents: options.agents?.(store),
   });
   return {
     app,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -20,6 +21,24 @@ type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
 };
 
+/**
+ * The prompt folder of the test PBX as this process sees it: PBX_PROMPTS_DIR, else the folder inside the
+ * `scripts/pbx.sh` root (PBX_CACHE_DIR, default /var/cache/callcenter-pbx) when it exists. Asterisk sees
+ * it as /var/lib/asterisk/sounds/custom, ivr.prompts.pbxDir's default. Tests writing there use unique
+ * prompt names (see uniquePromptName): every test file shares it.
+ */
+export function pbxPromptsDir(): string | undefined {
+  if (process.env.PBX_PROMPTS_DIR) return process.env.PBX_PROMPTS_DIR;
+  const cache = process.env.PBX_CACHE_DIR || '/var/cache/callcenter-pbx';
+  const dir = join(cache, 'root', 'var/lib/asterisk/sounds/custom');
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** A prompt name no other test uses. */
+export function uniquePromptName(prefix = 'test'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
 /** A full, valid config pointing at the test PBX and Redis, with a temp SQLite file and its own app. */
 export function testConfig(overrides: DeepPartial<ConfigInput> = {}): Config {
   const { ari, redisUrl } = infra();
@@ -37,7 +56,8 @@ export function testConfig(overrides: DeepPartial<ConfigInput> = {}): Config {
     log: { level: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' },
     service: { instanceId: 'test-1', drainTimeoutMs: 2_000 },
     // No seeded flows: a test installs the flows it needs (issue-2 tests get the plain greeting).
-    ivr: { flowsDir: '' },
+    // Prompts go where the test PBX plays them from, or to a temp folder when there is no such folder.
+    ivr: { flowsDir: '', prompts: { dir: pbxPromptsDir() ?? join(dir, 'prompts') } },
     storage: { dir: join(dir, 'storage') },
   };
   return parseConfig(merge(base, overrides));

@@ -9,6 +9,12 @@ describe('parseKeysArgs', () => {
       name: 'ops',
       role: 'admin',
     });
+    expect(parseKeysArgs(['create', '--name', 'ann', '--role', 'agent', '--agent', 'a101'])).toEqual({
+      kind: 'create',
+      name: 'ann',
+      role: 'agent',
+      agentId: 'a101',
+    });
     expect(parseKeysArgs(['list'])).toEqual({ kind: 'list' });
     expect(parseKeysArgs(['revoke', 'abc'])).toEqual({ kind: 'revoke', id: 'abc' });
     expect(parseKeysArgs(['--help'])).toEqual({ kind: 'help' });
@@ -25,6 +31,8 @@ describe('parseKeysArgs', () => {
     [['revoke'], /needs the key id/],
     [['revoke', 'a', 'b'], /one id/],
     [['revoke', 'a', '--role', 'qa'], /only apply to create/],
+    [['list', '--agent', 'a101'], /only apply to create/],
+    [['create', '--name', 'x', '--role', 'agent', '--agent', 'a 101'], /agentId/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseKeysArgs(argv)).toThrow(UsageError);
     expect(() => parseKeysArgs(argv)).toThrow(message);
@@ -53,6 +61,25 @@ describe('runKeysCommand', () => {
       `Revoked API key ${identity!.id}.`,
     ]);
     expect(store.apiKeys.verify(key)).toBeNull();
+  });
+
+  it('links a key to an agent, and refuses an unknown agent', () => {
+    store.agents.create({
+      id: 'a101',
+      name: 'Ann',
+      teamId: null,
+      role: 'agent',
+      endpoint: 'PJSIP/1001',
+      lineMode: 'per-call',
+      inboundRole: 'none',
+    });
+    const created = runKeysCommand({ kind: 'create', name: 'ann', role: 'agent', agentId: 'a101' }, store);
+    expect(created[0]).toMatch(/\(ann, agent, agent a101\)/);
+    expect(store.apiKeys.verify(created.at(-1)!)).toMatchObject({ agentId: 'a101' });
+    expect(runKeysCommand({ kind: 'list' }, store)[1]).toMatch(/ann\s+agent\s+a101\s/);
+    expect(() =>
+      runKeysCommand({ kind: 'create', name: 'x', role: 'agent', agentId: 'a999' }, store),
+    ).toThrow(/No agent with id a999/);
   });
 
   it('reports an empty list and an unknown id', () => {

@@ -64,7 +64,7 @@ describe('ApiKeyRepository', () => {
     const { id, key, prefix } = store.apiKeys.create('wallboard', 'supervisor');
     expect(key).toMatch(/^cc_[A-Za-z0-9_-]{43}$/);
     expect(key.startsWith(prefix)).toBe(true);
-    expect(store.apiKeys.verify(key)).toEqual({ id, name: 'wallboard', role: 'supervisor' });
+    expect(store.apiKeys.verify(key)).toEqual({ id, name: 'wallboard', role: 'supervisor', agentId: null });
 
     const row = store.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Record<string, unknown>;
     expect(Object.values(row)).not.toContain(key);

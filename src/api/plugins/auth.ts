@@ -12,7 +12,12 @@ export interface AuthOptions {
 /** Shorter bootstrap keys are refused: the key grants admin and cannot be revoked. */
 const MIN_BOOTSTRAP_KEY_LENGTH = 32;
 
-const BOOTSTRAP_PRINCIPAL: Principal = { keyId: 'bootstrap', name: 'ADMIN_API_KEY', role: 'admin' };
+const BOOTSTRAP_PRINCIPAL: Principal = {
+  keyId: 'bootstrap',
+  name: 'ADMIN_API_KEY',
+  role: 'admin',
+  agentId: null,
+};
 
 /** The key from `Authorization: Bearer <key>` or, failing that, `X-API-Key: <key>`. */
 function presentedKey(request: FastifyRequest): string | undefined {
@@ -35,7 +40,9 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   const authenticate = (key: string): Principal | null => {
     if (bootstrapKey !== undefined && secretsEqual(key, bootstrapKey)) return BOOTSTRAP_PRINCIPAL;
     const identity = app.store.apiKeys.verify(key);
-    return identity && { keyId: identity.id, name: identity.name, role: identity.role };
+    return (
+      identity && { keyId: identity.id, name: identity.name, role: identity.role, agentId: identity.agentId }
+    );
   };
 
   app.decorateRequest('principal', null);

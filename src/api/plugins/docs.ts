@@ -22,6 +22,9 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
         { name: 'health', description: 'Liveness, readiness and metrics; no API key needed' },
         { name: 'keys', description: 'API keys and the calling principal' },
         { name: 'ivr', description: 'IVR flows, live sessions, statistics, voice messages and callbacks' },
+        { name: 'agents', description: 'Teams, agents, their live state and attendance' },
+        { name: 'hotline', description: 'The 400 hotline queue and its KPIs' },
+        { name: 'events', description: 'Live changes as Server-Sent Events' },
       ],
       components: {
         securitySchemes: {

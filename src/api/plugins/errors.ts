@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { StoreError, type StoreErrorCode } from '../../store/index.js';
 
 /** A failure a route reports on purpose: sent as is, with its status, code and message. */
 export class HttpError extends Error {
@@ -35,6 +36,15 @@ const errorSchema = z.object({
 
 type ErrorBody = z.infer<typeof errorSchema>;
 
+/** A reference in the request names nothing (400); anything else the store refuses is a conflict (409). */
+const STORE_ERROR_STATUS: Record<StoreErrorCode, number> = {
+  UNKNOWN_AGENT: 400,
+  UNKNOWN_TEAM: 400,
+  AGENT_EXISTS: 409,
+  TEAM_EXISTS: 409,
+  TEAM_NOT_EMPTY: 409,
+};
+
 /** Response schemas for the error statuses a route can answer, for its OpenAPI entry. */
 export function errorResponses<const S extends number>(...statuses: S[]): Record<S, typeof errorSchema> {
   return Object.fromEntries(statuses.map((status) => [status, errorSchema])) as Record<S, typeof errorSchema>;
@@ -64,6 +74,9 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     }
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).send(body(error.code, error.message, error.details));
+    }
+    if (error instanceof StoreError) {
+      return reply.status(STORE_ERROR_STATUS[error.code]).send(body(error.code, error.message));
     }
     // Fastify's own client errors (malformed JSON, unsupported media type, body too large) are safe to show.
     const status = error.statusCode ?? 500;

@@ -2,6 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FlowConflictError, FlowValidationError } from '../../ivr/catalog.js';
 import { flowNameSchema, flowSchema } from '../../ivr/flow.js';
+import {
+  type PromptLibrary,
+  PromptNameError,
+  promptLanguageSchema,
+  promptNameSchema,
+} from '../../ivr/prompts.js';
+import { MAX_WAV_BYTES, WavError } from '../../ivr/wav.js';
 import type { StoredFlow } from '../../store/index.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { IvrApiDeps } from '../types.js';
@@ -52,7 +59,13 @@ const storedFlowBody = ({ flow, version, createdAt, createdBy }: StoredFlow) => 
 });
 
 /** IVR flows (read and edit), live sessions, today's counters, voice messages, callbacks. Under /v1/ivr. */
-export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (app, { catalog, live, today }) => {
+export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (
+  app,
+  { catalog, live, today, prompts },
+) => {
+  // Its own context: the audio body parser applies to the prompt routes only.
+  if (prompts) await app.register(promptRoutes, { prompts });
+
   app.get(
     '/flows',
     {
@@ -326,5 +339,150 @@ export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (app, { catalo
         .listPending(request.query.limit)
         .map((c) => ({ ...c, requestedAt: iso(c.requestedAt), dueAt: iso(c.dueAt) })),
     }),
+  );
+};
+
+/** Content types a prompt upload may use; the body is the WAV file itself. */
+const AUDIO_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'application/octet-stream'];
+
+const promptParams = z.object({ name: promptNameSchema });
+const promptQuery = z.object({
+  language: promptLanguageSchema
+    .optional()
+    .describe(
+      'A language variant, e.g. zh: played instead of the default to calls in a flow of that language',
+    ),
+});
+
+const savedPromptSchema = z.object({
+  name: z.string(),
+  language: z.string().optional(),
+  media: z.string().describe("What a flow plays, e.g. in a play node's prompts"),
+  durationSec: z.number(),
+  bytes: z.number().int().describe('Size of the stored file (8 kHz mono 16-bit PCM WAV)'),
+});
+
+/** The center's own prompts: upload (converted for Asterisk), list, delete. Under /v1/ivr. */
+const promptRoutes: FastifyPluginAsyncZod<{ prompts: PromptLibrary }> = async (app, { prompts }) => {
+  app.addContentTypeParser(AUDIO_TYPES, { parseAs: 'buffer', bodyLimit: MAX_WAV_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.put(
+    '/prompts/:name',
+    {
+      config: EDITORS,
+      bodyLimit: MAX_WAV_BYTES,
+      schema: {
+        tags: ['ivr'],
+        summary: 'Upload a prompt',
+        description:
+          'The body is a WAV file (content-type audio/wav, audio/x-wav or application/octet-stream): PCM ' +
+          'of 8, 16, 24 or 32 bits, 32-bit float, A-law or µ-law, any sample rate, mono or stereo, at most ' +
+          '10 minutes and 50 MB. It is converted to 8 kHz mono 16-bit PCM and replaces any prompt of that ' +
+          'name (201 when new, 200 when replaced); flows play it with the `media` answered. A file that ' +
+          'cannot be used answers 400 PROMPT_INVALID saying why (e.g. an MP3 in a WAV wrapper).',
+        params: promptParams,
+        querystring: promptQuery,
+        consumes: AUDIO_TYPES,
+        body: z.unknown().meta({ type: 'string', format: 'binary', description: 'The WAV file' }),
+        response: {
+          200: savedPromptSchema.describe('Replaced'),
+          201: savedPromptSchema.describe('Created'),
+          ...errorResponses(400, 401, 403, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const { language } = request.query;
+      const { body } = request;
+      if (body !== undefined && !Buffer.isBuffer(body)) {
+        throw new HttpError(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Send the WAV file itself as the body, with content-type ${AUDIO_TYPES.slice(0, 2).join(' or ')}`,
+        );
+      }
+      if (!body?.length)
+        throw new HttpError(400, 'PROMPT_INVALID', 'Empty body: send the WAV file as the body');
+      const existed = await prompts.has(name, language);
+      try {
+        const saved = await prompts.save(name, body, { language });
+        request.log.info(
+          {
+            prompt: name,
+            language,
+            durationSec: saved.durationSec,
+            bytes: saved.bytes,
+            received: body.length,
+          },
+          'ivr prompt saved',
+        );
+        return reply.status(existed ? 200 : 201).send(saved);
+      } catch (err) {
+        if (err instanceof WavError || err instanceof PromptNameError) {
+          throw new HttpError(400, 'PROMPT_INVALID', err.message);
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/prompts',
+    {
+      config: VIEWERS,
+      schema: {
+        tags: ['ivr'],
+        summary: 'List prompts',
+        description:
+          'Every prompt in the prompt folder, uploaded or copied there, with its language variants. ' +
+          '`playable` is false for a file Asterisk will not play (not 8 kHz mono 16-bit PCM WAV): upload ' +
+          'it again through PUT to have it converted.',
+        response: {
+          200: z.object({
+            prompts: z.array(
+              savedPromptSchema.extend({
+                durationSec: z.number().nullable().describe('Null when the file is not a readable WAV'),
+                playable: z.boolean(),
+                modifiedAt: z.iso.datetime(),
+              }),
+            ),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({
+      prompts: (await prompts.list()).map((p) => ({ ...p, modifiedAt: p.modifiedAt.toISOString() })),
+    }),
+  );
+
+  app.delete(
+    '/prompts/:name',
+    {
+      config: EDITORS,
+      schema: {
+        tags: ['ivr'],
+        summary: 'Delete a prompt',
+        description:
+          'Deletes the prompt file (with ?language=, only that variant). Flows that still play it will ' +
+          'skip it: check them first.',
+        params: promptParams,
+        querystring: promptQuery,
+        response: { 204: z.null().describe('Deleted'), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const { language } = request.query;
+      if (!(await prompts.remove(name, language))) {
+        const which = language ? `${name} (${language})` : name;
+        throw new HttpError(404, 'PROMPT_NOT_FOUND', `No prompt ${which}`);
+      }
+      request.log.info({ prompt: name, language }, 'ivr prompt deleted');
+      return reply.status(204).send(null);
+    },
   );
 };

@@ -5,12 +5,20 @@ import { errorResponses, HttpError } from '../plugins/errors.js';
 
 const roleSchema = newApiKeySchema.shape.role;
 
-const principalSchema = z.object({ keyId: z.string(), name: z.string(), role: roleSchema });
+const linkedAgentSchema = z.string().nullable().describe('The agent the key belongs to');
+
+const principalSchema = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  agentId: linkedAgentSchema,
+});
 
 const apiKeySchema = z.object({
   id: z.string(),
   name: z.string(),
   role: roleSchema,
+  agentId: linkedAgentSchema,
   prefix: z.string().describe('First characters of the key, to tell keys apart'),
   createdAt: z.iso.datetime(),
   lastUsedAt: z.iso.datetime().nullable().describe('Updated at most once a minute'),
@@ -31,13 +39,15 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['keys'],
         summary: 'Create an API key',
         description:
-          'The plaintext key is in this response only: it is stored hashed and cannot be shown again.',
+          'The plaintext key is in this response only: it is stored hashed and cannot be shown again. ' +
+          'An agentId links the key to that agent (400 UNKNOWN_AGENT if there is none).',
         body: newApiKeySchema,
         response: {
           201: z.object({
             id: z.string(),
             name: z.string(),
             role: roleSchema,
+            agentId: linkedAgentSchema,
             key: z.string().describe('The API key; store it now'),
             prefix: z.string(),
           }),
@@ -46,10 +56,17 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { name, role } = request.body;
-      const created = app.store.apiKeys.create(name, role);
-      request.log.info({ keyId: created.id, name, role, prefix: created.prefix }, 'api key created');
-      return reply.status(201).send({ id: created.id, name, role, key: created.key, prefix: created.prefix });
+      const { name, role, agentId } = request.body;
+      const created = app.store.apiKeys.create(name, role, { agentId });
+      request.log.info({ keyId: created.id, name, role, agentId, prefix: created.prefix }, 'api key created');
+      return reply.status(201).send({
+        id: created.id,
+        name,
+        role,
+        agentId: agentId ?? null,
+        key: created.key,
+        prefix: created.prefix,
+      });
     },
   );
 
@@ -102,7 +119,7 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['keys'],
         summary: 'The caller',
-        description: 'The key making this request: its id, name and role. Any role.',
+        description: 'The key making this request: its id, name, role and agent. Any role.',
         response: { 200: principalSchema, ...errorResponses(401) },
       },
     },

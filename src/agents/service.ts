@@ -1,0 +1,469 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AriApp, PbxSnapshot } from '../ari/app.js';
+import type { CallSession } from '../ari/session.js';
+import type { ChannelDtmfReceivedEvent, RawAriEvent } from '../ari/types.js';
+import type { EventBus } from '../lib/events.js';
+import type { Store } from '../store/index.js';
+import {
+  type AgentEvent,
+  type AgentState,
+  describe,
+  isLoggedIn,
+  type NotReadyReason,
+  transition,
+} from './state.js';
+import {
+  type AgentDirectory,
+  AgentNotFoundError,
+  AgentStateError,
+  type AgentView,
+  type RequestedAgentEvent,
+} from './types.js';
+
+export interface AgentsConfig {
+  /** Timed after-call work before the agent is ready again. */
+  wrapUpSec: number;
+  /** The plan's rule: an agent not ready this long is logged out. */
+  autoLogoutNotReadySec: number;
+  /** An agent whose line dropped and did not come back is logged out after this. */
+  lineDroppedLogoutSec: number;
+  /** How long the agent's phone rings at login (persistent line). */
+  lineAnswerTimeoutSec: number;
+  /** Ring-per-call offers an agent may miss in a row before being set not ready. */
+  maxMissedOffers: number;
+}
+
+type StoredAgent = NonNullable<ReturnType<Store['agents']['get']>>;
+
+/** What is kept in Redis per agent, so a restart re-attaches instead of forgetting. */
+interface LiveAgent extends AgentState {
+  idleSince: number;
+  missedOffers: number;
+  lineChannelId?: string;
+  bridgeId?: string;
+}
+
+interface Seat {
+  row: StoredAgent;
+  live: LiveAgent;
+  line?: CallSession;
+  wrapTimer?: NodeJS.Timeout;
+  /** The line is being hung up on purpose (logout): its end is not a drop. */
+  closingLine?: boolean;
+}
+
+type Listener = (agent: AgentView) => void;
+
+/**
+ * The agents' live side: one seat per stored agent with its state (through the one transition function),
+ * its persistent line (a call held to the agent's phone for the shift, bridged in the agent's own bridge),
+ * after-call timers and the 15-minute rule. State is written through to Redis and re-attached after a
+ * restart. The hotline queue and the dialer reserve and connect agents through it.
+ */
+export class AgentService implements AgentDirectory {
+  private readonly seats = new Map<string, Seat>();
+  private readonly readyListeners = new Set<Listener>();
+  private readonly dropListeners = new Set<(agent: AgentView, callId: string | undefined) => void>();
+  private readonly customerHangupListeners = new Set<(agentId: string, callId: string) => void>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      redis: Redis;
+      ari: AriApp;
+      bus: EventBus;
+      logger: Logger;
+      config: AgentsConfig;
+      now: () => number;
+    },
+  ) {
+    this.log = deps.logger.child({ component: 'agents' });
+  }
+
+  /** Loads seats from the store and their live state from Redis; registers line recovery with ARI. */
+  async start(): Promise<void> {
+    await this.loadSeats();
+    this.deps.ari.addRecoverer((pbx) => this.recoverLines(pbx));
+    this.sweepTimer = setInterval(() => this.sweep(), 5_000);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    for (const seat of this.seats.values()) clearTimeout(seat.wrapTimer);
+  }
+
+  // --- AgentDirectory (the API) ---------------------------------------------------------------------
+
+  list(): AgentView[] {
+    return [...this.seats.values()].map((s) => this.view(s));
+  }
+
+  get(id: string): AgentView | undefined {
+    const seat = this.seats.get(id);
+    return seat && this.view(seat);
+  }
+
+  async request(agentId: string, event: RequestedAgentEvent, by: string): Promise<AgentView> {
+    const seat = this.seat(agentId);
+    if (event.type === 'login') return this.login(seat, by);
+    if (event.type === 'logout') return this.logout(seat, by, 'logout');
+    return this.apply(agentId, event, by);
+  }
+
+  async reload(): Promise<void> {
+    await this.loadSeats();
+  }
+
+  // --- for the queue and the dialer -------------------------------------------------------------------
+
+  /** Agents who could take a call now: ready, and with their line up if they work on one. */
+  available(): AgentView[] {
+    return [...this.seats.values()]
+      .filter((s) => s.live.state === 'ready' && (s.row.lineMode === 'per-call' || this.lineUp(s)))
+      .map((s) => this.view(s));
+  }
+
+  /** The agent's own bridge (persistent line), where a customer is added to be connected at once. */
+  bridgeOf(agentId: string): string | undefined {
+    const seat = this.seats.get(agentId);
+    return seat && this.lineUp(seat) ? seat.live.bridgeId : undefined;
+  }
+
+  /** Offers a call to a ready agent; false if they are no longer ready. */
+  reserve(agentId: string, callId: string, by: string): boolean {
+    try {
+      this.apply(agentId, { type: 'reserve', callId }, by);
+      return true;
+    } catch (err) {
+      if (err instanceof AgentStateError) return false;
+      throw err;
+    }
+  }
+
+  connected(agentId: string, callId: string, by: string): void {
+    this.apply(agentId, { type: 'connect', callId }, by);
+    const seat = this.seat(agentId);
+    seat.live.missedOffers = 0;
+  }
+
+  /** The offer did not connect. A missed ring-per-call offer counts towards not-ready. */
+  released(agentId: string, by: string, missed = false): void {
+    const seat = this.seats.get(agentId);
+    if (!seat || seat.live.state !== 'reserved') return;
+    this.apply(agentId, { type: 'release' }, by);
+    if (!missed) return;
+    seat.live.missedOffers += 1;
+    if (seat.live.missedOffers >= this.deps.config.maxMissedOffers) {
+      this.apply(agentId, { type: 'not-ready', reason: 'missed-calls' }, 'service');
+    }
+    this.persist(seat);
+  }
+
+  /** The customer call ended: after-call work starts (timed). */
+  callEnded(agentId: string, callId: string, by: string): void {
+    const seat = this.seats.get(agentId);
+    if (!seat || seat.live.callId !== callId || seat.live.state !== 'on-call') return;
+    this.apply(agentId, { type: 'hangup' }, by);
+  }
+
+  onReady(listener: Listener): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** The agent's line dropped (with the call they were on, if any). */
+  onLineDropped(listener: (agent: AgentView, callId: string | undefined) => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
+
+  /** The agent pressed # on their line to end the customer call. */
+  onCustomerHangupRequest(listener: (agentId: string, callId: string) => void): () => void {
+    this.customerHangupListeners.add(listener);
+    return () => this.customerHangupListeners.delete(listener);
+  }
+
+  // --- the one transition function -------------------------------------------------------------------
+
+  /** Every state change goes through here: checked against the table, logged, kept, published. */
+  apply(agentId: string, event: AgentEvent, by: string): AgentView {
+    const seat = this.seat(agentId);
+    const now = this.deps.now();
+    const result = transition(seat.live, event, now);
+    if (!result.ok) throw new AgentStateError(`agent ${agentId}: ${result.error}`);
+    const from = seat.live;
+    const to = result.next;
+    seat.live = {
+      ...to,
+      idleSince: to.state === 'ready' && from.state !== 'ready' ? now : from.idleSince,
+      missedOffers: from.missedOffers,
+      lineChannelId: from.lineChannelId,
+      bridgeId: from.bridgeId,
+    };
+    this.log.info(
+      { agentId, from: describe(from), event: event.type, to: describe(to), by },
+      `agent ${describe(from)} -${event.type}-> ${describe(to)}`,
+    );
+    try {
+      this.deps.store.agentLog.add({
+        agentId,
+        at: now,
+        fromState: from.state,
+        event: event.type,
+        toState: to.state,
+        reason: to.reason ?? null,
+        callId: to.callId ?? from.callId ?? null,
+        by,
+      });
+    } catch (err) {
+      this.log.error({ err, agentId }, 'could not write the agent state log');
+    }
+    clearTimeout(seat.wrapTimer);
+    if (to.state === 'wrap-up') this.startWrapUp(seat, to.callId);
+    this.persist(seat);
+    const view = this.view(seat);
+    this.deps.bus.publish('agent', 'state', { ...view });
+    if (to.state === 'ready') for (const listener of this.readyListeners) listener(view);
+    return view;
+  }
+
+  // --- login, logout and the persistent line --------------------------------------------------------
+
+  private async login(seat: Seat, by: string): Promise<AgentView> {
+    if (isLoggedIn(seat.live))
+      throw new AgentStateError(`agent ${seat.row.id}: already logged in (${describe(seat.live)})`);
+    if (seat.row.lineMode === 'persistent') await this.openLine(seat);
+    return this.apply(seat.row.id, { type: 'login' }, by);
+  }
+
+  private async logout(seat: Seat, by: string, why: string): Promise<AgentView> {
+    const view = this.apply(seat.row.id, { type: 'logout' }, by);
+    this.log.info({ agentId: seat.row.id, why }, 'agent logged out');
+    const line = seat.line;
+    if (line) {
+      seat.closingLine = true;
+      await line.hangup(`agent ${why}`);
+    }
+    return view;
+  }
+
+  /**
+   * Calls the agent's phone and holds the answered channel in the agent's own bridge. Resolves once the
+   * line is up; throws AgentStateError if the phone does not answer.
+   */
+  private async openLine(seat: Seat): Promise<void> {
+    const agentId = seat.row.id;
+    const app = this.deps.ari.appName;
+    let up: () => void = () => {};
+    let failed: (err: Error) => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      up = resolve;
+      failed = reject;
+    });
+    let session: CallSession;
+    try {
+      session = await this.deps.ari.originateSession(
+        {
+          endpoint: seat.row.endpoint,
+          appArgs: `agent-line,${agentId}`,
+          timeoutSec: this.deps.config.lineAnswerTimeoutSec,
+        },
+        {
+          direction: 'internal',
+          handler: async (s) => {
+            try {
+              await s.waitFor((e) => e.type === 'StasisStart' && e.channel?.id === s.channelId);
+              await this.holdLine(seat, s, `${app}-agent-${agentId}`, false);
+              up();
+            } catch (err) {
+              failed(
+                new AgentStateError(`agent ${agentId}: the phone (${seat.row.endpoint}) did not answer`),
+              );
+              throw err;
+            }
+            await s.done; // the line lives until it is hung up or drops
+          },
+        },
+      );
+    } catch (err) {
+      throw new AgentStateError(`agent ${agentId}: cannot call the phone (${(err as Error).message})`);
+    }
+    session.done.then(() => this.lineEnded(seat, session));
+    await ready;
+  }
+
+  /** Puts a line channel into the agent's bridge (creating it unless it exists) and watches it. */
+  private async holdLine(
+    seat: Seat,
+    line: CallSession,
+    bridgeId: string,
+    bridgeExists: boolean,
+  ): Promise<void> {
+    line.own('bridge', bridgeId);
+    if (!bridgeExists) await line.ari.createBridge(bridgeId, 'mixing', `agent ${seat.row.id}`);
+    await line.ari.addToBridge(bridgeId, [line.channelId]);
+    seat.line = line;
+    seat.closingLine = false;
+    seat.live.lineChannelId = line.channelId;
+    seat.live.bridgeId = bridgeId;
+    line.tap((event: RawAriEvent) => {
+      // '#' on the agent's phone ends the customer call (the line itself stays up).
+      if (event.type !== 'ChannelDtmfReceived' || event.channel?.id !== line.channelId) return;
+      if ((event as ChannelDtmfReceivedEvent).digit !== '#') return;
+      const callId = seat.live.state === 'on-call' ? seat.live.callId : undefined;
+      if (callId) for (const listener of this.customerHangupListeners) listener(seat.row.id, callId);
+    });
+    this.persist(seat);
+    this.log.info({ agentId: seat.row.id, channelId: line.channelId }, 'agent line up');
+  }
+
+  private lineEnded(seat: Seat, line: CallSession): void {
+    if (seat.line !== line) return;
+    seat.line = undefined;
+    seat.live.lineChannelId = undefined;
+    seat.live.bridgeId = undefined;
+    const callId =
+      seat.live.state === 'on-call' || seat.live.state === 'reserved' ? seat.live.callId : undefined;
+    if (seat.closingLine || !isLoggedIn(seat.live)) {
+      this.persist(seat);
+      return;
+    }
+    this.log.warn({ agentId: seat.row.id, reason: line.endReason }, 'agent line dropped');
+    const view = this.apply(seat.row.id, { type: 'line-dropped' }, 'service');
+    for (const listener of this.dropListeners) listener(view, callId);
+  }
+
+  /** After a restart or reconnect: adopt agent lines that are still up; the rest dropped meanwhile. */
+  private async recoverLines(pbx: PbxSnapshot): Promise<void> {
+    for (const seat of this.seats.values()) {
+      const channelId = seat.live.lineChannelId;
+      if (!channelId || (seat.line && !seat.line.isEnded)) continue;
+      const channel = pbx.channels.get(channelId);
+      if (!channel || !pbx.inApp.has(channelId)) {
+        seat.live.lineChannelId = undefined;
+        seat.live.bridgeId = undefined;
+        if (isLoggedIn(seat.live)) this.apply(seat.row.id, { type: 'line-dropped' }, 'service (restart)');
+        continue;
+      }
+      const bridgeId = seat.live.bridgeId ?? `${this.deps.ari.appName}-agent-${seat.row.id}`;
+      const bridgeExists = pbx.bridges.some((b) => b.id === bridgeId);
+      const session = this.deps.ari.openSession(channel, 'internal');
+      await this.holdLine(seat, session, bridgeId, bridgeExists);
+      this.deps.ari.runSession(session, { direction: 'internal', handler: async (s) => s.done }, undefined);
+      session.done.then(() => this.lineEnded(seat, session));
+      this.log.info({ agentId: seat.row.id }, 'agent line re-attached after restart');
+    }
+  }
+
+  // --- timers ----------------------------------------------------------------------------------------
+
+  private startWrapUp(seat: Seat, callId: string | undefined): void {
+    seat.wrapTimer = setTimeout(() => {
+      if (seat.live.state === 'wrap-up' && seat.live.callId === callId) {
+        this.apply(seat.row.id, { type: 'wrap-up-done' }, 'timer');
+      }
+    }, this.deps.config.wrapUpSec * 1000);
+    seat.wrapTimer.unref();
+  }
+
+  /** The 15-minute rule, and logout of agents whose line dropped and did not come back. */
+  private sweep(): void {
+    const now = this.deps.now();
+    const { autoLogoutNotReadySec, lineDroppedLogoutSec } = this.deps.config;
+    for (const seat of this.seats.values()) {
+      if (seat.live.state !== 'not-ready') continue;
+      const limit = seat.live.reason === 'line-dropped' ? lineDroppedLogoutSec : autoLogoutNotReadySec;
+      if (now - seat.live.since < limit * 1000) continue;
+      void this.logout(seat, 'service', `auto: not ready (${seat.live.reason}) for ${limit} s`).catch(
+        (err: unknown) => this.log.error({ err, agentId: seat.row.id }, 'auto logout failed'),
+      );
+    }
+  }
+
+  // --- store and Redis -------------------------------------------------------------------------------
+
+  private async loadSeats(): Promise<void> {
+    const rows = this.deps.store.agents.list({ active: true });
+    const saved = rows.length
+      ? await this.deps.redis.mget(...rows.map((r) => this.key(r.id))).catch((err: unknown) => {
+          this.log.error({ err }, 'could not read live agent state from Redis: starting from the store');
+          return rows.map(() => null);
+        })
+      : [];
+    const seen = new Set<string>();
+    rows.forEach((row, i) => {
+      seen.add(row.id);
+      const existing = this.seats.get(row.id);
+      if (existing) {
+        existing.row = row;
+        return;
+      }
+      const live = parseLive(saved[i] ?? null) ?? {
+        state: 'logged-out' as const,
+        since: this.deps.now(),
+        idleSince: 0,
+        missedOffers: 0,
+      };
+      const seat: Seat = { row, live };
+      this.seats.set(row.id, seat);
+      if (live.state === 'wrap-up') this.startWrapUp(seat, live.callId); // timers do not survive a restart
+    });
+    for (const [id, seat] of this.seats) {
+      if (!seen.has(id) && !isLoggedIn(seat.live)) this.seats.delete(id);
+    }
+  }
+
+  private persist(seat: Seat): void {
+    this.deps.redis.set(this.key(seat.row.id), JSON.stringify(seat.live)).catch((err: unknown) => {
+      this.log.error({ err, agentId: seat.row.id }, 'could not save live agent state to Redis');
+    });
+  }
+
+  private key(agentId: string): string {
+    return `agent:${agentId}`;
+  }
+
+  private seat(agentId: string): Seat {
+    const seat = this.seats.get(agentId);
+    if (!seat) throw new AgentNotFoundError(`no agent ${agentId}`);
+    return seat;
+  }
+
+  private lineUp(seat: Seat): boolean {
+    return seat.line !== undefined && !seat.line.isEnded;
+  }
+
+  private view(seat: Seat): AgentView {
+    const { row, live } = seat;
+    return {
+      id: row.id,
+      name: row.name,
+      teamId: row.teamId,
+      role: row.role,
+      endpoint: row.endpoint,
+      lineMode: row.lineMode,
+      inboundRole: row.inboundRole,
+      state: live.state,
+      ...(live.reason ? { reason: live.reason as NotReadyReason } : {}),
+      since: live.since,
+      ...(live.callId ? { callId: live.callId } : {}),
+      lineUp: this.lineUp(seat),
+      idleSince: live.idleSince,
+      missedOffers: live.missedOffers,
+    };
+  }
+}
+
+function parseLive(text: string | null): LiveAgent | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as LiveAgent;
+    return typeof value.state === 'string' && typeof value.since === 'number' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

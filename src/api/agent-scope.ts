@@ -1,0 +1,32 @@
+import type { Store } from '../store/index.js';
+import type { Principal } from './types.js';
+
+/** What the scope rules need to know about an agent. */
+export interface ScopedAgent {
+  id: string;
+  teamId: string | null;
+}
+
+/**
+ * Which agents the caller may see and act for, beyond what the route's roles allow: admin and supervisor
+ * every agent; anyone linked to an agent, that agent; a team leader, the agents of the teams they lead.
+ * Built once per request, as it reads the store.
+ */
+export function agentScope(store: Store, principal: Principal): (agent: ScopedAgent) => boolean {
+  if (principal.role === 'admin' || principal.role === 'supervisor') return () => true;
+  const led = ledTeams(store, principal);
+  return (agent) => agent.id === principal.agentId || (agent.teamId !== null && led.has(agent.teamId));
+}
+
+/**
+ * Teams a team-leader key leads: those naming its agent as leader, and its agent's own team when that
+ * agent's seat has the team-leader role.
+ */
+function ledTeams(store: Store, { role, agentId }: Principal): Set<string> {
+  const led = new Set<string>();
+  if (role !== 'team-leader' || agentId === null) return led;
+  for (const team of store.teams.list()) if (team.leaderAgentId === agentId) led.add(team.id);
+  const own = store.agents.get(agentId);
+  if (own?.active && own.role === 'team-leader' && own.teamId !== null) led.add(own.teamId);
+  return led;
+}

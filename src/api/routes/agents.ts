@@ -1,0 +1,287 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { agentRowsFromCsv } from '../../agents/import-csv.js';
+import { NOT_READY_REASONS } from '../../agents/state.js';
+import { AgentNotFoundError, AgentStateError, type RequestedAgentEvent } from '../../agents/types.js';
+import { CsvError } from '../../lib/csv.js';
+import { agentInputSchema, agentPatchSchema } from '../../store/index.js';
+import { agentScope, type ScopedAgent } from '../agent-scope.js';
+import { errorResponses, HttpError } from '../plugins/errors.js';
+import type { AgentApiDeps } from '../types.js';
+import { agentRecordBody, agentRecordSchema, agentViewBody, agentViewSchema, iso } from './agent-schemas.js';
+
+const ADMIN = { roles: ['admin'] } as const;
+/** Each further limited to the agents in the caller's scope (see agentScope). */
+const SCOPED = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
+
+/** Import size limit: far above a center's roster, low enough to keep one transaction short. */
+const MAX_IMPORT_ROWS = 5_000;
+
+const idParams = z.object({ id: z.string().min(1) });
+
+/** 'line-dropped' and 'missed-calls' are the service's to set. */
+const personalReasons = NOT_READY_REASONS.filter((r) => r !== 'line-dropped' && r !== 'missed-calls');
+
+const stateBodySchema = z.discriminatedUnion('event', [
+  z.strictObject({ event: z.literal('not-ready'), reason: z.enum(personalReasons) }),
+  z.strictObject({ event: z.enum(['login', 'ready', 'logout', 'wrap-up-done']) }),
+]);
+
+const notFound = (id: string) => new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
+
+/** Agents: roster (admin), live views and state changes (scoped), attendance. Mounted under /v1. */
+export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { directory, today }) => {
+  // Only the import takes CSV; the parser is scoped to this plugin.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  /** Throws 403 unless the caller may see and act for the agent. */
+  const assertInScope = (request: FastifyRequest, agent: ScopedAgent) => {
+    if (!agentScope(app.store, request.principal!)(agent)) {
+      throw new HttpError(403, 'FORBIDDEN', `You may not see or act for agent ${agent.id}`);
+    }
+  };
+
+  /** The agent's live view, if the caller may see it. */
+  const visibleView = (request: FastifyRequest, id: string) => {
+    const view = directory.get(id);
+    if (!view) throw notFound(id);
+    assertInScope(request, view);
+    return view;
+  };
+
+  /** Rows of an import CSV; a file that cannot be read is refused whole. */
+  const csvRows = (text: string) => {
+    let rows: Record<string, string>[];
+    try {
+      rows = agentRowsFromCsv(text, (team) => app.store.teams.byName(team)?.id ?? team);
+    } catch (err) {
+      if (err instanceof CsvError) throw new HttpError(400, 'CSV_INVALID', err.message);
+      throw err;
+    }
+    if (rows.length > MAX_IMPORT_ROWS) {
+      throw new HttpError(400, 'CSV_INVALID', `${rows.length} rows; at most ${MAX_IMPORT_ROWS} per import`);
+    }
+    return rows;
+  };
+
+  app.get(
+    '/agents',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['agents'],
+        summary: 'Agents and their live state',
+        description:
+          'Active agents. Admins and supervisors see all, team leaders their teams, an agent itself.',
+        response: { 200: z.object({ agents: z.array(agentViewSchema) }), ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      const inScope = agentScope(app.store, request.principal!);
+      return { agents: directory.list().filter(inScope).map(agentViewBody) };
+    },
+  );
+
+  app.get(
+    '/agents/:id',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['agents'],
+        summary: 'One agent and its live state',
+        params: idParams,
+        response: { 200: agentViewSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => agentViewBody(visibleView(request, request.params.id)),
+  );
+
+  app.post(
+    '/agents',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Create an agent',
+        description: '409 AGENT_EXISTS if the id is taken (a deactivated agent included: PATCH it instead).',
+        body: agentInputSchema,
+        response: { 201: agentRecordSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const agent = app.store.agents.create(request.body);
+      request.log.info({ agentId: agent.id }, 'agent created');
+      await directory.reload();
+      return reply.status(201).send(agentRecordBody(agent));
+    },
+  );
+
+  app.patch(
+    '/agents/:id',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Edit an agent',
+        description: 'Only the fields given change. `active: true` brings back a deactivated agent.',
+        params: idParams,
+        body: agentPatchSchema,
+        response: { 200: agentRecordSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const agent = app.store.agents.update(id, request.body);
+      if (!agent) throw notFound(id);
+      request.log.info({ agentId: id, fields: Object.keys(request.body) }, 'agent updated');
+      await directory.reload();
+      return agentRecordBody(agent);
+    },
+  );
+
+  app.delete(
+    '/agents/:id',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Deactivate an agent',
+        description:
+          'The agent can no longer log in or take calls; its history stays for reports, and it no longer ' +
+          'leads a team. Deactivating an inactive agent is fine.',
+        params: idParams,
+        response: { 204: z.null().describe('Deactivated'), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!app.store.agents.get(id)) throw notFound(id);
+      if (app.store.agents.deactivate(id)) {
+        request.log.info({ agentId: id }, 'agent deactivated');
+        await directory.reload();
+      }
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/agents/import',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Import agents (upsert by id)',
+        description:
+          'A JSON array of agents (as POST /v1/agents), or text/csv with a header row ' +
+          '(id,name,team,role,endpoint,line_mode,inbound_role; team is the team id or name; only id, name ' +
+          'and endpoint required). Good rows are written in one transaction, bad rows reported by row ' +
+          'number (1 = first row after any header). An existing agent keeps its active flag. A CSV that ' +
+          'cannot be read answers 400 CSV_INVALID and imports nothing.',
+        body: z.union([z.array(z.unknown()).max(MAX_IMPORT_ROWS), z.string().describe('text/csv')]),
+        response: {
+          200: z.object({
+            created: z.number().int(),
+            updated: z.number().int(),
+            errors: z.array(z.object({ row: z.number().int(), message: z.string() })),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const rows = typeof request.body === 'string' ? csvRows(request.body) : request.body;
+      const result = app.store.agents.importMany(rows);
+      request.log.info(
+        { created: result.created, updated: result.updated, rejected: result.errors.length },
+        'agents imported',
+      );
+      if (result.created + result.updated > 0) await directory.reload();
+      return result;
+    },
+  );
+
+  app.post(
+    '/agents/:id/state',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['agents'],
+        summary: "Change an agent's state",
+        description:
+          'By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason. A ' +
+          'change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.',
+        params: idParams,
+        body: stateBodySchema,
+        response: { 200: agentViewSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      visibleView(request, id);
+      const { body } = request;
+      const event: RequestedAgentEvent =
+        body.event === 'not-ready' ? { type: 'not-ready', reason: body.reason } : { type: body.event };
+      const { name, keyId } = request.principal!;
+      try {
+        return agentViewBody(await directory.request(id, event, `${name} (${keyId})`));
+      } catch (err) {
+        if (err instanceof AgentStateError) throw new HttpError(409, 'AGENT_STATE_CONFLICT', err.message);
+        if (err instanceof AgentNotFoundError) throw notFound(id);
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/agents/:id/attendance',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['agents'],
+        summary: "An agent's attendance",
+        description:
+          'Time per state in [from, to), today by default, from the state log; a window reaching into the ' +
+          'future stops at now. Deactivated agents included.',
+        params: idParams,
+        querystring: z.object({
+          from: z.iso.datetime().optional().describe('Inclusive; default start of today'),
+          to: z.iso.datetime().optional().describe('Exclusive; default end of today'),
+        }),
+        response: {
+          200: z.object({
+            agentId: z.string(),
+            from: z.iso.datetime(),
+            to: z.iso.datetime(),
+            loggedInMs: z.number(),
+            readyMs: z.number(),
+            notReadyMs: z.partialRecord(z.enum(NOT_READY_REASONS), z.number()).describe('By reason'),
+            reservedMs: z.number().describe('Offered a call not yet connected'),
+            onCallMs: z.number(),
+            wrapUpMs: z.number(),
+            logins: z.array(z.object({ at: z.iso.datetime(), until: z.iso.datetime() })),
+          }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const agent = app.store.agents.get(id);
+      if (!agent) throw notFound(id);
+      assertInScope(request, agent);
+      const day = today();
+      const from = request.query.from === undefined ? day.from : Date.parse(request.query.from);
+      const to = request.query.to === undefined ? day.to : Date.parse(request.query.to);
+      if (from >= to) throw new HttpError(400, 'VALIDATION_FAILED', 'from must be before to');
+      const { logins, ...totals } = app.store.agentLog.attendance(id, from, to);
+      return {
+        agentId: id,
+        from: iso(from),
+        to: iso(to),
+        ...totals,
+        logins: logins.map((l) => ({ at: iso(l.at), until: iso(l.until) })),
+      };
+    },
+  );
+};

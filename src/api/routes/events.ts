@@ -1,0 +1,92 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { LiveEvent } from '../../lib/events.js';
+import type { AgentApiDeps, Principal } from '../types.js';
+
+const TOPICS = ['agent', 'queue', 'call'] as const satisfies readonly LiveEvent['topic'][];
+
+/** Keeps proxies and browsers from timing out an idle stream. */
+const HEARTBEAT_MS = 15_000;
+/** A client this far behind is cut off (it reconnects and reads afresh) rather than buffered for. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+const topicList = `(${TOPICS.join('|')})`;
+
+/** Agent events carry the agent as data.id (its view) or data.agentId; other events as data.agentId. */
+const isAbout = (event: LiveEvent, agentId: string) =>
+  event.data.agentId === agentId || (event.topic === 'agent' && event.data.id === agentId);
+
+/** Which events a caller gets: the topics asked for; an agent key only queue events and its own. */
+function eventFilter({ role, agentId }: Principal, topics: string | undefined) {
+  const chosen = new Set(topics?.split(',') ?? TOPICS);
+  return (event: LiveEvent): boolean => {
+    if (!chosen.has(event.topic)) return false;
+    if (role !== 'agent') return true;
+    return event.topic === 'queue' || (agentId !== null && isAbout(event, agentId));
+  };
+}
+
+const frame = (event: LiveEvent) => `event: ${event.topic}.${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+
+/** GET /v1/events: live changes as Server-Sent Events. Mounted under /v1. */
+export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bus }) => {
+  const streams = new Set<PassThrough>();
+  // An open stream never ends on its own, so without this app.close() would wait for every client.
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Live events (Server-Sent Events)',
+        description:
+          'A text/event-stream of agent, queue and call changes: each event is `event: <topic>.<type>` ' +
+          'and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. ' +
+          'An agent key gets queue events and events about itself only. Any role. Errors (400, 401) have ' +
+          'the usual shape.',
+        querystring: z.object({
+          topics: z
+            .string()
+            .regex(new RegExp(`^${topicList}(,${topicList})*$`), `comma-separated: ${TOPICS.join(', ')}`)
+            .optional()
+            .describe('Only these topics, e.g. agent,queue; default all'),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const wanted = eventFilter(request.principal!, request.query.topics);
+      const stream = new PassThrough();
+      const send = (text: string) => {
+        // Ended at shutdown or destroyed: events may still arrive until the close handler unsubscribes.
+        if (!stream.writable) return;
+        if (stream.writableLength > MAX_BUFFERED_BYTES) {
+          stream.destroy(new Error('event stream client too slow: disconnected'));
+        } else {
+          stream.write(text);
+        }
+      };
+      const unsubscribe = bus.subscribe((event) => {
+        if (wanted(event)) send(frame(event));
+      });
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS);
+      streams.add(stream);
+      // Fastify destroys the stream when the client goes away.
+      stream.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        streams.delete(stream);
+      });
+      // A first comment sends the headers now, so the client knows it is subscribed.
+      send(': connected\n\n');
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-accel-buffering', 'no')
+        .send(stream);
+    },
+  );
+};

@@ -1,0 +1,102 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { agentIdSchema, teamIdSchema } from '../../store/index.js';
+import { errorResponses, HttpError } from '../plugins/errors.js';
+import type { AgentApiDeps } from '../types.js';
+import { teamBody, teamSchema } from './agent-schemas.js';
+
+const ADMIN = { roles: ['admin'] } as const;
+const VIEWERS = { roles: ['supervisor', 'team-leader'] } as const;
+
+const teamFields = {
+  name: z.string().trim().min(1).max(100),
+  leaderAgentId: agentIdSchema.nullable().describe('The agent who leads the team, or null'),
+};
+
+const idParams = z.object({ id: z.string().min(1) });
+
+const notFound = (id: string) => new HttpError(404, 'TEAM_NOT_FOUND', `No team with id ${id}`);
+
+/** Teams (admin edits; supervisors and team leaders read). Mounted under /v1. */
+export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { directory }) => {
+  app.get(
+    '/teams',
+    {
+      config: VIEWERS,
+      schema: {
+        tags: ['agents'],
+        summary: 'List teams',
+        description: 'By name.',
+        response: { 200: z.object({ teams: z.array(teamSchema) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ teams: app.store.teams.list().map(teamBody) }),
+  );
+
+  app.post(
+    '/teams',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Create a team',
+        description: 'Without an id one is generated. 409 TEAM_EXISTS if the id or name is taken.',
+        body: z.strictObject({
+          id: teamIdSchema.optional(),
+          name: teamFields.name,
+          leaderAgentId: teamFields.leaderAgentId.optional(),
+        }),
+        response: { 201: teamSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const team = app.store.teams.create(request.body);
+      request.log.info({ teamId: team.id, name: team.name }, 'team created');
+      await directory.reload();
+      return reply.status(201).send(teamBody(team));
+    },
+  );
+
+  app.patch(
+    '/teams/:id',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Rename a team or change its leader',
+        params: idParams,
+        body: z.strictObject(teamFields).partial(),
+        response: { 200: teamSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const team = app.store.teams.update(id, request.body);
+      if (!team) throw notFound(id);
+      request.log.info({ teamId: id, ...request.body }, 'team updated');
+      await directory.reload();
+      return teamBody(team);
+    },
+  );
+
+  app.delete(
+    '/teams/:id',
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['agents'],
+        summary: 'Delete a team',
+        description: 'Refused (409 TEAM_NOT_EMPTY) while active agents are in it.',
+        params: idParams,
+        response: { 204: z.null().describe('Deleted'), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!app.store.teams.remove(id)) throw notFound(id);
+      request.log.info({ teamId: id }, 'team deleted');
+      await directory.reload();
+      return reply.status(204).send(null);
+    },
+  );
+};

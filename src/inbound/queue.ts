@@ -1,0 +1,498 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AgentService } from '../agents/service.js';
+import type { AgentView, QueueSnapshot } from '../agents/types.js';
+import type { AriApp, PbxSnapshot } from '../ari/app.js';
+import { DialTask } from '../ari/dial.js';
+import { PlayTask } from '../ari/play.js';
+import type { CallSession } from '../ari/session.js';
+import type { EventBus } from '../lib/events.js';
+import { maskNumber } from '../lib/logger.js';
+import type { Store } from '../store/index.js';
+import { expectedWaitMinutes, pickAgent } from './policy.js';
+
+export interface HotlineConfig {
+  /** Wait for the primary agent this long before overflow seats may answer (0: at once). */
+  overflowAfterSec: number;
+  /** Longest a caller waits; then `maxWait` applies. */
+  maxWaitSec: number;
+  /** Position / expected-wait announcement interval. */
+  announceEverySec: number;
+  /** Callers waiting at most; more are refused (the IVR sends them to its fallback). */
+  maxWaiting: number;
+  mohClass: string;
+  /** Ring-per-call agents: how long their phone rings before the next agent is tried. */
+  ringTimeoutSec: number;
+  /** Average handle time used for the expected-wait announcement. */
+  ahtSec: number;
+  /** What a caller who waited maxWaitSec gets: an IVR node (voice message, callback), else prompts + hang-up. */
+  maxWait: { flow?: string; node?: string; prompts: string[] };
+}
+
+interface Waiting {
+  session: CallSession;
+  callId: string;
+  enqueuedAt: number;
+  callerMasked: string;
+  offering: boolean;
+  /** Agents who let this caller's offer ring out: not offered the same caller again. */
+  declinedBy?: Set<string>;
+  lastAnnouncedAt?: number;
+  announcement?: PlayTask;
+}
+
+interface Connected {
+  session: CallSession;
+  agentId: string;
+  answeredAt: number;
+  /** Ring-per-call: the bridge and agent leg belong to the caller's session. */
+  bridgeId?: string;
+  legId?: string;
+}
+
+/** What Redis keeps per caller so a restart re-attaches the queue. */
+interface SavedWaiting {
+  channelId: string;
+  enqueuedAt: number;
+  callerMasked: string;
+}
+interface SavedConnected {
+  channelId: string;
+  agentId: string;
+  answeredAt: number;
+  bridgeId?: string;
+  legId?: string;
+}
+
+const WAITING_KEY = 'hotline:waiting';
+const CONNECTED_KEY = 'hotline:connected';
+
+/**
+ * The 400 hotline queue. Callers wait with music on hold and hear their position and expected wait; the
+ * head of the line is offered to a ready primary agent, or after the overflow wait to a ready overflow
+ * seat (longest idle first). Agents on a persistent line are connected at once by adding the caller to
+ * their bridge; ring-per-call agents are dialed, and a missed ring moves on to the next agent. Waiting and
+ * connected callers are kept in Redis, so a restart re-attaches them.
+ */
+export class HotlineQueue {
+  private waiting: Waiting[] = [];
+  private readonly connected = new Map<string, Connected>();
+  private readonly offering = new Set<string>();
+  private ticker: NodeJS.Timeout | undefined;
+  private dispatching = false;
+  private dispatchAgain = false;
+  private accepting = true;
+  private readonly log: Logger;
+  /** Set by the service once the IVR exists: runs a caller from an IVR node (max-wait outcome). */
+  resumeIvr: ((session: CallSession, flow: string, node: string) => Promise<void>) | undefined;
+
+  constructor(
+    private readonly deps: {
+      agents: AgentService;
+      ari: AriApp;
+      store: Store;
+      redis: Redis;
+      bus: EventBus;
+      logger: Logger;
+      config: HotlineConfig;
+      now: () => number;
+      /** Routing decision to caller bridged with the agent, in ms (benchmarks, metrics). */
+      onConnect?: (ms: number) => void;
+    },
+  ) {
+    this.log = deps.logger.child({ component: 'hotline' });
+  }
+
+  start(): void {
+    this.deps.ari.addRecoverer((pbx) => this.recover(pbx));
+    this.deps.agents.onReady(() => this.dispatch());
+    this.deps.agents.onLineDropped((agent, callId) => this.agentDropped(agent, callId));
+    this.deps.agents.onCustomerHangupRequest((_agentId, callId) => {
+      void this.connected.get(callId)?.session.hangup('agent ended the call');
+    });
+    this.ticker = setInterval(() => this.tick(), 1_000);
+    this.ticker.unref();
+  }
+
+  stop(): void {
+    this.accepting = false;
+    clearInterval(this.ticker);
+  }
+
+  /** The IVR's queue node: takes the caller, or refuses (unknown queue, full, draining). */
+  async enter(session: CallSession, queue: string): Promise<'queued' | 'refused'> {
+    if (queue !== 'hotline' || !this.accepting || this.waiting.length >= this.deps.config.maxWaiting)
+      return 'refused';
+    const entry: Waiting = {
+      session,
+      callId: session.id,
+      enqueuedAt: this.deps.now(),
+      callerMasked: maskNumber(session.channel.caller?.number),
+      offering: false,
+    };
+    this.waiting.push(entry);
+    this.deps.store.hotlineCalls.enqueued({
+      callId: entry.callId,
+      at: entry.enqueuedAt,
+      callerMasked: entry.callerMasked,
+    });
+    this.saveWaiting(entry);
+    session.log.info({ position: this.waiting.length }, 'caller queued for the hotline');
+    this.publish('caller-queued', entry);
+    void session.done.then(() => this.callerGone(entry.callId));
+    await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+    this.dispatch();
+    return 'queued';
+  }
+
+  snapshot(): QueueSnapshot {
+    const now = this.deps.now();
+    return {
+      name: 'hotline',
+      waiting: this.waiting.map((w, i) => ({
+        callId: w.callId,
+        callerMasked: w.callerMasked,
+        since: w.enqueuedAt,
+        position: i + 1,
+      })),
+      longestWaitMs: this.waiting.reduce((longest, w) => Math.max(longest, now - w.enqueuedAt), 0),
+    };
+  }
+
+  /** Hands waiting callers to ready agents, head of the line first. Re-entrant calls fold into one pass. */
+  private dispatch(): void {
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        const now = this.deps.now();
+        for (const entry of this.waiting) {
+          if (entry.offering) continue;
+          const free = this.deps.agents
+            .available()
+            .filter((a) => !this.offering.has(a.id) && !entry.declinedBy?.has(a.id));
+          const agent = pickAgent(free, now - entry.enqueuedAt, this.deps.config);
+          // The head has waited longest: if nobody fits it, nobody fits those behind it.
+          if (!agent) break;
+          void this.offer(entry, agent);
+        }
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private async offer(entry: Waiting, agent: AgentView): Promise<void> {
+    const decidedAt = performance.now();
+    const { session } = entry;
+    if (!this.deps.agents.reserve(agent.id, entry.callId, 'hotline')) return;
+    entry.offering = true;
+    this.offering.add(agent.id);
+    entry.announcement?.kill();
+    const log = session.log.child({ agentId: agent.id });
+    try {
+      const connected = await this.connect(entry, agent);
+      if (!connected) {
+        entry.declinedBy = (entry.declinedBy ?? new Set()).add(agent.id);
+        this.deps.agents.released(agent.id, 'hotline', true);
+        entry.offering = false;
+        return;
+      }
+      this.deps.onConnect?.(performance.now() - decidedAt);
+      this.deps.agents.connected(agent.id, entry.callId, 'hotline');
+      this.waiting = this.waiting.filter((w) => w !== entry);
+      const answeredAt = this.deps.now();
+      const record: Connected = { session, agentId: agent.id, answeredAt, ...connected };
+      this.connected.set(entry.callId, record);
+      this.deps.store.hotlineCalls.answered(entry.callId, agent.id, answeredAt);
+      this.deps.redis.hdel(WAITING_KEY, entry.callId).catch(() => {});
+      this.saveConnected(entry.callId, record);
+      log.info({ waitedMs: answeredAt - entry.enqueuedAt }, 'hotline caller connected to agent');
+      this.publish('caller-connected', entry, { agentId: agent.id });
+    } catch (err) {
+      entry.offering = false;
+      this.deps.agents.released(agent.id, 'hotline');
+      if (!session.isEnded) {
+        log.error({ err }, 'could not connect the caller to the agent');
+        await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+      }
+    } finally {
+      this.offering.delete(agent.id);
+      this.dispatch();
+    }
+  }
+
+  /** Joins caller and agent: instantly on a persistent line, by ringing the agent otherwise. */
+  private async connect(
+    entry: Waiting,
+    agent: AgentView,
+  ): Promise<{ bridgeId?: string; legId?: string } | undefined> {
+    const { session } = entry;
+    const agentBridge = this.deps.agents.bridgeOf(agent.id);
+    if (agent.lineMode === 'persistent' && agentBridge) {
+      await session.ari.stopMoh(session.channelId).catch(() => {});
+      await session.ari.addToBridge(agentBridge, [session.channelId]);
+      return {};
+    }
+    const dial = await session.run(
+      new DialTask({
+        endpoint: agent.endpoint,
+        app: this.deps.ari.appName,
+        appArgs: `agent-offer,${agent.id}`,
+        timeoutSec: this.deps.config.ringTimeoutSec,
+        callerId: session.channel.caller?.number || undefined,
+      }),
+    );
+    if (dial.outcome !== 'answered') {
+      session.log.info({ agentId: agent.id, outcome: dial.outcome }, 'agent did not take the offer');
+      return undefined;
+    }
+    const bridgeId = `${this.deps.ari.appName}-${randomUUID()}`;
+    session.own('bridge', bridgeId);
+    await session.ari.createBridge(bridgeId, 'mixing', `hotline ${session.id}`);
+    await session.ari.stopMoh(session.channelId).catch(() => {});
+    await session.ari.addToBridge(bridgeId, [session.channelId, dial.channelId]);
+    this.watchLeg(session, dial.channelId);
+    return { bridgeId, legId: dial.channelId };
+  }
+
+  /** A ring-per-call agent who hangs up ends the customer call. */
+  private watchLeg(session: CallSession, legId: string): void {
+    session
+      .waitFor((e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === legId)
+      .then(() => session.hangup('agent hung up'))
+      .catch(() => {});
+  }
+
+  /** The caller's call ended: abandoned while waiting, or the end of a connected call. */
+  private callerGone(callId: string): void {
+    const now = this.deps.now();
+    const entry = this.waiting.find((w) => w.callId === callId);
+    if (entry) {
+      this.waiting = this.waiting.filter((w) => w !== entry);
+      this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
+      this.deps.redis.hdel(WAITING_KEY, callId).catch(() => {});
+      entry.session.log.info({ waitedMs: now - entry.enqueuedAt }, 'hotline caller abandoned');
+      this.publish('caller-abandoned', entry);
+      return;
+    }
+    const call = this.connected.get(callId);
+    if (!call) return;
+    this.connected.delete(callId);
+    this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
+    this.deps.redis.hdel(CONNECTED_KEY, callId).catch(() => {});
+    this.deps.agents.callEnded(call.agentId, callId, 'hotline');
+    this.deps.bus.publish('call', 'ended', { callId, agentId: call.agentId, talkMs: now - call.answeredAt });
+  }
+
+  /** The agent's persistent line dropped mid-call: the caller goes back to the head of the line. */
+  private agentDropped(agent: AgentView, callId: string | undefined): void {
+    const call = callId ? this.connected.get(callId) : undefined;
+    if (!call || call.agentId !== agent.id || call.session.isEnded) return;
+    this.connected.delete(call.session.id);
+    this.deps.redis.hdel(CONNECTED_KEY, call.session.id).catch(() => {});
+    // Back at the head of the line (array order), with a full wait allowance from now.
+    const entry: Waiting = {
+      session: call.session,
+      callId: call.session.id,
+      enqueuedAt: this.deps.now(),
+      callerMasked: maskNumber(call.session.channel.caller?.number),
+      offering: false,
+    };
+    this.waiting.unshift(entry);
+    this.saveWaiting(entry);
+    call.session.log.warn({ agentId: agent.id }, 'agent line dropped mid-call: caller back in the queue');
+    void call.session.ari.startMoh(call.session.channelId, this.deps.config.mohClass).catch(() => {});
+    this.publish('caller-requeued', entry);
+    this.dispatch();
+  }
+
+  private tick(): void {
+    const now = this.deps.now();
+    const { maxWaitSec, announceEverySec } = this.deps.config;
+    for (const entry of [...this.waiting]) {
+      if (entry.offering) continue;
+      if (now - entry.enqueuedAt >= maxWaitSec * 1000) void this.timeOut(entry);
+      else if (now >= (entry.lastAnnouncedAt ?? entry.enqueuedAt) + announceEverySec * 1000)
+        void this.announce(entry);
+    }
+    this.dispatch(); // overflow thresholds pass with time
+  }
+
+  /** Position and expected wait, then music again. */
+  private async announce(entry: Waiting): Promise<void> {
+    if (entry.announcement) return;
+    entry.lastAnnouncedAt = this.deps.now();
+    const position = this.waiting.indexOf(entry) + 1;
+    if (position <= 0) return;
+    const serving = this.deps.agents
+      .list()
+      .filter((a) => a.inboundRole !== 'none' && a.state !== 'logged-out').length;
+    const minutes = expectedWaitMinutes(position, this.deps.config.ahtSec, serving);
+    const media =
+      position === 1
+        ? ['sound:queue-youarenext']
+        : ['sound:queue-thereare', `number:${position - 1}`, 'sound:queue-callswaiting'];
+    media.push(
+      'sound:queue-holdtime',
+      `number:${minutes}`,
+      minutes === 1 ? 'sound:queue-minute' : 'sound:queue-minutes',
+    );
+    const { session } = entry;
+    const task = new PlayTask(media);
+    entry.announcement = task;
+    try {
+      await session.ari.stopMoh(session.channelId).catch(() => {});
+      this.publish('caller-announced', entry, { position, minutes });
+      await session.run(task);
+    } catch (err) {
+      // the caller hung up, or an agent took the call mid-announcement
+      if (!session.isEnded && !entry.offering) session.log.warn({ err }, 'queue announcement failed');
+    } finally {
+      entry.announcement = undefined;
+      if (!session.isEnded && !entry.offering && this.waiting.includes(entry)) {
+        await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+      }
+    }
+  }
+
+  /** Waited the longest allowed: a voice message or callback offer (IVR node), else a goodbye. */
+  private async timeOut(entry: Waiting): Promise<void> {
+    this.waiting = this.waiting.filter((w) => w !== entry);
+    const { session } = entry;
+    this.deps.store.hotlineCalls.ended(entry.callId, { at: this.deps.now(), outcome: 'timeout' });
+    this.deps.redis.hdel(WAITING_KEY, entry.callId).catch(() => {});
+    session.log.info('hotline caller waited the longest allowed');
+    this.publish('caller-timeout', entry);
+    entry.announcement?.kill();
+    await session.ari.stopMoh(session.channelId).catch(() => {});
+    const { flow, node, prompts } = this.deps.config.maxWait;
+    try {
+      if (flow && node && this.resumeIvr) {
+        await this.resumeIvr(session, flow, node);
+      } else {
+        for (const media of prompts) await session.run(new PlayTask([media]));
+        await session.hangup('hotline max wait');
+      }
+    } catch (err) {
+      if (!session.isEnded) session.log.error({ err }, 'max-wait handling failed');
+    }
+  }
+
+  /** After a restart or reconnect: callers still waiting or connected are taken up again. */
+  private async recover(pbx: PbxSnapshot): Promise<void> {
+    const [waiting, connected] = await Promise.all([
+      this.deps.redis.hgetall(WAITING_KEY),
+      this.deps.redis.hgetall(CONNECTED_KEY),
+    ]);
+    const now = this.deps.now();
+    const entries = Object.entries(waiting)
+      .map(([callId, json]) => ({ callId, saved: parse<SavedWaiting>(json) }))
+      .sort((a, b) => (a.saved?.enqueuedAt ?? 0) - (b.saved?.enqueuedAt ?? 0));
+    for (const { callId, saved } of entries) {
+      if (this.waiting.some((w) => w.callId === callId) || this.deps.ari.registry.get(callId)) continue;
+      const channel = saved && pbx.inApp.has(saved.channelId) ? pbx.channels.get(saved.channelId) : undefined;
+      if (!saved || !channel) {
+        this.deps.redis.hdel(WAITING_KEY, callId).catch(() => {});
+        this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
+        continue;
+      }
+      const session = this.adopt(channel, callId);
+      const entry: Waiting = {
+        session,
+        callId,
+        enqueuedAt: saved.enqueuedAt,
+        callerMasked: saved.callerMasked,
+        offering: false,
+      };
+      this.waiting.push(entry);
+      void session.done.then(() => this.callerGone(callId));
+      await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+      session.log.info('waiting hotline caller re-attached after restart');
+    }
+    this.waiting.sort((a, b) => a.enqueuedAt - b.enqueuedAt);
+    for (const [callId, json] of Object.entries(connected)) {
+      if (this.connected.has(callId) || this.deps.ari.registry.get(callId)) continue;
+      const saved = parse<SavedConnected>(json);
+      const channel = saved && pbx.inApp.has(saved.channelId) ? pbx.channels.get(saved.channelId) : undefined;
+      if (!saved || !channel) {
+        this.deps.redis.hdel(CONNECTED_KEY, callId).catch(() => {});
+        this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
+        if (saved) this.deps.agents.callEnded(saved.agentId, callId, 'hotline (restart)');
+        continue;
+      }
+      const session = this.adopt(channel, callId);
+      if (saved.bridgeId) session.own('bridge', saved.bridgeId);
+      if (saved.legId) {
+        session.own('channel', saved.legId);
+        if (pbx.channels.has(saved.legId)) this.watchLeg(session, saved.legId);
+        else void session.hangup('agent hung up');
+      }
+      this.connected.set(callId, {
+        session,
+        agentId: saved.agentId,
+        answeredAt: saved.answeredAt,
+        bridgeId: saved.bridgeId,
+        legId: saved.legId,
+      });
+      void session.done.then(() => this.callerGone(callId));
+      session.log.info({ agentId: saved.agentId }, 'connected hotline call re-attached after restart');
+    }
+    this.dispatch();
+  }
+
+  /** A session for a caller found on the PBX, under its old call id; it lives until the caller hangs up. */
+  private adopt(channel: Parameters<AriApp['openSession']>[0], callId: string): CallSession {
+    const session = this.deps.ari.openSession(channel, 'inbound', callId);
+    this.deps.ari.runSession(session, { direction: 'inbound', handler: async (s) => s.done }, undefined);
+    return session;
+  }
+
+  private saveWaiting(entry: Waiting): void {
+    const saved: SavedWaiting = {
+      channelId: entry.session.channelId,
+      enqueuedAt: entry.enqueuedAt,
+      callerMasked: entry.callerMasked,
+    };
+    this.deps.redis.hset(WAITING_KEY, entry.callId, JSON.stringify(saved)).catch((err: unknown) => {
+      this.log.error({ err }, 'could not save the waiting caller to Redis');
+    });
+  }
+
+  private saveConnected(callId: string, call: Connected): void {
+    const saved: SavedConnected = {
+      channelId: call.session.channelId,
+      agentId: call.agentId,
+      answeredAt: call.answeredAt,
+      bridgeId: call.bridgeId,
+      legId: call.legId,
+    };
+    this.deps.redis.hset(CONNECTED_KEY, callId, JSON.stringify(saved)).catch((err: unknown) => {
+      this.log.error({ err }, 'could not save the connected call to Redis');
+    });
+  }
+
+  private publish(type: string, entry: Waiting, extra: Record<string, unknown> = {}): void {
+    this.deps.bus.publish('queue', type, {
+      queue: 'hotline',
+      callId: entry.callId,
+      callerMasked: entry.callerMasked,
+      waiting: this.waiting.length,
+      ...extra,
+    });
+  }
+}
+
+function parse<T>(json: string): T | undefined {
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Why the store refused a write: the name of a duplicate, a missing reference or a record still in use.
+ * The codes double as the API's error codes (see the errors plugin).
+ */
+export type StoreErrorCode =
+  | 'AGENT_EXISTS'
+  | 'TEAM_EXISTS'
+  | 'TEAM_NOT_EMPTY'
+  | 'UNKNOWN_AGENT'
+  | 'UNKNOWN_TEAM';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}

@@ -1,0 +1,153 @@
+import { get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../../src/lib/events.js';
+import type { Role } from '../../src/store/index.js';
+import { FakeDirectory } from './fake-directory.js';
+import { bearer, buildTestApi, type TestApi } from './helpers.js';
+
+let api: TestApi;
+let bus: EventBus;
+let base: string;
+beforeEach(async () => {
+  bus = new EventBus();
+  api = await buildTestApi({
+    agents: (store) => ({
+      directory: new FakeDirectory(store),
+      queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
+      bus,
+      today: () => ({ from: 0, to: 1 }),
+    }),
+  });
+  // A real server: inject() would wait for the end of a stream that never ends.
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  await api.close();
+});
+
+const keyFor = (role: Role, agentId?: string) =>
+  api.store.apiKeys.create(`test ${role}`, role, { agentId }).key;
+
+interface Frame {
+  event: string;
+  data: { topic: string; type: string; at: number; data: Record<string, unknown> };
+}
+
+/**
+ * Opens the stream with node:http (fetch opens a spare connection the server then waits on at close).
+ * `until` returns the frames received (comments skipped) once the named event is among them.
+ */
+async function subscribe(key: string, query = '') {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    get(`${base}/v1/events${query}`, { headers: bearer(key) }, resolve).on('error', reject);
+  });
+  const frames: Frame[] = [];
+  let buffer = '';
+  let ended = false;
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (block.startsWith(':')) continue;
+      const field = (name: string) =>
+        block
+          .split('\n')
+          .find((l) => l.startsWith(`${name}: `))!
+          .slice(name.length + 2);
+      frames.push({ event: field('event'), data: JSON.parse(field('data')) });
+    }
+  });
+  res.on('end', () => {
+    ended = true;
+  });
+
+  return {
+    res,
+    async until(event: string): Promise<Frame[]> {
+      await expect.poll(() => frames.some((f) => f.event === event), { timeout: 5_000 }).toBe(true);
+      return frames.splice(0);
+    },
+    /** Resolves once the server has ended the stream. */
+    ended: () => expect.poll(() => ended, { timeout: 5_000 }).toBe(true),
+    close: () => res.destroy(),
+  };
+}
+
+describe('GET /v1/events', () => {
+  it('streams published events as Server-Sent Events', async () => {
+    const stream = await subscribe(keyFor('supervisor'));
+    expect(stream.res.statusCode).toBe(200);
+    expect(stream.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(bus.size).toBe(1);
+
+    bus.publish('agent', 'state', { id: 'a1', state: 'ready' });
+    bus.publish('queue', 'caller-queued', { callId: 'c1' });
+    const frames = await stream.until('queue.caller-queued');
+    expect(frames).toEqual([
+      {
+        event: 'agent.state',
+        data: { topic: 'agent', type: 'state', at: expect.any(Number), data: { id: 'a1', state: 'ready' } },
+      },
+      { event: 'queue.caller-queued', data: expect.objectContaining({ data: { callId: 'c1' } }) },
+    ]);
+    stream.close();
+  });
+
+  it('gives an agent key queue events and its own events only', async () => {
+    api.store.agents.create({
+      id: 'a1',
+      name: 'Ann',
+      teamId: null,
+      role: 'agent',
+      endpoint: 'PJSIP/1001',
+      lineMode: 'per-call',
+      inboundRole: 'none',
+    });
+    const stream = await subscribe(keyFor('agent', 'a1'));
+    bus.publish('agent', 'state', { id: 'a2', state: 'ready' });
+    bus.publish('call', 'ended', { callId: 'c0', agentId: 'a2' });
+    bus.publish('agent', 'state', { id: 'a1', state: 'ready' });
+    bus.publish('call', 'ended', { callId: 'c1', agentId: 'a1' });
+    bus.publish('queue', 'caller-queued', { callId: 'c2' });
+    const frames = await stream.until('queue.caller-queued');
+    expect(frames.map((f) => [f.event, f.data.data.id ?? f.data.data.callId])).toEqual([
+      ['agent.state', 'a1'],
+      ['call.ended', 'c1'],
+      ['queue.caller-queued', 'c2'],
+    ]);
+    stream.close();
+  });
+
+  it('filters by topic, and refuses an unknown one', async () => {
+    const stream = await subscribe(keyFor('team-leader'), '?topics=queue,call');
+    bus.publish('agent', 'state', { id: 'a1' });
+    bus.publish('queue', 'caller-queued', { callId: 'c1' });
+    expect((await stream.until('queue.caller-queued')).map((f) => f.event)).toEqual(['queue.caller-queued']);
+    stream.close();
+
+    const bad = await api.app.inject({
+      url: '/v1/events?topics=agent,weather',
+      headers: bearer(api.adminKey),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await api.app.inject({ url: '/v1/events' })).statusCode).toBe(401);
+  });
+
+  it('unsubscribes when the client goes away', async () => {
+    const stream = await subscribe(keyFor('qa'));
+    expect(bus.size).toBe(1);
+    stream.close();
+    await expect.poll(() => bus.size).toBe(0);
+  });
+
+  it('ends open streams when the server closes', async () => {
+    const stream = await subscribe(keyFor('admin'));
+    await api.app.close();
+    await stream.ended();
+    expect(bus.size).toBe(0);
+  });
+});

@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Service } from '../../src/service.js';
+import { FarEnd } from '../harness/far-end.js';
+import { eventually } from '../harness/infra.js';
+import { startTestService } from '../harness/service.js';
+import { ivrCall } from '../ivr/helpers.js';
+import { addAgent, agentApi, HOTLINE_FLOW, hotlineRecord, loginReady } from './helpers.js';
+
+describe('400 hotline on the real PBX', () => {
+  let service: Service;
+  const far = new FarEnd();
+
+  beforeEach(async () => {
+    await far.connect();
+  });
+
+  afterEach(async () => {
+    await service?.stop();
+    await far.close();
+  });
+
+  async function start(overrides: Parameters<typeof startTestService>[0] = {}) {
+    service = await startTestService({
+      agents: { wrapUpSec: 1 },
+      hotline: { overflowAfterSec: 0, announceEverySec: 5, maxWaitSec: 60 },
+      ...overrides,
+    });
+    service.catalog.put(HOTLINE_FLOW, 'test');
+    return service;
+  }
+
+  it('primary ready -> the caller is connected at once on the persistent line; after the call, wrap-up, then ready', async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    await loginReady(service, 'p1');
+    const call = await ivrCall(far, service, '400');
+    const record = await hotlineRecord(service, call.serviceChannelId, (r) => r.answeredAt !== null);
+    expect(record.agentId).toBe('p1');
+    expect(service.agents.get('p1')).toMatchObject({ state: 'on-call', lineUp: true });
+    // Caller and agent line share the agent's bridge.
+    const bridge = (await far.rest.listBridges()).find((b) => b.id === `${service.config.ari.app}-agent-p1`);
+    expect(bridge?.channels).toContain(call.serviceChannelId);
+    expect(bridge?.channels).toHaveLength(2);
+
+    await far.hangup(call.callerId);
+    await eventually(() => service.agents.get('p1')?.state === 'wrap-up', 'wrap-up after the call');
+    await eventually(() => service.agents.get('p1')?.state === 'ready', 'ready after timed wrap-up', 5_000);
+    const ended = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null);
+    expect(ended.outcome).toBe('answered');
+    // The agent's line is still up and alone in its bridge.
+    const after = (await far.rest.listBridges()).find((b) => b.id === `${service.config.ari.app}-agent-p1`);
+    expect(after?.channels).toHaveLength(1);
+  });
+
+  it('primary busy on a call -> the next caller goes to a ready overflow seat', async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    await addAgent(service, { id: 'o1', inboundRole: 'overflow' });
+    await loginReady(service, 'p1');
+    await loginReady(service, 'o1');
+    const first = await ivrCall(far, service, '400');
+    expect((await hotlineRecord(service, first.serviceChannelId, (r) => r.answeredAt !== null)).agentId).toBe(
+      'p1',
+    );
+    const second = await ivrCall(far, service, '400');
+    expect(
+      (await hotlineRecord(service, second.serviceChannelId, (r) => r.answeredAt !== null)).agentId,
+    ).toBe('o1');
+    await far.hangup(first.callerId);
+    await far.hangup(second.callerId);
+  });
+
+  it('ring-per-call agent: an unanswered ring moves on to the next agent and counts as missed', async () => {
+    await start({ hotline: { ringTimeoutSec: 5 } });
+    await addAgent(service, {
+      id: 'r1',
+      inboundRole: 'primary',
+      lineMode: 'per-call',
+      endpoint: 'Local/busy@sim',
+    });
+    await addAgent(service, {
+      id: 'r2',
+      inboundRole: 'overflow',
+      lineMode: 'per-call',
+      endpoint: 'Local/delay1@sim',
+    });
+    await loginReady(service, 'r1');
+    await loginReady(service, 'r2');
+    const call = await ivrCall(far, service, '400');
+    const record = await hotlineRecord(service, call.serviceChannelId, (r) => r.answeredAt !== null, 20_000);
+    expect(record.agentId).toBe('r2');
+    expect(service.agents.get('r1')?.missedOffers).toBe(1);
+    await far.hangup(call.callerId);
+    await eventually(
+      () => service.agents.get('r2')?.state === 'wrap-up' || service.agents.get('r2')?.state === 'ready',
+      'r2 freed',
+    );
+  });
+
+  it('nobody ready -> the caller waits with music, hears position announcements, and gets the max-wait outcome', async () => {
+    await start({
+      hotline: { announceEverySec: 5, maxWaitSec: 12, maxWait: { flow: 'hot', node: 'sorry' } },
+    });
+    const heard: string[] = [];
+    service.bus?.subscribe((e) => {
+      if (e.topic === 'queue') heard.push(e.type);
+    });
+    const call = await ivrCall(far, service, '400');
+    await eventually(() => service.hotline.snapshot().waiting.length === 1, 'caller waiting');
+    await eventually(() => heard.includes('caller-announced'), 'position announced', 10_000);
+    const record = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null, 20_000);
+    expect(record.outcome).toBe('timeout');
+    // The max-wait node (a goodbye) ran and the call ended.
+    await eventually(
+      async () => (await far.liveChannels([call.callerId, call.serviceChannelId])).length === 0,
+      'call ended',
+      10_000,
+    );
+    const trail = service.store.calls.events(record.callId).find((e) => e.event === 'ended')?.detail as {
+      trail: string[];
+    };
+    expect(trail.trail.filter((t) => t === 'PlaybackStarted').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a caller who hangs up while waiting is counted abandoned and leaves nothing behind', async () => {
+    await start();
+    const call = await ivrCall(far, service, '400');
+    await eventually(() => service.hotline.snapshot().waiting.length === 1, 'caller waiting');
+    await far.hangup(call.callerId);
+    const record = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null);
+    expect(record.outcome).toBe('abandoned');
+    expect(service.hotline.snapshot().waiting).toEqual([]);
+    await eventually(() => service.ari.registry.size === 0, 'no session');
+    expect(await far.liveChannels([call.callerId, call.serviceChannelId])).toEqual([]);
+  });
+
+  it('the persistent agent line drops -> the agent is not ready and the API says why', async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    await loginReady(service, 'p1');
+    const lineBridge = (await far.rest.listBridges()).find(
+      (b) => b.id === `${service.config.ari.app}-agent-p1`,
+    );
+    const lineChannel = lineBridge?.channels[0];
+    expect(lineChannel).toBeDefined();
+    await far.hangup(lineChannel as string);
+    await eventually(
+      () => service.agents.get('p1')?.reason === 'line-dropped',
+      'agent not ready (line dropped)',
+    );
+    const api = agentApi(service, 'p1');
+    const res = await api.get('/v1/agents/p1');
+    expect(res.json()).toMatchObject({ state: 'not-ready', reason: 'line-dropped', lineUp: false });
+  });
+
+  it('an illegal state change is refused with 409 and changes nothing', async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    const api = agentApi(service, 'p1');
+    const res = await api.post('/v1/agents/p1/state', { event: 'wrap-up-done' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.message).toMatch(/cannot wrap-up-done while logged-out/);
+    expect(service.agents.get('p1')?.state).toBe('logged-out');
+  });
+});
