@@ -74,6 +74,18 @@ function journalFor(
   };
 }
 
+async function waitForRedis(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) logger.error('Redis not ready: starting without live state (agents logged out, queue empty)');
+}
+
 /** Builds and starts the whole service: store, Redis, ARI (connected and resynced), API. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger =
@@ -88,6 +100,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     enableOfflineQueue: false,
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  // Live state is read from Redis at start (agents, queue): wait for it, but not forever.
+  await waitForRedis(redis, 10_000, logger);
 
   const now = options.now ?? (() => new Date());
   const nowMs = () => now().getTime();

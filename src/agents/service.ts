@@ -153,7 +153,7 @@ export class AgentService implements AgentDirectory {
   /** The offer did not connect. A missed ring-per-call offer counts towards not-ready. */
   released(agentId: string, by: string, missed = false): void {
     const seat = this.seats.get(agentId);
-    if (!seat || seat.live.state !== 'reserved') return;
+    if (seat?.live.state !== 'reserved') return;
     this.apply(agentId, { type: 'release' }, by);
     if (!missed) return;
     seat.live.missedOffers += 1;

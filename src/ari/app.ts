@@ -357,7 +357,9 @@ export class AriApp {
     for (const channelId of inApp) {
       if (this.router.ownerOf('channel', channelId)) continue;
       const channel = live.get(channelId);
-      if (!channel) continue;
+      // Originating a Local channel subscribes the app to its ;2 half too, which runs dialplan: only a
+      // channel actually in our Stasis application is ours to adopt or hang up.
+      if (!channel || !inStasisOf(channel, app)) continue;
       if (this.options.ari.orphanPolicy === 'reattach' && this.options.reattach) {
         const session = this.openSession(channel, this.options.reattach.direction);
         session.log.info('re-attached a call found in the app after restart');
@@ -405,4 +407,10 @@ export class AriApp {
     this.log.info(report, 'resync done');
     return report;
   }
+}
+
+/** True when the channel sits in Stasis() of this application (not merely subscribed to it). */
+function inStasisOf(channel: Channel, app: string): boolean {
+  const { app_name: name, app_data: data } = channel.dialplan ?? {};
+  return name === 'Stasis' && (data ?? '').split(',')[0] === app;
 }

@@ -1,0 +1,96 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FlowCatalog } from '../../src/ivr/catalog.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { FarEnd } from '../harness/far-end.js';
+import { eventually, testConfig } from '../harness/infra.js';
+import { freePort, ServiceProcess } from '../harness/process.js';
+import { HOTLINE_FLOW } from './helpers.js';
+
+describe('hotline: the service restarts with one caller waiting and one call connected', () => {
+  const far = new FarEnd();
+  let proc: ServiceProcess | undefined;
+  let store: Store | undefined;
+
+  afterEach(async () => {
+    await proc?.kill('SIGKILL');
+    store?.close();
+    await far.close();
+  });
+
+  it('both are re-attached: the connected call goes on, the waiting caller is served next, nobody is forgotten', async () => {
+    await far.connect();
+    const config = testConfig({
+      api: { port: await freePort() },
+      agents: { wrapUpSec: 1 },
+      hotline: { overflowAfterSec: 0, maxWaitSec: 600, announceEverySec: 600 },
+    });
+    store = openStore(config.store.path);
+    const db = store;
+    new FlowCatalog(db, { logger: pino({ level: 'silent' }) }).put(HOTLINE_FLOW, 'test');
+    db.agents.create({
+      id: 'p1',
+      name: 'Primary',
+      teamId: null,
+      role: 'agent',
+      endpoint: 'Local/answer@sim',
+      lineMode: 'persistent',
+      inboundRole: 'primary',
+    });
+    const key = db.apiKeys.create('p1', 'agent', { agentId: 'p1' }).key;
+    const state = async (event: string) => {
+      const res = await fetch(`${proc?.url}/v1/agents/p1/state`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ event }),
+      });
+      if (!res.ok) throw new Error(`${event}: ${res.status} ${await res.text()}`);
+    };
+    const agent = async () =>
+      (await (
+        await fetch(`${proc?.url}/v1/agents/p1`, { headers: { authorization: `Bearer ${key}` } })
+      ).json()) as {
+        state: string;
+        callId?: string;
+        lineUp: boolean;
+      };
+
+    proc = new ServiceProcess(config);
+    await proc.start();
+    await state('login');
+    await state('ready');
+
+    const connected = await far.call('400', config.ari.app);
+    await eventually(async () => (await agent()).state === 'on-call', 'first caller connected');
+    const waiting = await far.call('400', config.ari.app);
+    await eventually(() => db.hotlineCalls.forDay(0, Date.now() + 1e9).length === 2, 'second caller queued');
+
+    expect(await proc.kill('SIGKILL')).toBe(null);
+    proc = new ServiceProcess(config);
+    await proc.start();
+
+    // After the restart: the agent is still on the same call with the line up; the second caller waits.
+    const after = await agent();
+    expect(after).toMatchObject({ state: 'on-call', lineUp: true });
+    const queue = (await (
+      await fetch(`${proc.url}/v1/hotline/queue`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { waiting: unknown[] };
+    expect(queue.waiting).toHaveLength(1);
+    expect(await far.liveChannels([connected.callerId, waiting.callerId])).toHaveLength(2);
+
+    // The first caller hangs up: wrap-up, ready, and the waiting caller is connected to the same agent.
+    await far.hangup(connected.callerId);
+    await eventually(
+      async () => {
+        const a = await agent();
+        return a.state === 'on-call' && a.callId !== after.callId;
+      },
+      'waiting caller served after the restart',
+      15_000,
+    );
+    const records = db.hotlineCalls.forDay(0, Date.now() + 1e9);
+    expect(records.map((r) => r.outcome).sort()).toEqual(['answered', null]);
+    expect(records.every((r) => r.agentId === 'p1')).toBe(true);
+    await far.hangup(waiting.callerId);
+  });
+});
