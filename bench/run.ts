@@ -6,6 +6,7 @@
 const benches: Record<string, () => Promise<{ run(args: Record<string, string>): Promise<void> }>> = {
   'ari-core': () => import('./ari-core.js'),
   ivr: () => import('./ivr.js'),
+  inbound: () => import('./inbound.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {

@@ -276,7 +276,6 @@ export class AgentService implements AgentDirectory {
           direction: 'internal',
           handler: async (s) => {
             try {
-              await s.waitFor((e) => e.type === 'StasisStart' && e.channel?.id === s.channelId);
               await this.holdLine(seat, s, `${app}-agent-${agentId}`, false);
               up();
             } catch (err) {
@@ -292,7 +291,11 @@ export class AgentService implements AgentDirectory {
     } catch (err) {
       throw new AgentStateError(`agent ${agentId}: cannot call the phone (${(err as Error).message})`);
     }
-    session.done.then(() => this.lineEnded(seat, session));
+    session.done.then(() => {
+      // Never answered (or dropped before it was held): login fails. After up() this does nothing.
+      failed(new AgentStateError(`agent ${agentId}: the phone (${seat.row.endpoint}) did not answer`));
+      this.lineEnded(seat, session);
+    });
     await ready;
   }
 

@@ -196,8 +196,8 @@ export class AriApp {
 
   /**
    * Originates a call that is a session of its own (an agent's line; a customer call placed for an agent)
-   * and runs `route.handler` on it; the handler sees the channel ringing and waits for its answer. The
-   * session owns the channel before the originate, so no event is missed. Throws if the PBX refuses.
+   * and runs `route.handler` on it once answered. The session owns the channel before the originate, so
+   * no event is missed; a call never answered just ends. Throws if the PBX refuses the dial string.
    */
   async originateSession(
     params: {
@@ -222,6 +222,11 @@ export class AriApp {
       creationtime: new Date().toISOString(),
     };
     const session = this.openSession(placeholder, route.direction, id);
+    // Asterisk may report the answer before the originate's response: wait for it from now on.
+    const answered = session.waitFor(
+      (e): e is StasisStartEvent => e.type === 'StasisStart' && e.channel?.id === channelId,
+    );
+    answered.catch(() => {}); // a leg that is never answered ends the session; runSession sees that
     try {
       await session.ari.originate({
         endpoint: params.endpoint,
@@ -238,7 +243,8 @@ export class AriApp {
       await session.end(`originate failed: ${(err as Error).message}`);
       throw err;
     }
-    this.runSession(session, route, undefined);
+    // The handler runs once the far end has answered, with its StasisStart.
+    this.runSession(session, { direction: route.direction, handler: async (s) => route.handler(s, await answered) }, undefined);
     return session;
   }
 
