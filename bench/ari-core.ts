@@ -25,6 +25,7 @@ export async function run(args: Record<string, string>): Promise<void> {
     store: { path: join(dir, 'bench.sqlite') },
     api: { port: 0 },
     log: { level: 'silent' },
+    ivr: { flowsDir: '' }, // the plain greeting flow, not the seeded hotline IVR
     inbound: { greeting: Array.from({ length: prompts }, () => 'sound:silence/1') },
   });
   const service = await startService(config, { listen: false, onCommandLatency: (ms) => latencies.push(ms) });

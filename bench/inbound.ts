@@ -74,7 +74,7 @@ export async function run(args: Record<string, string>): Promise<void> {
     api: { port: 0 },
     log: { level: (process.env.BENCH_LOG_LEVEL as 'silent' | undefined) ?? 'silent' },
     ivr: { lines: 200, flowsDir: '' },
-    agents: { wrapUpSec: 0 },
+    agents: { wrapUpSec: 0, keepLinesOnStop: false },
     hotline: { overflowAfterSec: 0, maxWaitSec: 600, announceEverySec: 600, maxWaiting: 1000 },
   });
   const service = await startService(config, { listen: false, onHotlineConnect: (ms) => connect.push(ms) });
@@ -96,6 +96,14 @@ export async function run(args: Record<string, string>): Promise<void> {
 
     // Simulated day: 100 calls over 8 h (Poisson arrivals), ~4 min each (exponential), scale 1/240.
     const scale = 240;
+    // Let the burst's last hang-ups reach their agents before seats are rearranged.
+    const settle = Date.now() + 15_000;
+    while (
+      service.agents.list().some((a) => a.state === 'on-call' || a.state === 'reserved') &&
+      Date.now() < settle
+    ) {
+      await sleep(100);
+    }
     for (const id of service.agents
       .list()
       .map((a) => a.id)

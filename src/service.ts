@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { AgentService } from './agents/service.js';
 import { buildApi } from './api/server.js';
 import { AriApp, type CallRoute } from './ari/app.js';
-import type { CallJournal } from './ari/session.js';
+import type { CallJournal, CallSession } from './ari/session.js';
 import type { Config } from './config/schema.js';
 import { greetingHandler } from './inbound/greeting.js';
 import { HotlineQueue } from './inbound/queue.js';
@@ -17,6 +17,9 @@ import { EventBus } from './lib/events.js';
 import { createLogger, type Logger, maskNumber } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
 import { dayBounds, localDay } from './lib/time.js';
+import { CallRecorder, type RecordingMeta } from './recording/capture.js';
+import { RecordingFinalizer } from './recording/finalizer.js';
+import { RecordingPurger } from './recording/retention.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface Service {
@@ -32,6 +35,8 @@ export interface Service {
   agents: AgentService;
   hotline: HotlineQueue;
   bus: EventBus;
+  recorder: CallRecorder;
+  finalizer: RecordingFinalizer;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -47,6 +52,7 @@ export interface ServiceOptions {
   onDtmfToPrompt?: (ms: number) => void;
   /** Routing decision to hotline caller bridged with the agent (benchmarks). */
   onHotlineConnect?: (ms: number) => void;
+  onRecordingFinalized?: (ms: number) => void;
   /** The service's clock (tests fix it to check business hours). */
   now?: () => Date;
 }
@@ -73,6 +79,8 @@ function journalFor(
     listOpen: () => store.calls.listOpen(instanceId),
   };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForRedis(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
   if (redis.status === 'ready') return;
@@ -128,6 +136,45 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onCommandLatency: options.onCommandLatency,
   });
 
+  const finalizer = new RecordingFinalizer({
+    redisUrl: config.redis.url,
+    prefix: config.redis.keyPrefix,
+    rest: ari.rest,
+    store,
+    dir: config.recording.dir,
+    logger,
+    attempts: config.recording.finalize.attempts,
+    backoffMs: config.recording.finalize.backoffMs,
+    onFinalized: (ms) => {
+      metrics.recordingFinalize.observe(ms / 1000);
+      options.onRecordingFinalized?.(ms);
+    },
+    onFailed: () => metrics.recordingFailures.inc(),
+  });
+  const recorder = new CallRecorder({
+    appName: config.ari.app,
+    store,
+    logger,
+    layout: config.recording.layout,
+    finalize: (name, endedAt) => {
+      finalizer
+        .enqueue(name, endedAt)
+        .catch((err: unknown) =>
+          logger.error({ err, recording: name }, 'ALERT: could not queue recording finalize'),
+        );
+    },
+    onFailed: () => metrics.recordingFailures.inc(),
+  });
+  /** Every connected call is recorded (from connect, or from answer when configured). */
+  const record = (session: CallSession, moment: 'answer' | 'connect', meta: RecordingMeta) => {
+    if (!config.recording.enabled) return;
+    // Recording from answer already covers the connect (start is idempotent per call).
+    if (moment === 'answer' && config.recording.from !== 'answer') return;
+    recorder.start(session, meta).catch((err: unknown) => {
+      if (!session.isEnded) session.log.error({ err }, 'ALERT: call recording could not start');
+    });
+  };
+
   const agents = new AgentService({ store, redis, ari, bus, logger, config: config.agents, now: nowMs });
   const hotline = new HotlineQueue({
     agents,
@@ -141,6 +188,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onConnect: (ms) => {
       metrics.hotlineConnect.observe(ms / 1000);
       options.onHotlineConnect?.(ms);
+    },
+    onConnected: (session, agent) => {
+      store.recordings.setCallInfo(session.id, { agentId: agent.id, teamId: agent.teamId });
+      record(session, 'connect', {
+        direction: 'inbound',
+        agentId: agent.id,
+        teamId: agent.teamId,
+        numberMasked: maskNumber(session.channel.caller?.number),
+      });
     },
   });
 
@@ -162,6 +218,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
       now,
       appName: config.ari.app,
       enterQueue: (session, queue) => hotline.enter(session, queue),
+      onAnswered: (session) =>
+        record(session, 'answer', {
+          direction: 'inbound',
+          numberMasked: maskNumber(session.channel.caller?.number),
+        }),
+      onConnected: (session) =>
+        record(session, 'connect', {
+          direction: 'inbound',
+          numberMasked: maskNumber(session.channel.caller?.number),
+        }),
       keepVoiceMessage: async (meta) => {
         await keeper.keep(meta);
       },
@@ -205,6 +271,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       bus,
       today: () => dayBounds(config.ivr.timezone, now()),
     },
+    recordings: { dir: config.recording.dir, rules: () => config.recording.retention },
   });
 
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
@@ -216,6 +283,23 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await agents.start();
   hotline.start();
   await ari.start();
+  // Recordings Asterisk still holds from before (a crash, a restart) are finalized now.
+  await finalizer
+    .reconcile((callId) => ari.registry.get(callId) !== undefined)
+    .catch((err: unknown) => logger.error({ err }, 'ALERT: could not reconcile recordings with the PBX'));
+  // Retention: recordings past their campaign's (or the default) days are deleted, unless on legal hold.
+  const purger = new RecordingPurger(store, logger, config.recording.dir);
+  const purge = () => {
+    try {
+      const { purged, failed } = purger.runOnce(now().getTime(), config.recording.retention);
+      if (purged.length || failed.length)
+        logger.info({ purged: purged.length, failed: failed.length }, 'recording purge ran');
+    } catch (err) {
+      logger.error({ err }, 'recording purge failed');
+    }
+  };
+  const purgeTimer = setInterval(purge, config.recording.purgeEveryMin * 60_000);
+  purgeTimer.unref();
   logger.info({ app: config.ari.app, url }, 'service started');
 
   let stopping: Promise<void> | undefined;
@@ -224,15 +308,24 @@ export async function startService(config: Config, options: ServiceOptions = {})
       logger.info('stopping: refusing new calls, draining live ones');
       ari.stopAccepting();
       hotline.stop();
-      const drained = await Promise.race([
-        ari.registry.whenEmpty().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), config.service.drainTimeoutMs).unref()),
-      ]);
-      if (!drained) {
-        logger.warn({ live: ari.registry.size }, 'drain timeout: hanging up live calls');
-        await ari.hangupAll('service shutdown');
+      clearInterval(purgeTimer);
+      // Customer calls may finish within the drain time; agent lines are not customer calls.
+      const customerCalls = () => ari.registry.list().filter((c) => c.direction !== 'internal');
+      const deadline = Date.now() + config.service.drainTimeoutMs;
+      while (customerCalls().length > 0 && Date.now() < deadline) await sleep(200);
+      const left = customerCalls();
+      if (left.length > 0) {
+        logger.warn({ live: left.length }, 'drain timeout: hanging up live calls');
+        await Promise.all(left.map((c) => c.hangup('service shutdown')));
       }
+      // Agent lines stay up by default, so a restart or the standby re-attaches them without
+      // calling every agent again; `agents.keepLinesOnStop: false` hangs them up.
       agents.stop();
+      if (!config.agents.keepLinesOnStop) await ari.hangupAll('service shutdown');
+      // Recordings of the calls just ended: finish them now if quick (the jobs survive in Redis anyway).
+      const finalizeBy = Date.now() + 10_000;
+      while ((await finalizer.pending().catch(() => 0)) > 0 && Date.now() < finalizeBy) await sleep(200);
+      await finalizer.close();
       await api.close();
       await ari.stop();
       redis.disconnect();
@@ -255,6 +348,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     agents,
     hotline,
     bus,
+    recorder,
+    finalizer,
     api,
     url,
     stop,

@@ -67,6 +67,7 @@ export class AgentService implements AgentDirectory {
   private readonly dropListeners = new Set<(agent: AgentView, callId: string | undefined) => void>();
   private readonly customerHangupListeners = new Set<(agentId: string, callId: string) => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly log: Logger;
 
   constructor(
@@ -91,7 +92,9 @@ export class AgentService implements AgentDirectory {
     this.sweepTimer.unref();
   }
 
+  /** Stops timers; lines that end from now on (shutdown) are not drops. */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.sweepTimer);
     for (const seat of this.seats.values()) clearTimeout(seat.wrapTimer);
   }
@@ -331,7 +334,7 @@ export class AgentService implements AgentDirectory {
     seat.live.bridgeId = undefined;
     const callId =
       seat.live.state === 'on-call' || seat.live.state === 'reserved' ? seat.live.callId : undefined;
-    if (seat.closingLine || !isLoggedIn(seat.live)) {
+    if (seat.closingLine || this.stopped || !isLoggedIn(seat.live)) {
       this.persist(seat);
       return;
     }

@@ -7,15 +7,38 @@ export interface ScopedAgent {
   teamId: string | null;
 }
 
+/** The agents a limited caller may see: its own agent's, and those of the teams it leads. */
+export interface AgentScopeFilter {
+  agentId: string | null;
+  teamIds: readonly string[];
+}
+
 /**
  * Which agents the caller may see and act for, beyond what the route's roles allow: admin and supervisor
  * every agent; anyone linked to an agent, that agent; a team leader, the agents of the teams they lead.
  * Built once per request, as it reads the store.
  */
 export function agentScope(store: Store, principal: Principal): (agent: ScopedAgent) => boolean {
-  if (principal.role === 'admin' || principal.role === 'supervisor') return () => true;
-  const led = ledTeams(store, principal);
-  return (agent) => agent.id === principal.agentId || (agent.teamId !== null && led.has(agent.teamId));
+  const filter = agentScopeFilter(store, principal);
+  if (filter === null) return () => true;
+  return (agent) => inAgentScope(filter, agent);
+}
+
+/** The same rule as data, for queries: null means every agent. */
+export function agentScopeFilter(store: Store, principal: Principal): AgentScopeFilter | null {
+  if (principal.role === 'admin' || principal.role === 'supervisor') return null;
+  return { agentId: principal.agentId, teamIds: [...ledTeams(store, principal)] };
+}
+
+/** Also takes a record made without an agent (id null): then only its team counts. */
+export function inAgentScope(
+  filter: AgentScopeFilter,
+  agent: { id: string | null; teamId: string | null },
+): boolean {
+  return (
+    (filter.agentId !== null && agent.id === filter.agentId) ||
+    (agent.teamId !== null && filter.teamIds.includes(agent.teamId))
+  );
 }
 
 /**

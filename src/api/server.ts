@@ -5,16 +5,26 @@ import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
 import { agentRoutes } from './routes/agents.js';
+import { auditRoutes } from './routes/audit.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { hotlineRoutes } from './routes/hotline.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { keyRoutes } from './routes/keys.js';
+import { qaRoutes } from './routes/qa.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { teamRoutes } from './routes/teams.js';
 import type { ApiDeps } from './types.js';
 
 export { HttpError } from './plugins/errors.js';
-export type { AgentApiDeps, ApiDeps, IvrApiDeps, Principal, ReadinessProbe } from './types.js';
+export type {
+  AgentApiDeps,
+  ApiDeps,
+  IvrApiDeps,
+  Principal,
+  ReadinessProbe,
+  RecordingApiDeps,
+} from './types.js';
 
 /**
  * Request log fields, spelled out so that headers (Authorization, X-API-Key) are never logged whatever
@@ -52,6 +62,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(agentRoutes, { prefix: '/v1', ...deps.agents });
     await app.register(hotlineRoutes, { prefix: '/v1/hotline', ...deps.agents });
     await app.register(eventRoutes, { prefix: '/v1', ...deps.agents });
+  }
+  if (deps.recordings) {
+    await app.register(recordingRoutes, { prefix: '/v1', ...deps.recordings });
+    await app.register(auditRoutes, { prefix: '/v1' });
+    await app.register(qaRoutes, { prefix: '/v1/qa' });
   }
   return app;
 }

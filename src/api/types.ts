@@ -6,6 +6,7 @@ import type { PromptLibrary } from '../ivr/prompts.js';
 import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { RetentionRules } from '../recording/retention.js';
 import type { Role, Store } from '../store/index.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
@@ -29,6 +30,15 @@ export interface ApiDeps {
   ivr?: IvrApiDeps;
   /** Agents, teams, the hotline and the live event stream; their routes exist only when given. */
   agents?: AgentApiDeps;
+  /** Recordings, the audit log and QA; their routes exist only when given. */
+  recordings?: RecordingApiDeps;
+}
+
+export interface RecordingApiDeps {
+  /** The recordings folder (recording.dir): a stored file path is relative to it, unless absolute. */
+  dir: string;
+  /** The retention rules now, to tell when each recording is due for purge. */
+  rules: () => RetentionRules;
 }
 
 export interface AgentApiDeps {

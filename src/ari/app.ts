@@ -244,7 +244,11 @@ export class AriApp {
       throw err;
     }
     // The handler runs once the far end has answered, with its StasisStart.
-    this.runSession(session, { direction: route.direction, handler: async (s) => route.handler(s, await answered) }, undefined);
+    this.runSession(
+      session,
+      { direction: route.direction, handler: async (s) => route.handler(s, await answered) },
+      undefined,
+    );
     return session;
   }
 

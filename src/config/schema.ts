@@ -71,7 +71,17 @@ export const configSchema = z.object({
       /** Flow for numbers no flow claims; unset: such calls get the plain greeting. */
       defaultFlow: z.string().optional(),
       /** Time zone of the center's calendar day (daily statistics). */
-      timezone: z.string().default('UTC'),
+      timezone: z
+        .string()
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en-US', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'expected an IANA time zone such as Asia/Shanghai')
+        .default('UTC'),
       overflow: z
         .object({
           /** 'busy': announcement, then hang up. 'wait': music on hold until a line frees (in order). */
@@ -113,6 +123,8 @@ export const configSchema = z.object({
       lineDroppedLogoutSec: z.number().int().min(5).default(120),
       lineAnswerTimeoutSec: z.number().int().min(5).max(120).default(30),
       maxMissedOffers: z.number().int().min(1).max(20).default(2),
+      /** On shutdown leave agent lines up for the restarted (or standby) instance to re-attach. */
+      keepLinesOnStop: z.boolean().default(true),
     })
     .prefault({}),
   hotline: z
@@ -142,6 +154,39 @@ export const configSchema = z.object({
     .object({
       /** Root folder for files the service keeps (voice messages, recordings), by date below it. */
       dir: z.string().min(1).default('.data/storage'),
+    })
+    .prefault({}),
+  recording: z
+    .object({
+      /** Record every connected call. */
+      enabled: z.boolean().default(true),
+      /**
+       * 'connect': from the moment customer and agent are joined until hang-up. 'answer': from answer,
+       * IVR and queue included.
+       */
+      from: z.enum(['answer', 'connect']).default('connect'),
+      /** 'mixed': one file per call. 'split': besides it, agent and customer each in a file of their own. */
+      layout: z.enum(['mixed', 'split']).default('mixed'),
+      /** Where finished recordings are kept, in folders by date. */
+      dir: z.string().min(1).default('.data/recordings'),
+      retention: z
+        .object({
+          /** Days a recording is kept from the call's start, unless its campaign says otherwise. */
+          defaultDays: z.number().int().min(1).max(36_500).default(90),
+          /** Days by campaign id. */
+          campaignDays: z.record(z.string().min(1), z.number().int().min(1).max(36_500)).default({}),
+        })
+        .prefault({}),
+      /** How often the purge job runs. */
+      purgeEveryMin: z.number().int().min(1).max(10_080).default(60),
+      finalize: z
+        .object({
+          /** Tries of the finalize job before the recording is marked failed and alerted. */
+          attempts: z.number().int().min(1).max(100).default(10),
+          /** Delay before the first retry; later ones back off exponentially. */
+          backoffMs: z.number().int().min(100).max(600_000).default(2_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   service: z
@@ -179,6 +224,10 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   IVR_PROMPTS_DIR: { path: 'ivr.prompts.dir', type: 'string' },
   IVR_PROMPTS_PBX_DIR: { path: 'ivr.prompts.pbxDir', type: 'string' },
   STORAGE_DIR: { path: 'storage.dir', type: 'string' },
+  RECORDING_FROM: { path: 'recording.from', type: 'string' },
+  RECORDING_LAYOUT: { path: 'recording.layout', type: 'string' },
+  RECORDING_DIR: { path: 'recording.dir', type: 'string' },
+  RECORDING_RETENTION_DAYS: { path: 'recording.retention.defaultDays', type: 'number' },
   AGENT_WRAP_UP_SEC: { path: 'agents.wrapUpSec', type: 'number' },
   AGENT_AUTO_LOGOUT_SEC: { path: 'agents.autoLogoutNotReadySec', type: 'number' },
   HOTLINE_OVERFLOW_AFTER_SEC: { path: 'hotline.overflowAfterSec', type: 'number' },

@@ -37,8 +37,8 @@ interface Waiting {
   enqueuedAt: number;
   callerMasked: string;
   offering: boolean;
-  /** Agents who let this caller's offer ring out: not offered the same caller again. */
-  declinedBy?: Set<string>;
+  /** Agents who let this caller's offer ring out, and when: not offered the same caller again for a while. */
+  declinedBy?: Map<string, number>;
   lastAnnouncedAt?: number;
   announcement?: PlayTask;
 }
@@ -100,6 +100,8 @@ export class HotlineQueue {
       now: () => number;
       /** Routing decision to caller bridged with the agent, in ms (benchmarks, metrics). */
       onConnect?: (ms: number) => void;
+      /** Customer and agent are joined (full-call recording starts here). */
+      onConnected?: (session: CallSession, agent: AgentView) => void;
     },
   ) {
     this.log = deps.logger.child({ component: 'hotline' });
@@ -176,7 +178,7 @@ export class HotlineQueue {
           if (entry.offering) continue;
           const free = this.deps.agents
             .available()
-            .filter((a) => !this.offering.has(a.id) && !entry.declinedBy?.has(a.id));
+            .filter((a) => !this.offering.has(a.id) && !this.declinedRecently(entry, a.id, now));
           const agent = pickAgent(free, now - entry.enqueuedAt, this.deps.config);
           // The head has waited longest: if nobody fits it, nobody fits those behind it.
           if (!agent) break;
@@ -186,6 +188,12 @@ export class HotlineQueue {
     } finally {
       this.dispatching = false;
     }
+  }
+
+  /** A missed ring keeps that agent off this caller for twice the ring time, then they may try again. */
+  private declinedRecently(entry: Waiting, agentId: string, now: number): boolean {
+    const at = entry.declinedBy?.get(agentId);
+    return at !== undefined && now - at < this.deps.config.ringTimeoutSec * 2_000;
   }
 
   private async offer(entry: Waiting, agent: AgentView): Promise<void> {
@@ -199,7 +207,7 @@ export class HotlineQueue {
     try {
       const connected = await this.connect(entry, agent);
       if (!connected) {
-        entry.declinedBy = (entry.declinedBy ?? new Set()).add(agent.id);
+        entry.declinedBy = (entry.declinedBy ?? new Map()).set(agent.id, this.deps.now());
         this.deps.agents.released(agent.id, 'hotline', true);
         entry.offering = false;
         return;
@@ -214,6 +222,7 @@ export class HotlineQueue {
       this.deps.redis.hdel(WAITING_KEY, entry.callId).catch(() => {});
       this.saveConnected(entry.callId, record);
       log.info({ waitedMs: answeredAt - entry.enqueuedAt }, 'hotline caller connected to agent');
+      this.deps.onConnected?.(session, agent);
       this.publish('caller-connected', entry, { agentId: agent.id });
     } catch (err) {
       entry.offering = false;
@@ -236,8 +245,11 @@ export class HotlineQueue {
     const { session } = entry;
     const agentBridge = this.deps.agents.bridgeOf(agent.id);
     if (agent.lineMode === 'persistent' && agentBridge) {
-      await session.ari.stopMoh(session.channelId).catch(() => {});
-      await session.ari.addToBridge(agentBridge, [session.channelId]);
+      // Both at once: the join is what the caller waits for; the order of the two does not matter.
+      await Promise.all([
+        session.ari.stopMoh(session.channelId).catch(() => {}),
+        session.ari.addToBridge(agentBridge, [session.channelId]),
+      ]);
       return {};
     }
     const dial = await session.run(
@@ -441,6 +453,11 @@ export class HotlineQueue {
         bridgeId: saved.bridgeId,
         legId: saved.legId,
       });
+      // A persistent-line agent whose line did not survive the restart: the caller goes back in line.
+      if (!saved.legId && !this.deps.agents.bridgeOf(saved.agentId)) {
+        const agent = this.deps.agents.get(saved.agentId);
+        if (agent) this.agentDropped(agent, callId);
+      }
       void session.done.then(() => this.callerGone(callId));
       session.log.info({ agentId: saved.agentId }, 'connected hotline call re-attached after restart');
     }

@@ -34,6 +34,10 @@ export interface IvrServices {
   requestCallback(req: { callId: string; number: string; source: 'caller-id' | 'entered' }): string;
   stat(flow: string, node: string, field: 'entries' | 'timeouts' | 'invalid' | 'hangups'): void;
   onDtmfToPrompt?: (ms: number) => void;
+  /** The caller is connected to a person (a transfer): full-call recording starts here. */
+  onConnected?: (session: CallSession) => void;
+  /** The call was answered by the IVR (recording from answer, when configured). */
+  onAnswered?: (session: CallSession) => void;
   appName: string;
 }
 
@@ -44,6 +48,8 @@ export interface IvrRun {
   readonly version: number;
   readonly digits: DigitBuffer;
   readonly variables: Record<string, string>;
+  /** Variables holding what the caller keyed in (account or card numbers): never stored in clear. */
+  readonly keyedIn: Set<string>;
   readonly tags: Set<string>;
   readonly path: IvrPathStep[];
   readonly services: IvrServices;

@@ -79,6 +79,7 @@ export class IvrEngine {
       return;
     }
     if (session.state === 'ringing') await session.ari.answer(session.channelId);
+    this.services.onAnswered?.(session);
     this.options.store.ivrSessions.open({
       callId: session.id,
       flow: entry.flow.name,
@@ -179,6 +180,7 @@ export class IvrEngine {
       version,
       digits,
       variables: {},
+      keyedIn: new Set(),
       tags: new Set(),
       path: [],
       services: this.services,
@@ -245,7 +247,10 @@ export class IvrEngine {
         endedAt: Date.now(),
         outcome,
         path: run.path,
-        variables: run.variables,
+        // Keyed-in values are kept only as their length: the record is for routing and reports.
+        variables: Object.fromEntries(
+          Object.entries(run.variables).map(([k, v]) => [k, run.keyedIn.has(k) ? '*'.repeat(v.length) : v]),
+        ),
         tags: [...run.tags],
       });
     } catch (err) {

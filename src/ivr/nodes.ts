@@ -96,6 +96,7 @@ class CollectNode extends IvrNode<NodeOf<'collect'>> {
         continue;
       }
       this.run.variables[d.variable] = input;
+      this.run.keyedIn.add(d.variable);
       // Collected digits may be account or card numbers: the path keeps only their count.
       return { next: d.next, result: `collected ${input.length} digits` };
     }
@@ -171,6 +172,7 @@ class TransferNode extends IvrNode<NodeOf<'transfer'>> {
     session.own('bridge', bridgeId);
     await session.ari.createBridge(bridgeId, 'mixing', `ivr-transfer-${session.id}`);
     await session.ari.addToBridge(bridgeId, [session.channelId, leg]);
+    this.run.services.onConnected?.(session);
     return {
       outcome: 'agent',
       result: 'connected',

@@ -78,6 +78,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly recordingFinalize = new Histogram({
+    name: 'cc_recording_finalize_seconds',
+    help: 'Time from hang-up to the recording stored and indexed',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly recordingFailures = new Counter({
+    name: 'cc_recording_failures_total',
+    help: 'Recordings that failed (RecordingFailed, or finalizing gave up): each one is alerted',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'cc_' });

@@ -1,5 +1,6 @@
 import { AgentLogRepository, AgentRepository, TeamRepository } from './agents.js';
 import { ApiKeyRepository } from './api-keys.js';
+import { AuditRepository } from './audit.js';
 import { CallRepository } from './calls.js';
 import { type Database, openDatabase } from './db.js';
 import { HotlineCallRepository } from './hotline.js';
@@ -10,6 +11,8 @@ import {
   IvrStatsRepository,
   VoiceMessageRepository,
 } from './ivr.js';
+import { QaRepository } from './qa.js';
+import { RecordingRepository } from './recordings.js';
 
 export {
   AGENT_ROLES,
@@ -28,6 +31,7 @@ export {
   teamIdSchema,
 } from './agents.js';
 export { type ApiKeyIdentity, type ApiKeyInfo, type CreatedApiKey, newApiKeySchema } from './api-keys.js';
+export type { AuditEntry, AuditQuery, AuditRecord } from './audit.js';
 export type { CallDirection, CallEvent, CallRecord, CallState, NewCall } from './calls.js';
 export type { Database } from './db.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
@@ -51,6 +55,32 @@ export type {
   TimeWindow,
   VoiceMessage,
 } from './ivr.js';
+export {
+  type NewQaScore,
+  type NewQaTask,
+  QA_TASK_STATUSES,
+  type QaForm,
+  type QaReportQuery,
+  type QaReportRow,
+  type QaScore,
+  type QaTask,
+  type QaTaskQuery,
+  type QaTaskStatus,
+  type QaTaskView,
+} from './qa.js';
+export {
+  type NewRecording,
+  RECORDING_LAYOUTS,
+  RECORDING_STATUSES,
+  type RecordingFilter,
+  type RecordingLayout,
+  type RecordingParties,
+  type RecordingPause,
+  type RecordingRecord,
+  type RecordingScope,
+  type RecordingStatus,
+  type StoredFile,
+} from './recordings.js';
 export { ROLES, type Role } from './roles.js';
 
 /** The service's SQLite database and its repositories. */
@@ -66,6 +96,9 @@ export class Store {
   readonly agents: AgentRepository;
   readonly agentLog: AgentLogRepository;
   readonly hotlineCalls: HotlineCallRepository;
+  readonly recordings: RecordingRepository;
+  readonly audit: AuditRepository;
+  readonly qa: QaRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -80,6 +113,9 @@ export class Store {
     this.agents = new AgentRepository(db);
     this.agentLog = new AgentLogRepository(db);
     this.hotlineCalls = new HotlineCallRepository(db);
+    this.recordings = new RecordingRepository(db);
+    this.audit = new AuditRepository(db);
+    this.qa = new QaRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

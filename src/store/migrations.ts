@@ -188,4 +188,101 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE api_keys ADD COLUMN agent_id TEXT REFERENCES agents (id);
     `,
   },
+  {
+    id: 4,
+    name: 'recordings, audit log, qa forms, tasks and scores',
+    // Recordings hold copies of the agent, team, campaign and lead at the time of the call, without
+    // foreign keys: they are evidence kept on their own terms (and for their retention), whatever happens
+    // to the seats and campaigns later. The audit log is append-only.
+    sql: `
+      CREATE TABLE recordings (
+        id            TEXT PRIMARY KEY,
+        call_id       TEXT NOT NULL,
+        name          TEXT NOT NULL UNIQUE,
+        direction     TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound', 'internal')),
+        agent_id      TEXT,
+        team_id       TEXT,
+        campaign_id   TEXT,
+        lead_id       TEXT,
+        number_masked TEXT,
+        started_at    INTEGER NOT NULL,
+        ended_at      INTEGER,
+        duration_sec  REAL,
+        size_bytes    INTEGER,
+        sha256        TEXT,
+        file_path     TEXT,
+        format        TEXT NOT NULL DEFAULT 'wav',
+        layout        TEXT NOT NULL DEFAULT 'mixed',
+        disposition   TEXT,
+        pauses        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(pauses)),
+        legal_hold    INTEGER NOT NULL DEFAULT 0 CHECK (legal_hold IN (0, 1)),
+        status        TEXT NOT NULL DEFAULT 'recording',
+        error         TEXT,
+        created_at    INTEGER NOT NULL,
+        stored_at     INTEGER,
+        purged_at     INTEGER
+      ) STRICT;
+      CREATE INDEX recordings_started_at ON recordings (started_at);
+      CREATE INDEX recordings_agent_id ON recordings (agent_id, started_at);
+      CREATE INDEX recordings_team_id ON recordings (team_id, started_at);
+      CREATE INDEX recordings_campaign_id ON recordings (campaign_id, started_at);
+      CREATE INDEX recordings_call_id ON recordings (call_id);
+      CREATE INDEX recordings_status ON recordings (status, started_at);
+
+      CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        key_id      TEXT NOT NULL,
+        key_name    TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        agent_id    TEXT,
+        action      TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id   TEXT NOT NULL,
+        allowed     INTEGER NOT NULL CHECK (allowed IN (0, 1)),
+        detail      TEXT CHECK (detail IS NULL OR json_valid(detail))
+      ) STRICT;
+      CREATE INDEX audit_log_at ON audit_log (at);
+      CREATE INDEX audit_log_target ON audit_log (target_type, target_id, at);
+
+      CREATE TABLE qa_forms (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        criteria   TEXT NOT NULL CHECK (json_valid(criteria)),
+        active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        UNIQUE (name, version)
+      ) STRICT;
+
+      CREATE TABLE qa_tasks (
+        id           TEXT PRIMARY KEY,
+        recording_id TEXT NOT NULL REFERENCES recordings (id),
+        form_id      TEXT NOT NULL REFERENCES qa_forms (id),
+        assigned_to  TEXT,
+        status       TEXT NOT NULL DEFAULT 'open',
+        reason       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        done_at      INTEGER,
+        -- A recording is sampled for a form at most once, however often sampling runs.
+        UNIQUE (recording_id, form_id)
+      ) STRICT;
+      CREATE INDEX qa_tasks_status ON qa_tasks (status, created_at);
+
+      CREATE TABLE qa_scores (
+        id           TEXT PRIMARY KEY,
+        task_id      TEXT REFERENCES qa_tasks (id),
+        recording_id TEXT NOT NULL REFERENCES recordings (id),
+        form_id      TEXT NOT NULL REFERENCES qa_forms (id),
+        form_version INTEGER NOT NULL,
+        scorer       TEXT NOT NULL,
+        answers      TEXT NOT NULL CHECK (json_valid(answers)),
+        total        REAL NOT NULL,
+        passed       INTEGER NOT NULL CHECK (passed IN (0, 1)),
+        comment      TEXT,
+        created_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX qa_scores_recording_id ON qa_scores (recording_id);
+    `,
+  },
 ];

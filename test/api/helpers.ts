@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { type AgentApiDeps, buildApi, type IvrApiDeps, type ReadinessProbe } from '../../src/api/server.js';
+import {
+  type AgentApiDeps,
+  buildApi,
+  type IvrApiDeps,
+  type ReadinessProbe,
+  type RecordingApiDeps,
+} from '../../src/api/server.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
@@ -33,6 +39,8 @@ export async function buildTestApi(
     ivr?: (store: Store, logger: Logger) => IvrApiDeps;
     /** Mounts the agent, team, hotline and event routes with what this returns. */
     agents?: (store: Store) => AgentApiDeps;
+    /** Mounts the recording, audit and QA routes with what this returns (given a temporary folder). */
+    recordings?: (store: Store, dir: string) => RecordingApiDeps;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -54,6 +62,7 @@ export async function buildTestApi(
     adminApiKey: options.adminApiKey,
     ivr: options.ivr?.(store, logger),
     agents: options.agents?.(store),
+    recordings: options.recordings?.(store, dir),
   });
   return {
     app,

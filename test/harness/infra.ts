@@ -58,6 +58,9 @@ export function testConfig(overrides: DeepPartial<ConfigInput> = {}): Config {
     // No seeded flows: a test installs the flows it needs (issue-2 tests get the plain greeting).
     // Prompts go where the test PBX plays them from, or to a temp folder when there is no such folder.
     ivr: { flowsDir: '', prompts: { dir: pbxPromptsDir() ?? join(dir, 'prompts') } },
+    // Tests leave nothing on the shared PBX.
+    agents: { keepLinesOnStop: false },
+    recording: { dir: join(dir, 'recordings') },
     storage: { dir: join(dir, 'storage') },
   };
   return parseConfig(merge(base, overrides));

@@ -25,6 +25,8 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
         { name: 'agents', description: 'Teams, agents, their live state and attendance' },
         { name: 'hotline', description: 'The 400 hotline queue and its KPIs' },
         { name: 'events', description: 'Live changes as Server-Sent Events' },
+        { name: 'recordings', description: 'Call recordings: search, playback, legal hold; the audit log' },
+        { name: 'qa', description: 'QA scoring forms, sampled tasks, scores and reports' },
       ],
       components: {
         securitySchemes: {

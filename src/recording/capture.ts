@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallSession } from '../ari/session.js';
+import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
+import type { Store } from '../store/index.js';
+
+export interface RecordingMeta {
+  direction: 'inbound' | 'outbound' | 'internal';
+  agentId?: string | null;
+  teamId?: string | null;
+  campaignId?: string | null;
+  leadId?: string | null;
+  numberMasked?: string | null;
+}
+
+type Layout = 'mixed' | 'agent' | 'customer';
+
+/** Which way a snoop listens, seen from the customer's channel: what it hears (in) is the customer. */
+const SPY: Record<Layout, 'both' | 'in' | 'out'> = { mixed: 'both', customer: 'in', agent: 'out' };
+
+interface Active {
+  session: CallSession;
+  names: string[];
+  pausedAt?: number;
+  startedAt: number;
+}
+
+/**
+ * Records a call from the customer's channel through a snoop channel. A snoop follows its channel, so the
+ * recording carries on unchanged when the call moves between bridges (transfers, agent changes), and it
+ * works while the channel is bridged (recording a bridged channel directly is refused by Asterisk). The
+ * recording ends when the call does (the session's teardown hangs up the snoop); the finalizer then
+ * fetches, checks, stores and indexes it.
+ */
+export class CallRecorder {
+  private readonly active = new Map<string, Active>();
+
+  constructor(
+    private readonly deps: {
+      appName: string;
+      store: Store;
+      logger: Logger;
+      layout: 'mixed' | 'split';
+      /** Called once the call has ended, per recording name. */
+      finalize: (name: string, callEndedAt: number) => void;
+      onFailed?: () => void;
+    },
+  ) {}
+
+  /** Starts recording the call (idempotent per call). */
+  async start(session: CallSession, meta: RecordingMeta): Promise<void> {
+    if (this.active.has(session.id) || session.isEnded) return;
+    const layouts: Layout[] = this.deps.layout === 'split' ? ['mixed', 'customer', 'agent'] : ['mixed'];
+    const entry: Active = { session, names: [], startedAt: Date.now() };
+    this.active.set(session.id, entry);
+    void session.done.then(() => this.ended(session.id));
+    for (const layout of layouts) {
+      const name = `rec-${session.id}-${layout}`;
+      const snoopId = `${this.deps.appName}-snoop-${randomUUID()}`;
+      entry.names.push(name);
+      this.deps.store.recordings.started({
+        id: randomUUID(),
+        callId: session.id,
+        name,
+        direction: meta.direction,
+        agentId: meta.agentId ?? null,
+        teamId: meta.teamId ?? null,
+        campaignId: meta.campaignId ?? null,
+        leadId: meta.leadId ?? null,
+        numberMasked: meta.numberMasked ?? null,
+        startedAt: entry.startedAt,
+        layout,
+      });
+      session.own('channel', snoopId);
+      session.own('recording', name);
+      this.watchFailure(session, name);
+      const inStasis = session.waitFor((e) => e.type === 'StasisStart' && e.channel?.id === snoopId, {
+        timeoutMs: 5_000,
+      });
+      inStasis.catch(() => {});
+      await session.ari.snoop(session.channelId, {
+        app: this.deps.appName,
+        snoopId,
+        spy: SPY[layout],
+        appArgs: 'snoop',
+      });
+      await inStasis;
+      await session.ari.recordChannel(snoopId, { name, format: 'wav', ifExists: 'overwrite' });
+      session.log.info({ recording: name, layout }, 'call recording started');
+    }
+  }
+
+  /** Pauses the call's recording (e.g. while a card number is given); the gap is kept in the metadata. */
+  async pause(callId: string): Promise<boolean> {
+    const entry = this.active.get(callId);
+    if (!entry || entry.pausedAt !== undefined) return false;
+    entry.pausedAt = Date.now();
+    await Promise.all(entry.names.map((n) => entry.session.ari.pauseRecording(n)));
+    return true;
+  }
+
+  async resume(callId: string): Promise<boolean> {
+    const entry = this.active.get(callId);
+    if (!entry || entry.pausedAt === undefined) return false;
+    const from = entry.pausedAt - entry.startedAt;
+    entry.pausedAt = undefined;
+    await Promise.all(entry.names.map((n) => entry.session.ari.unpauseRecording(n)));
+    for (const name of entry.names)
+      this.deps.store.recordings.addPause(name, { from, to: Date.now() - entry.startedAt });
+    return true;
+  }
+
+  isRecording(callId: string): boolean {
+    return this.active.has(callId);
+  }
+
+  private watchFailure(session: CallSession, name: string): void {
+    session
+      .waitFor(
+        (e: RawAriEvent): e is RecordingEvent =>
+          e.type === 'RecordingFailed' && (e as RecordingEvent).recording?.name === name,
+      )
+      .then((e) => {
+        const cause = e.recording.cause ?? 'unknown';
+        this.deps.store.recordings.failed(name, `RecordingFailed: ${cause}`);
+        this.deps.onFailed?.();
+        session.log.error({ recording: name, cause }, 'ALERT: call recording failed');
+      })
+      .catch(() => {});
+  }
+
+  private ended(callId: string): void {
+    const entry = this.active.get(callId);
+    if (!entry) return;
+    this.active.delete(callId);
+    if (entry.pausedAt !== undefined) {
+      for (const name of entry.names)
+        this.deps.store.recordings.addPause(name, {
+          from: entry.pausedAt - entry.startedAt,
+          to: Date.now() - entry.startedAt,
+        });
+    }
+    for (const name of entry.names) this.deps.finalize(name, Date.now());
+  }
+}

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { isGone } from '../ari/errors.js';
+import type { AriRest } from '../ari/rest.js';
+import { wavDurationSec } from '../ivr/messages.js';
+import type { Store } from '../store/index.js';
+
+export interface FinalizerOptions {
+  redisUrl: string;
+  /** BullMQ key prefix (the service's Redis prefix, so instances and tests do not mix). */
+  prefix: string;
+  rest: AriRest;
+  store: Store;
+  /** Folder recordings are kept in, by date below it. */
+  dir: string;
+  logger: Logger;
+  attempts: number;
+  backoffMs: number;
+  /** Time from enqueue to stored, ms (benchmarks, metrics). */
+  onFinalized?: (ms: number) => void;
+  onFailed?: () => void;
+}
+
+interface FinalizeJob {
+  name: string;
+  enqueuedAt: number;
+  /** When the call ended, if known (queued at hang-up); the check compares durations with it. */
+  callEndedAt?: number;
+}
+
+/** A retryable condition: the job is tried again later (BullMQ backoff). */
+class NotYet extends Error {}
+
+/** Recordings shorter than their call by more than this are flagged (possible truncation). */
+const DURATION_TOLERANCE_SEC = 2;
+
+/**
+ * Finalizing recordings as BullMQ jobs, so nothing is lost across crashes: a job per recording (job id =
+ * recording name, so enqueuing twice is harmless) waits until Asterisk has finished the file, fetches it
+ * over ARI (Asterisk may be another host), checks it (not empty, duration close to the call's), writes it
+ * under the storage folder by date, checksums and indexes it, and only then deletes it from Asterisk.
+ * At start, reconcile() queues whatever Asterisk still holds that the index has not stored.
+ */
+export class RecordingFinalizer {
+  private readonly queue: Queue<FinalizeJob>;
+  private readonly worker: Worker<FinalizeJob>;
+  private readonly connection: Redis;
+  private readonly log: Logger;
+
+  constructor(private readonly options: FinalizerOptions) {
+    this.log = options.logger.child({ component: 'recording-finalizer' });
+    // BullMQ workers block on Redis: their connection must retry forever.
+    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.connection.on('error', (err) => this.log.warn({ err: err.message }, 'redis error (finalizer)'));
+    const common = { connection: this.connection, prefix: `${options.prefix}bull` };
+    this.queue = new Queue<FinalizeJob>('recordings-finalize', common);
+    this.worker = new Worker<FinalizeJob>('recordings-finalize', (job) => this.process(job), {
+      ...common,
+      concurrency: 8,
+    });
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (!final) return;
+      this.options.store.recordings.failed(job.data.name, err.message);
+      this.options.onFailed?.();
+      this.log.error(
+        { recording: job.data.name, err: err.message },
+        'ALERT: recording could not be finalized',
+      );
+    });
+    this.worker.on('error', (err) => this.log.error({ err }, 'finalizer worker error'));
+  }
+
+  async enqueue(name: string, callEndedAt?: number): Promise<void> {
+    await this.queue.add(
+      'finalize',
+      { name, enqueuedAt: Date.now(), callEndedAt },
+      {
+        jobId: name,
+        attempts: this.options.attempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs },
+        removeOnComplete: 1_000,
+        removeOnFail: 5_000,
+      },
+    );
+  }
+
+  /** Jobs waiting or running (metrics, drain). */
+  async pending(): Promise<number> {
+    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * After a restart: every recording Asterisk still holds that the index has not stored, and every
+   * indexed recording not yet stored whose call has no live session, is queued for finalizing.
+   */
+  async reconcile(isLive: (callId: string) => boolean): Promise<number> {
+    let queued = 0;
+    const stored = await this.options.rest.listStoredRecordings();
+    for (const rec of stored) {
+      if (!rec.name.startsWith('rec-')) continue;
+      const row = this.options.store.recordings.byName(rec.name);
+      if (row?.status === 'stored' || row?.status === 'purged') continue;
+      await this.enqueue(rec.name);
+      queued += 1;
+    }
+    for (const row of this.options.store.recordings.unfinished()) {
+      if (isLive(row.callId) || stored.some((r) => r.name === row.name)) continue;
+      await this.enqueue(row.name);
+      queued += 1;
+    }
+    if (queued) this.log.info({ queued }, 'recordings queued for finalizing after start');
+    return queued;
+  }
+
+  private async process(job: Job<FinalizeJob>): Promise<void> {
+    const { name } = job.data;
+    const { store, rest } = this.options;
+    const row = store.recordings.byName(name);
+    if (row?.status === 'stored' || row?.status === 'purged') return; // done already (idempotent)
+    // Still being written: try again later.
+    const live = await rest.getLiveRecording(name).then(
+      (r) => r.state === 'recording' || r.state === 'queued' || r.state === 'paused',
+      (err: unknown) => {
+        if (isGone(err)) return false;
+        throw err;
+      },
+    );
+    if (live) throw new NotYet(`recording ${name} is still being written`);
+    store.recordings.finalizing(name);
+    let wav: Buffer;
+    try {
+      wav = await rest.downloadStoredRecording(name);
+    } catch (err) {
+      if (isGone(err)) throw new NotYet(`recording ${name} is not on the PBX (yet)`);
+      throw err;
+    }
+    const durationSec = wavDurationSec(wav);
+    if (durationSec <= 0) throw new Error(`recording ${name} is empty or not a WAV file`);
+    const startedAt = row?.startedAt ?? Date.now();
+    const knownEnd = row?.endedAt ?? job.data.callEndedAt;
+    const endedAt = knownEnd ?? startedAt + Math.round(durationSec * 1000);
+    const callSec = (endedAt - startedAt) / 1000;
+    if (knownEnd && callSec - durationSec > DURATION_TOLERANCE_SEC) {
+      this.log.warn(
+        { recording: name, durationSec, callSec },
+        'recording shorter than its call (truncated?)',
+      );
+    }
+    const day = new Date(startedAt).toISOString().slice(0, 10);
+    const folder = resolve(this.options.dir, day); // absolute: the index must not depend on the cwd
+    await mkdir(folder, { recursive: true });
+    const path = join(folder, `${name}.wav`);
+    await writeFile(`${path}.part`, wav);
+    await rename(`${path}.part`, path); // never a half file under the final name
+    const sha256 = createHash('sha256').update(wav).digest('hex');
+    store.recordings.stored(name, {
+      filePath: path,
+      sizeBytes: wav.length,
+      sha256,
+      durationSec: Math.round(durationSec * 100) / 100,
+      endedAt,
+    });
+    // Only now, with the file kept and indexed, may Asterisk's copy go.
+    await rest.deleteStoredRecording(name).catch((err: unknown) => {
+      if (!isGone(err))
+        this.log.warn({ recording: name, err: (err as Error).message }, 'could not delete the PBX copy');
+    });
+    this.options.onFinalized?.(Date.now() - job.data.enqueuedAt);
+    this.log.info({ recording: name, durationSec, bytes: wav.length }, 'recording stored');
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}

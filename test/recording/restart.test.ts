@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FlowCatalog } from '../../src/ivr/catalog.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { FarEnd } from '../harness/far-end.js';
+import { eventually, testConfig } from '../harness/infra.js';
+import { freePort, ServiceProcess } from '../harness/process.js';
+
+const TRANSFER_FLOW = {
+  name: 'rec',
+  numbers: ['450'],
+  start: 'go',
+  nodes: {
+    go: { type: 'transfer', endpoint: 'Local/answer@sim', timeoutSec: 10, failed: 'bye' },
+    bye: { type: 'hangup' },
+  },
+};
+
+describe('recording survives a SIGKILL of the service mid-call', () => {
+  const far = new FarEnd();
+  let proc: ServiceProcess | undefined;
+  let store: Store | undefined;
+
+  afterEach(async () => {
+    await proc?.kill('SIGKILL');
+    store?.close();
+    await far.close();
+  });
+
+  it('after restart the call is closed out and its recording finalized, stored and indexed', async () => {
+    await far.connect();
+    const config = testConfig({
+      api: { port: await freePort() },
+      recording: { finalize: { backoffMs: 500 } },
+    });
+    store = openStore(config.store.path);
+    const db = store;
+    new FlowCatalog(db, { logger: pino({ level: 'silent' }) }).put(TRANSFER_FLOW, 'test');
+    proc = new ServiceProcess(config);
+    await proc.start();
+
+    const call = await far.call('450', config.ari.app);
+    const callId = await eventually(() => db.calls.findByChannel(call.serviceChannelId)?.id, 'call recorded');
+    await eventually(
+      () => db.recordings.byCall(callId).some((r) => r.status === 'recording'),
+      'recording started',
+    );
+    await far.rest.startMoh(call.callerId);
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    expect(await proc.kill('SIGKILL')).toBe(null);
+    await new Promise((r) => setTimeout(r, 1_000)); // the call goes on on the PBX, recording too
+    proc = new ServiceProcess(config);
+    await proc.start();
+
+    const [row] = await eventually(
+      () => {
+        const rows = db.recordings.byCall(callId);
+        return rows.length > 0 && rows.every((r) => r.status === 'stored') ? rows : undefined;
+      },
+      'recording finalized after restart',
+      30_000,
+    );
+    expect(existsSync(row?.filePath ?? '')).toBe(true);
+    expect(row?.durationSec).toBeGreaterThan(2.5);
+    expect(db.calls.get(callId)?.endedAt).toBeGreaterThan(0);
+    await eventually(
+      async () => (await far.liveChannels([call.callerId, call.serviceChannelId])).length === 0,
+      'no orphan',
+    );
+  });
+});
