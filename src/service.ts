@@ -271,7 +271,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
       bus,
       today: () => dayBounds(config.ivr.timezone, now()),
     },
-    recordings: { dir: config.recording.dir, rules: () => config.recording.retention },
+    recordings: {
+      dir: config.recording.dir,
+      rules: () => config.recording.retention,
+      control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
+    },
   });
 
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.

@@ -12,6 +12,7 @@ import { hotlineRoutes } from './routes/hotline.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { keyRoutes } from './routes/keys.js';
 import { qaRoutes } from './routes/qa.js';
+import { recordingControlRoutes } from './routes/recording-control.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { teamRoutes } from './routes/teams.js';
 import type { ApiDeps } from './types.js';
@@ -65,6 +66,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }
   if (deps.recordings) {
     await app.register(recordingRoutes, { prefix: '/v1', ...deps.recordings });
+    await app.register(recordingControlRoutes, { prefix: '/v1', ...deps.recordings });
     await app.register(auditRoutes, { prefix: '/v1' });
     await app.register(qaRoutes, { prefix: '/v1/qa' });
   }

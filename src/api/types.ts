@@ -39,6 +39,11 @@ export interface RecordingApiDeps {
   dir: string;
   /** The retention rules now, to tell when each recording is due for purge. */
   rules: () => RetentionRules;
+  /** Live recording control (absent in tests without a PBX): pause while a card number is given. */
+  control?: {
+    pause(callId: string): Promise<boolean>;
+    resume(callId: string): Promise<boolean>;
+  };
 }
 
 export interface AgentApiDeps {

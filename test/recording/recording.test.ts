@@ -121,11 +121,27 @@ describe('full-call recording on the real PBX', () => {
     const call = await ivrCall(far, service, '400');
     const record = await hotlineRecord(service, call.serviceChannelId, (r) => r.answeredAt !== null);
     await talk(far, call.callerId);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await eventually(() => service.recorder.isRecording(record.callId), 'recording');
+    // The agent pauses the recording while the customer reads a card number, then resumes.
+    const agentKey = service.store.apiKeys.create('p1 phone', 'agent', { agentId: 'p1' }).key;
+    const control = (action: string) =>
+      service.api.inject({
+        method: 'POST',
+        url: `/v1/calls/${record.callId}/recording/${action}`,
+        headers: { authorization: `Bearer ${agentKey}` },
+      });
+    expect((await control('pause')).statusCode).toBe(200);
+    expect((await control('pause')).statusCode).toBe(409);
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await control('resume')).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 700));
     await far.hangup(call.callerId);
     const [row] = await storedRecording(service, record.callId);
     if (!row) throw new Error('no recording');
     expect(row).toMatchObject({ agentId: 'p1', teamId: 'ta', direction: 'inbound' });
+    expect(row.pauses).toHaveLength(1);
+    const gap = row.pauses[0];
+    expect((gap?.to ?? 0) - (gap?.from ?? 0)).toBeGreaterThan(600);
 
     const keyOf = (agentId: string) => service.store.apiKeys.create(agentId, 'agent', { agentId }).key;
     const get = (key: string, url: string, headers: Record<string, string> = {}) =>
