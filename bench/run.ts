@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   'ari-core': () => import('./ari-core.js'),
   ivr: () => import('./ivr.js'),
   inbound: () => import('./inbound.js'),
+  recording: () => import('./recording.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {

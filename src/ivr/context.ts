@@ -4,6 +4,7 @@ import type { CallSession } from '../ari/session.js';
 import type { IvrOutcome, IvrPathStep } from '../store/ivr.js';
 import type { DigitBuffer } from './digits.js';
 import type { Flow } from './flow.js';
+import type { VoiceMessageMeta } from './messages.js';
 
 /** What a node decides: go on to another node, or end the IVR part of the call with an outcome. */
 export type NodeResult =
@@ -22,14 +23,7 @@ export interface IvrServices {
   /** The hotline queue (the inbound-routing issue); absent until then, and nodes use their fallback. */
   enterQueue?: (session: CallSession, queue: string, ivr: IvrRun) => Promise<'queued' | 'refused'>;
   /** Keeps a voice message the caller left (recording name on the PBX). */
-  keepVoiceMessage(meta: {
-    recordingName: string;
-    callId: string;
-    flow: string;
-    node: string;
-    callerMasked: string;
-    dnis: string;
-  }): Promise<void>;
+  keepVoiceMessage(meta: VoiceMessageMeta): Promise<void>;
   /** Registers a callback request; returns its id. */
   requestCallback(req: { callId: string; number: string; source: 'caller-id' | 'entered' }): string;
   stat(flow: string, node: string, field: 'entries' | 'timeouts' | 'invalid' | 'hangups'): void;

@@ -4,21 +4,11 @@ import { wavDurationSec } from '../../src/ivr/messages.js';
 import type { Service } from '../../src/service.js';
 import type { FarEnd as FarEndType } from '../harness/far-end.js';
 import { FarEnd } from '../harness/far-end.js';
+import { TRANSFER_FLOW } from '../harness/flows.js';
 import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
 import { addAgent, HOTLINE_FLOW, hotlineRecord, loginReady } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
-
-/** Callers are put straight through to an answering endpoint: a connected call per caller. */
-const TRANSFER_FLOW = {
-  name: 'rec',
-  numbers: ['450'],
-  start: 'go',
-  nodes: {
-    go: { type: 'transfer', endpoint: 'Local/answer@sim', timeoutSec: 10, failed: 'bye' },
-    bye: { type: 'hangup' },
-  },
-};
 
 /** The customer talks: music plays into the call from the caller's side, so the line carries audio. */
 async function talk(far: FarEndType, callerId: string): Promise<void> {

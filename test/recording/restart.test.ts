@@ -4,18 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { FarEnd } from '../harness/far-end.js';
+import { TRANSFER_FLOW } from '../harness/flows.js';
 import { eventually, testConfig } from '../harness/infra.js';
 import { freePort, ServiceProcess } from '../harness/process.js';
-
-const TRANSFER_FLOW = {
-  name: 'rec',
-  numbers: ['450'],
-  start: 'go',
-  nodes: {
-    go: { type: 'transfer', endpoint: 'Local/answer@sim', timeoutSec: 10, failed: 'bye' },
-    bye: { type: 'hangup' },
-  },
-};
 
 describe('recording survives a SIGKILL of the service mid-call', () => {
   const far = new FarEnd();
