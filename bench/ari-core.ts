@@ -65,10 +65,10 @@ export async function run(args: Record<string, string>): Promise<void> {
       const record = c && service.store.calls.findByChannel(c.serviceChannelId);
       if (record?.endReason !== 'greeting finished') errors += 1;
     }
-    const commandErrors = (await service.metrics.ariCommandErrors.get()).values.reduce(
-      (n, v) => n + v.value,
-      0,
-    );
+    // "Already gone" is the normal race with a hang-up, not an error.
+    const commandErrors = (await service.metrics.ariCommandErrors.get()).values
+      .filter((v) => v.labels.kind !== 'not-found' && v.labels.kind !== 'conflict')
+      .reduce((n, v) => n + v.value, 0);
     errors += commandErrors;
     const ids = placed.flatMap((c) => (c ? [c.callerId, c.serviceChannelId] : []));
     const left = await far.liveChannels(ids);

@@ -17,7 +17,7 @@ import { EventBus } from './lib/events.js';
 import { createLogger, type Logger, maskNumber } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
 import { dayBounds, localDay } from './lib/time.js';
-import { CallRecorder, type RecordingMeta } from './recording/capture.js';
+import { CallRecorder, type RecordingMeta, recordingPrefix } from './recording/capture.js';
 import { RecordingFinalizer } from './recording/finalizer.js';
 import { RecordingPurger } from './recording/retention.js';
 import { openStore, type Store } from './store/index.js';
@@ -141,6 +141,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     prefix: config.redis.keyPrefix,
     rest: ari.rest,
     store,
+    namePrefix: recordingPrefix(config.ari.app),
     dir: config.recording.dir,
     logger,
     attempts: config.recording.finalize.attempts,

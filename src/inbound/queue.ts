@@ -460,6 +460,9 @@ export class HotlineQueue {
       }
       void session.done.then(() => this.callerGone(callId));
       session.log.info({ agentId: saved.agentId }, 'connected hotline call re-attached after restart');
+      // Its old recording ended with the restart (finalized on its own); record the rest of the call.
+      const agent = this.deps.agents.get(saved.agentId);
+      if (agent && this.connected.has(callId)) this.deps.onConnected?.(session, agent);
     }
     this.dispatch();
   }

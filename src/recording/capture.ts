@@ -55,7 +55,9 @@ export class CallRecorder {
     this.active.set(session.id, entry);
     void session.done.then(() => this.ended(session.id));
     for (const layout of layouts) {
-      const name = `rec-${session.id}-${layout}`;
+      // The app name keeps instances sharing a PBX apart; the segment keeps a call re-recorded after a
+      // restart from overwriting what was recorded before it.
+      const name = `${recordingPrefix(this.deps.appName)}${session.id}-${layout}-${randomUUID().slice(0, 8)}`;
       const snoopId = `${this.deps.appName}-snoop-${randomUUID()}`;
       entry.names.push(name);
       this.deps.store.recordings.started({
@@ -142,4 +144,9 @@ export class CallRecorder {
     }
     for (const name of entry.names) this.deps.finalize(name, Date.now());
   }
+}
+
+/** Every recording this application makes starts with this (the finalizer's reconcile relies on it). */
+export function recordingPrefix(appName: string): string {
+  return `rec-${appName}-`;
 }

@@ -15,6 +15,8 @@ export interface FinalizerOptions {
   prefix: string;
   rest: AriRest;
   store: Store;
+  /** Names of this application's recordings start with it (see recordingPrefix). */
+  namePrefix: string;
   /** Folder recordings are kept in, by date below it. */
   dir: string;
   logger: Logger;
@@ -77,6 +79,12 @@ export class RecordingFinalizer {
   }
 
   async enqueue(name: string, callEndedAt?: number): Promise<void> {
+    // A job that gave up earlier keeps its id: retry it rather than adding nothing.
+    const existing = await this.queue.getJob(name);
+    if (existing && (await existing.isFailed())) {
+      await existing.retry('failed');
+      return;
+    }
     await this.queue.add(
       'finalize',
       { name, enqueuedAt: Date.now(), callEndedAt },
@@ -104,7 +112,7 @@ export class RecordingFinalizer {
     let queued = 0;
     const stored = await this.options.rest.listStoredRecordings();
     for (const rec of stored) {
-      if (!rec.name.startsWith('rec-')) continue;
+      if (!rec.name.startsWith(this.options.namePrefix)) continue; // another instance's
       const row = this.options.store.recordings.byName(rec.name);
       if (row?.status === 'stored' || row?.status === 'purged') continue;
       await this.enqueue(rec.name);
@@ -133,6 +141,12 @@ export class RecordingFinalizer {
       },
     );
     if (live) throw new NotYet(`recording ${name} is still being written`);
+    if (!row) {
+      // On the PBX but not in the index (lost between start and a crash): index what the name tells.
+      const callId = name.slice(this.options.namePrefix.length, this.options.namePrefix.length + 36);
+      store.recordings.started({ callId, name, direction: 'inbound', startedAt: Date.now() });
+      this.log.warn({ recording: name }, 'recording found on the PBX with no index entry: indexing it');
+    }
     store.recordings.finalizing(name);
     let wav: Buffer;
     try {
@@ -143,7 +157,7 @@ export class RecordingFinalizer {
     }
     const durationSec = wavDurationSec(wav);
     if (durationSec <= 0) throw new Error(`recording ${name} is empty or not a WAV file`);
-    const startedAt = row?.startedAt ?? Date.now();
+    const startedAt = row?.startedAt ?? job.data.enqueuedAt - Math.round(durationSec * 1000);
     const knownEnd = row?.endedAt ?? job.data.callEndedAt;
     const endedAt = knownEnd ?? startedAt + Math.round(durationSec * 1000);
     const callSec = (endedAt - startedAt) / 1000;
@@ -160,13 +174,16 @@ export class RecordingFinalizer {
     await writeFile(`${path}.part`, wav);
     await rename(`${path}.part`, path); // never a half file under the final name
     const sha256 = createHash('sha256').update(wav).digest('hex');
-    store.recordings.stored(name, {
+    const indexed = store.recordings.stored(name, {
       filePath: path,
       sizeBytes: wav.length,
       sha256,
       durationSec: Math.round(durationSec * 100) / 100,
       endedAt,
     });
+    if (!indexed && store.recordings.byName(name)?.status !== 'stored') {
+      throw new Error(`recording ${name} could not be indexed: keeping the PBX copy`);
+    }
     // Only now, with the file kept and indexed, may Asterisk's copy go.
     await rest.deleteStoredRecording(name).catch((err: unknown) => {
       if (!isGone(err))

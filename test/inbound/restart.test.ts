@@ -88,6 +88,15 @@ describe('hotline: the service restarts with one caller waiting and one call con
       'waiting caller served after the restart',
       15_000,
     );
+    // The connected call's recording: the part before the restart and the part after, both kept.
+    await eventually(
+      () => {
+        const rows = db.recordings.byCall(after.callId ?? '');
+        return rows.length === 2 && rows.every((r) => r.status === 'stored');
+      },
+      'both recording segments stored',
+      30_000,
+    );
     const records = db.hotlineCalls.forDay(0, Date.now() + 1e9);
     expect(records.map((r) => r.outcome).sort()).toEqual(['answered', null]);
     expect(records.every((r) => r.agentId === 'p1')).toBe(true);
