@@ -7,6 +7,8 @@ import { buildApi } from './api/server.js';
 import { AriApp, type CallRoute } from './ari/app.js';
 import type { CallJournal, CallSession } from './ari/session.js';
 import type { Config } from './config/schema.js';
+import { CampaignBook } from './dialer/campaigns.js';
+import { DialerService } from './dialer/dialer.js';
 import { greetingHandler } from './inbound/greeting.js';
 import { HotlineQueue } from './inbound/queue.js';
 import { FlowCatalog } from './ivr/catalog.js';
@@ -37,6 +39,8 @@ export interface Service {
   bus: EventBus;
   recorder: CallRecorder;
   finalizer: RecordingFinalizer;
+  campaigns: CampaignBook;
+  dialer: DialerService;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -53,6 +57,8 @@ export interface ServiceOptions {
   /** Routing decision to hotline caller bridged with the agent (benchmarks). */
   onHotlineConnect?: (ms: number) => void;
   onRecordingFinalized?: (ms: number) => void;
+  /** A customer call placed for an agent (benchmarks: disposition to next call). */
+  onDialing?: (agentId: string, attemptId: string) => void;
   /** The service's clock (tests fix it to check business hours). */
   now?: () => Date;
 }
@@ -201,6 +207,25 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
   });
 
+  const campaigns = new CampaignBook(store, logger, nowMs);
+  const dialer = new DialerService({
+    store,
+    redis,
+    redisUrl: config.redis.url,
+    keyPrefix: config.redis.keyPrefix,
+    ari,
+    agents,
+    campaigns,
+    bus,
+    logger,
+    metrics,
+    config: config.dialer,
+    now: nowMs,
+    hotlineWaiting: () => hotline.snapshot().waiting.length,
+    onConnected: (session, meta) => record(session, 'connect', meta),
+    onDialing: options.onDialing,
+  });
+
   const keeper = new VoiceMessageKeeper(ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
   ivr = new IvrEngine({
     lines: config.ivr.lines,
@@ -277,6 +302,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       rules: () => config.recording.retention,
       control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
     },
+    dialer: { campaigns, dialer, directory: agents, now: nowMs },
   });
 
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
@@ -287,6 +313,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Agents and the queue re-attach their calls during ARI's first resync, so they start first.
   await agents.start();
   hotline.start();
+  if (config.dialer.enabled) await dialer.start();
   await ari.start();
   // Recordings Asterisk still holds from before (a crash, a restart) are finalized now.
   await finalizer
@@ -313,6 +340,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       logger.info('stopping: refusing new calls, draining live ones');
       ari.stopAccepting();
       hotline.stop();
+      await dialer.stop();
       clearInterval(purgeTimer);
       // Customer calls may finish within the drain time; agent lines are not customer calls.
       const customerCalls = () => ari.registry.list().filter((c) => c.direction !== 'internal');
@@ -331,6 +359,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       const finalizeBy = Date.now() + 10_000;
       while ((await finalizer.pending().catch(() => 0)) > 0 && Date.now() < finalizeBy) await sleep(200);
       await finalizer.close();
+      await dialer.close();
       await api.close();
       await ari.stop();
       redis.disconnect();
@@ -355,6 +384,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     bus,
     recorder,
     finalizer,
+    campaigns,
+    dialer,
     api,
     url,
     stop,

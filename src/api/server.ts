@@ -6,6 +6,7 @@ import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { hotlineRoutes } from './routes/hotline.js';
@@ -70,5 +71,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(auditRoutes, { prefix: '/v1' });
     await app.register(qaRoutes, { prefix: '/v1/qa' });
   }
+  if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
   return app;
 }

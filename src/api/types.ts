@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { RetentionRules } from '../recording/retention.js';
 import type { Role, Store } from '../store/index.js';
+import type { DialerApiDeps } from './routes/dialer.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
 export interface ReadinessProbe {
@@ -32,6 +33,8 @@ export interface ApiDeps {
   agents?: AgentApiDeps;
   /** Recordings, the audit log and QA; their routes exist only when given. */
   recordings?: RecordingApiDeps;
+  /** Campaigns and the agents' preview dialing; their routes exist only when given. */
+  dialer?: DialerApiDeps;
 }
 
 export interface RecordingApiDeps {

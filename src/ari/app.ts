@@ -211,6 +211,8 @@ export class AriApp {
     },
     route: CallRoute,
     id?: string,
+    /** Runs on the new session before the originate, so taps see every progress event (Dial, ringing). */
+    onOpened?: (session: CallSession) => void,
   ): Promise<CallSession> {
     const channelId = params.channelId ?? `${this.appName}-${randomUUID()}`;
     const placeholder: Channel = {
@@ -227,6 +229,7 @@ export class AriApp {
       (e): e is StasisStartEvent => e.type === 'StasisStart' && e.channel?.id === channelId,
     );
     answered.catch(() => {}); // a leg that is never answered ends the session; runSession sees that
+    onOpened?.(session);
     try {
       await session.ari.originate({
         endpoint: params.endpoint,

@@ -47,6 +47,11 @@ const CAUSE_OUTCOME: Record<number, DialOutcome> = {
   38: 'congestion',
 };
 
+/** A dial attempt's outcome from the last Dial status seen, else from the cause of the channel's end. */
+export function dialOutcome(status: string | undefined, cause: number | undefined): DialOutcome {
+  return status ? (STATUS_OUTCOME[status] ?? 'failed') : (CAUSE_OUTCOME[cause ?? -1] ?? 'failed');
+}
+
 /**
  * Dials one leg for a call (an agent's phone, a transfer target, a customer) and resolves with how the
  * attempt ended. The leg belongs to the session from before the originate, so its events route there and
@@ -112,7 +117,7 @@ export class DialTask implements Task<DialResult> {
     }
     // A failed Dial leaves the channel to die on its own; make sure it does.
     const cause = (event as { cause?: number }).cause;
-    const outcome = status ? (STATUS_OUTCOME[status] ?? 'failed') : (CAUSE_OUTCOME[cause ?? -1] ?? 'failed');
+    const outcome = dialOutcome(status, cause);
     return this.finish({ outcome, channelId: id, dialStatus: status });
   }
 

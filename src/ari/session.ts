@@ -89,6 +89,8 @@ export class CallSession implements EventOwner {
   channel: Channel;
   /** Why the call ended, once it has. */
   endReason: string | undefined;
+  /** Q.850 cause of the channel's end, when Asterisk reported one (ChannelDestroyed). */
+  channelGoneCause: number | undefined;
   /** The last event types seen (bounded): a readable trail for logs and tests. */
   readonly trail: string[] = [];
 
@@ -280,6 +282,8 @@ export class CallSession implements EventOwner {
         // originated gets both. Either means the call is over for us.
         this.channelGone = true;
         this.onChannelGone?.();
+        const code = (event as { cause?: number }).cause;
+        if (typeof code === 'number') this.channelGoneCause = code;
         const cause = (event as { cause_txt?: string }).cause_txt;
         void this.end(this.endReason ?? (cause ? `hangup: ${cause}` : 'hangup'));
         break;

@@ -127,6 +127,28 @@ export const configSchema = z.object({
       keepLinesOnStop: z.boolean().default(true),
     })
     .prefault({}),
+  dialer: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Customer calls (all campaigns) at once: the trunk's channels for outbound use. */
+      trunkChannels: z.number().int().min(1).max(2000).default(60),
+      /**
+       * Dial string for a customer; {digits} is the E.164 number without '+', {e164} with it. The
+       * default goes through the dialplan's to-customers context (which picks the trunk).
+       */
+      dialString: z
+        .string()
+        .regex(/\{(digits|e164)\}/, 'expected a dial string containing {digits} or {e164}')
+        .default('Local/{digits}@to-customers'),
+      /** Country assumed for lead numbers written without a country code (ISO 3166 alpha-2). */
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'expected a two-letter country code such as DE')
+        .default('DE'),
+      /** Leads purge job interval. */
+      purgeEveryMin: z.number().int().min(1).max(10080).default(60),
+    })
+    .prefault({}),
   hotline: z
     .object({
       overflowAfterSec: z.number().int().min(0).max(3600).default(0),
@@ -232,4 +254,7 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   AGENT_AUTO_LOGOUT_SEC: { path: 'agents.autoLogoutNotReadySec', type: 'number' },
   HOTLINE_OVERFLOW_AFTER_SEC: { path: 'hotline.overflowAfterSec', type: 'number' },
   HOTLINE_MAX_WAIT_SEC: { path: 'hotline.maxWaitSec', type: 'number' },
+  DIALER_TRUNK_CHANNELS: { path: 'dialer.trunkChannels', type: 'number' },
+  DIALER_DIAL_STRING: { path: 'dialer.dialString', type: 'string' },
+  DIALER_DEFAULT_COUNTRY: { path: 'dialer.defaultCountry', type: 'string' },
 };

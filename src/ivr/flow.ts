@@ -80,8 +80,8 @@ const collectNode = z.object({
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
 const dayName = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
-const scheduleNode = z.object({
-  type: z.literal('schedule'),
+/** Hours in a time zone with holidays: an IVR schedule node's, and a dialer campaign's calling window. */
+export const hoursSchema = z.object({
   /** IANA time zone the hours are in, e.g. Asia/Shanghai. */
   timezone: z.string().refine((tz) => {
     try {
@@ -95,6 +95,11 @@ const scheduleNode = z.object({
   hours: z.array(z.object({ days: z.array(dayName).min(1), from: hhmm, to: hhmm })).min(1),
   /** Dates (YYYY-MM-DD, in the time zone) when the center is closed all day. */
   holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')).default([]),
+});
+export type Hours = z.infer<typeof hoursSchema>;
+
+const scheduleNode = hoursSchema.extend({
+  type: z.literal('schedule'),
   open: nodeIdSchema,
   closed: nodeIdSchema,
   /** Where holidays go; `closed` when absent. */

@@ -1,4 +1,4 @@
-import type { NodeOf } from './flow.js';
+import type { Hours } from './flow.js';
 
 /**
  * Which branch of a schedule node a call takes at `now`.
@@ -12,7 +12,7 @@ import type { NodeOf } from './flow.js';
  *   run, so its hours after midnight are closed too.
  * - `to` equal to `from` is a full 24 hours from `from`.
  */
-export function scheduleBranch(node: NodeOf<'schedule'>, now: Date): 'open' | 'closed' | 'holiday' {
+export function scheduleBranch(node: Hours, now: Date): 'open' | 'closed' | 'holiday' {
   const today = localTime(now, node.timezone);
   const holidays = new Set(node.holidays);
   if (holidays.has(today.date)) return 'holiday';

@@ -1,6 +1,6 @@
 /** A change UIs follow live (agents board, queue wall, call list). */
 export interface LiveEvent {
-  topic: 'agent' | 'queue' | 'call';
+  topic: 'agent' | 'queue' | 'call' | 'dialer';
   type: string;
   at: number;
   data: Record<string, unknown>;

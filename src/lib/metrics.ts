@@ -90,6 +90,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dialOutcomes = new Counter({
+    name: 'cc_dial_outcomes_total',
+    help: 'Customer dial attempts by outcome (answered, busy, no-answer, congestion, failed, cancelled)',
+    labelNames: ['campaign', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly dialerActiveCalls = new Gauge({
+    name: 'cc_dialer_active_calls',
+    help: 'Customer calls the dialer has up (ringing or talking)',
+    registers: [this.registry],
+  });
+  readonly dialerNextCall = new Histogram({
+    name: 'cc_dialer_next_call_seconds',
+    help: 'From an agent accepting a preview to the customer call placed',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'cc_' });

@@ -7,7 +7,8 @@ export type StoreErrorCode =
   | 'TEAM_EXISTS'
   | 'TEAM_NOT_EMPTY'
   | 'UNKNOWN_AGENT'
-  | 'UNKNOWN_TEAM';
+  | 'UNKNOWN_TEAM'
+  | 'CAMPAIGN_EXISTS';
 
 export class StoreError extends Error {
   constructor(

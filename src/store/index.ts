@@ -3,6 +3,14 @@ import { ApiKeyRepository } from './api-keys.js';
 import { AuditRepository } from './audit.js';
 import { CallRepository } from './calls.js';
 import { type Database, openDatabase } from './db.js';
+import {
+  AttemptRepository,
+  CampaignRepository,
+  DncRepository,
+  LeadImportRepository,
+  LeadPurgeLog,
+  LeadRepository,
+} from './dialer.js';
 import { HotlineCallRepository } from './hotline.js';
 import {
   CallbackRequestRepository,
@@ -34,6 +42,18 @@ export { type ApiKeyIdentity, type ApiKeyInfo, type CreatedApiKey, newApiKeySche
 export type { AuditEntry, AuditQuery, AuditRecord } from './audit.js';
 export type { CallDirection, CallEvent, CallRecord, CallState, NewCall } from './calls.js';
 export type { Database } from './db.js';
+export {
+  type AttemptRecord,
+  type AttemptState,
+  type CampaignRow,
+  type ImportError,
+  type ImportRecord,
+  LEAD_STATES,
+  type LeadPurgeRecord,
+  type LeadRecord,
+  type LeadState,
+  type NewLead,
+} from './dialer.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { HOTLINE_OUTCOMES, type HotlineCallRecord, type HotlineOutcome } from './hotline.js';
 export type {
@@ -99,6 +119,12 @@ export class Store {
   readonly recordings: RecordingRepository;
   readonly audit: AuditRepository;
   readonly qa: QaRepository;
+  readonly campaigns: CampaignRepository;
+  readonly leads: LeadRepository;
+  readonly attempts: AttemptRepository;
+  readonly dnc: DncRepository;
+  readonly leadImports: LeadImportRepository;
+  readonly leadPurges: LeadPurgeLog;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -116,6 +142,12 @@ export class Store {
     this.recordings = new RecordingRepository(db);
     this.audit = new AuditRepository(db);
     this.qa = new QaRepository(db);
+    this.campaigns = new CampaignRepository(db);
+    this.leads = new LeadRepository(db);
+    this.attempts = new AttemptRepository(db);
+    this.dnc = new DncRepository(db);
+    this.leadImports = new LeadImportRepository(db);
+    this.leadPurges = new LeadPurgeLog(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

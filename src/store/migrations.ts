@@ -285,4 +285,121 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX qa_scores_recording_id ON qa_scores (recording_id);
     `,
   },
+  {
+    id: 5,
+    name: 'dialer: campaigns, leads, imports, dial attempts, do-not-call, lead purges',
+    sql: `
+      CREATE TABLE campaigns (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        state      TEXT NOT NULL CHECK (state IN ('draft', 'active', 'paused', 'finished')),
+        settings   TEXT NOT NULL CHECK (json_valid(settings)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE lead_imports (
+        id          TEXT PRIMARY KEY,
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+        list_name   TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+        rows_read   INTEGER NOT NULL DEFAULT 0,
+        imported    INTEGER NOT NULL DEFAULT 0,
+        rejected    INTEGER NOT NULL DEFAULT 0,
+        duplicates  INTEGER NOT NULL DEFAULT 0,
+        dnc         INTEGER NOT NULL DEFAULT 0,
+        error       TEXT,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        by          TEXT NOT NULL
+      ) STRICT;
+
+      -- Every row an import did not take, with why; downloadable as a report until the import is purged.
+      CREATE TABLE lead_import_errors (
+        import_id TEXT NOT NULL REFERENCES lead_imports (id) ON DELETE CASCADE,
+        line      INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        raw       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX lead_import_errors_import ON lead_import_errors (import_id, line);
+
+      -- due_at: 0 for new leads; the time a retry or callback becomes due. agent_id / team_id: the
+      -- distribution (both null: the campaign's shared pool).
+      CREATE TABLE leads (
+        id               TEXT PRIMARY KEY,
+        campaign_id      TEXT NOT NULL REFERENCES campaigns (id),
+        import_id        TEXT,
+        phone            TEXT NOT NULL,
+        name             TEXT,
+        fields           TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(fields)),
+        state            TEXT NOT NULL,
+        team_id          TEXT,
+        agent_id         TEXT,
+        due_at           INTEGER NOT NULL DEFAULT 0,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        reserved_by      TEXT,
+        reserved_at      INTEGER,
+        last_outcome     TEXT,
+        last_disposition TEXT,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        UNIQUE (campaign_id, phone)
+      ) STRICT;
+      CREATE INDEX leads_next ON leads (campaign_id, state, agent_id, team_id, due_at);
+      CREATE INDEX leads_import ON leads (import_id);
+
+      -- One row per lead offered to an agent. active_phone is set while the attempt is live (preview,
+      -- ringing, talking) and cleared when it ends: its unique index keeps a number out of two calls.
+      CREATE TABLE dial_attempts (
+        id            TEXT PRIMARY KEY,
+        lead_id       TEXT NOT NULL,
+        campaign_id   TEXT NOT NULL,
+        agent_id      TEXT NOT NULL,
+        team_id       TEXT,
+        active_phone  TEXT,
+        number_masked TEXT NOT NULL,
+        attempt_no    INTEGER NOT NULL,
+        state         TEXT NOT NULL,
+        call_id       TEXT,
+        outcome       TEXT,
+        skip_reason   TEXT,
+        disposition   TEXT,
+        notes         TEXT,
+        callback_at   INTEGER,
+        offered_at    INTEGER NOT NULL,
+        dialed_at     INTEGER,
+        answered_at   INTEGER,
+        ended_at      INTEGER,
+        disposed_at   INTEGER
+      ) STRICT;
+      CREATE UNIQUE INDEX dial_attempts_active_phone ON dial_attempts (active_phone);
+      CREATE INDEX dial_attempts_campaign ON dial_attempts (campaign_id, offered_at);
+      CREATE INDEX dial_attempts_lead ON dial_attempts (lead_id);
+      CREATE INDEX dial_attempts_agent ON dial_attempts (agent_id, offered_at);
+      CREATE INDEX dial_attempts_state ON dial_attempts (state);
+
+      -- scope: 'global' or a campaign id.
+      CREATE TABLE dnc (
+        scope    TEXT NOT NULL,
+        phone    TEXT NOT NULL,
+        reason   TEXT,
+        added_by TEXT NOT NULL,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, phone)
+      ) STRICT;
+      CREATE INDEX dnc_phone ON dnc (phone);
+
+      -- What a purge deleted, kept as anonymized counts only.
+      CREATE TABLE lead_purges (
+        id          TEXT PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        campaign_id TEXT,
+        by          TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        leads       INTEGER NOT NULL,
+        stats       TEXT NOT NULL CHECK (json_valid(stats))
+      ) STRICT;
+    `,
+  },
 ];

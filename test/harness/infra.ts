@@ -62,6 +62,8 @@ export function testConfig(overrides: DeepPartial<ConfigInput> = {}): Config {
     agents: { keepLinesOnStop: false },
     recording: { dir: join(dir, 'recordings') },
     storage: { dir: join(dir, 'storage') },
+    // Customers are simulated in the PBX (see [sim-customers] in extensions.conf).
+    dialer: { dialString: 'Local/{digits}@sim-customers' },
   };
   return parseConfig(merge(base, overrides));
 }

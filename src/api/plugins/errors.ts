@@ -42,6 +42,7 @@ const STORE_ERROR_STATUS: Record<StoreErrorCode, number> = {
   UNKNOWN_TEAM: 400,
   AGENT_EXISTS: 409,
   TEAM_EXISTS: 409,
+  CAMPAIGN_EXISTS: 409,
   TEAM_NOT_EMPTY: 409,
 };
 

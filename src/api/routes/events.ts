@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LiveEvent } from '../../lib/events.js';
 import type { AgentApiDeps, Principal } from '../types.js';
 
-const TOPICS = ['agent', 'queue', 'call'] as const satisfies readonly LiveEvent['topic'][];
+const TOPICS = ['agent', 'queue', 'call', 'dialer'] as const satisfies readonly LiveEvent['topic'][];
 
 /** Keeps proxies and browsers from timing out an idle stream. */
 const HEARTBEAT_MS = 15_000;

@@ -1,0 +1,347 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ZodError, z } from 'zod';
+import type { AgentDirectory } from '../../agents/types.js';
+import {
+  CAMPAIGN_STATES,
+  type Campaign,
+  campaignIdSchema,
+  campaignSettingsSchema,
+} from '../../dialer/campaign.js';
+import { type CampaignBook, CampaignError } from '../../dialer/campaigns.js';
+import { DialerError, type DialerService } from '../../dialer/dialer.js';
+import { campaignStats } from '../../dialer/stats.js';
+import { agentScope } from '../agent-scope.js';
+import { errorResponses, HttpError } from '../plugins/errors.js';
+
+export interface DialerApiDeps {
+  campaigns: CampaignBook;
+  dialer: Pick<
+    DialerService,
+    'preview' | 'accept' | 'skip' | 'dispose' | 'hangup' | 'markDoNotCall' | 'activeCalls'
+  >;
+  directory: AgentDirectory;
+  now: () => number;
+}
+
+const SUPERVISE = { roles: ['supervisor'] } as const;
+const VIEW = { roles: ['supervisor', 'team-leader'] } as const;
+const SCOPED = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
+
+const campaignSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(CAMPAIGN_STATES),
+  settings: z.record(z.string(), z.unknown()).describe('The campaign settings (see POST /v1/campaigns)'),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+const body = (c: Campaign) => ({ ...c, settings: c.settings as unknown as Record<string, unknown> });
+
+const idParams = z.object({ id: z.string().min(1) });
+
+const DIALER_STATUS: Record<DialerError['code'], number> = {
+  NO_PREVIEW: 409,
+  NOT_AWAITING_DISPOSITION: 409,
+  CALL_IN_PROGRESS: 409,
+  UNKNOWN_DISPOSITION: 400,
+  NO_CALL: 409,
+  CAMPAIGN_NOT_DIALING: 409,
+};
+const CAMPAIGN_STATUS: Record<CampaignError['code'], number> = {
+  CAMPAIGN_NOT_FOUND: 404,
+  CAMPAIGN_STATE: 409,
+  CAMPAIGN_FINISHED: 409,
+};
+
+/** Domain errors to HTTP; anything else goes on to the one error handler. */
+function mapped(err: unknown): unknown {
+  if (err instanceof DialerError) return new HttpError(DIALER_STATUS[err.code], err.code, err.message);
+  if (err instanceof CampaignError) return new HttpError(CAMPAIGN_STATUS[err.code], err.code, err.message);
+  if (err instanceof ZodError)
+    return new HttpError(
+      400,
+      'VALIDATION_FAILED',
+      err.issues.map((i) => `settings.${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  return err;
+}
+
+function run<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw mapped(err);
+  }
+}
+
+/** Campaigns (supervisors) and the agent's preview, disposition and do-not-call. Mounted under /v1. */
+export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, deps) => {
+  const { campaigns, dialer, directory } = deps;
+
+  const actor = (request: FastifyRequest) => `${request.principal!.role}:${request.principal!.name}`;
+
+  /** The agent must exist and be in the caller's scope (an agent key: only itself). */
+  const agentInScope = (request: FastifyRequest, id: string) => {
+    const agent = directory.get(id);
+    if (!agent) throw new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
+    if (!agentScope(app.store, request.principal!)(agent))
+      throw new HttpError(403, 'FORBIDDEN', `You may not see or act for agent ${id}`);
+    return agent;
+  };
+
+  app.get(
+    '/campaigns',
+    {
+      config: VIEW,
+      schema: {
+        tags: ['dialer'],
+        summary: 'List campaigns',
+        response: { 200: z.object({ campaigns: z.array(campaignSchema) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ campaigns: campaigns.list().map(body) }),
+  );
+
+  app.post(
+    '/campaigns',
+    {
+      config: SUPERVISE,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Create a campaign (as a draft)',
+        description:
+          'Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, ' +
+          'maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, ' +
+          'maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions ' +
+          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays.',
+        body: z.strictObject({
+          id: campaignIdSchema,
+          name: z.string().trim().min(1).max(100),
+          settings: campaignSettingsSchema,
+        }),
+        response: { 201: campaignSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const campaign = run(() => campaigns.create(request.body, actor(request)));
+      return reply.status(201).send(body(campaign));
+    },
+  );
+
+  app.get(
+    '/campaigns/:id',
+    {
+      config: VIEW,
+      schema: {
+        tags: ['dialer'],
+        summary: 'One campaign',
+        params: idParams,
+        response: { 200: campaignSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const campaign = campaigns.get(request.params.id);
+      if (!campaign) throw new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${request.params.id}`);
+      return body(campaign);
+    },
+  );
+
+  app.patch(
+    '/campaigns/:id',
+    {
+      config: SUPERVISE,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Edit a campaign (re-pace, re-assign, change the window)',
+        description:
+          'Top-level settings given replace the current ones (pacing, window and dispositions as a whole). ' +
+          'Takes effect for the next call at once.',
+        params: idParams,
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(100).optional(),
+          settings: z.record(z.string(), z.unknown()).optional(),
+        }),
+        response: { 200: campaignSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      body(run(() => campaigns.update(request.params.id, request.body as never, actor(request)))),
+  );
+
+  app.post(
+    '/campaigns/:id/state',
+    {
+      config: SUPERVISE,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Start, pause, resume or finish a campaign',
+        description:
+          "draft -> active <-> paused -> finished. A pause withdraws the campaign's previews and places no " +
+          'new call from that moment; calls in progress finish.',
+        params: idParams,
+        body: z.strictObject({ state: z.enum(CAMPAIGN_STATES) }),
+        response: { 200: campaignSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      body(run(() => campaigns.setState(request.params.id, request.body.state, actor(request)))),
+  );
+
+  app.get(
+    '/campaigns/:id/stats',
+    {
+      config: VIEW,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Live campaign statistics (today, campaign time zone)',
+        params: idParams,
+        response: { 200: z.record(z.string(), z.unknown()), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const campaign = campaigns.get(request.params.id);
+      if (!campaign) throw new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${request.params.id}`);
+      return campaignStats(app.store, campaign, deps.now(), directory.list());
+    },
+  );
+
+  // --- the agent's side ---
+
+  const previewSchema = z.record(z.string(), z.unknown());
+
+  app.get(
+    '/agents/:id/preview',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['dialer'],
+        summary: 'The lead the agent is previewing (or calling), with its history',
+        description: 'Numbers are masked: the service dials, the agent never needs the full number.',
+        params: idParams,
+        response: { 200: previewSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      agentInScope(request, request.params.id);
+      const view = dialer.preview(request.params.id);
+      if (!view) throw new HttpError(404, 'NO_PREVIEW', `Agent ${request.params.id} has no lead now`);
+      return view as unknown as Record<string, unknown>;
+    },
+  );
+
+  app.post(
+    '/agents/:id/preview/accept',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Accept the preview: the customer is dialed from the agent line',
+        params: idParams,
+        response: { 200: previewSchema, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      agentInScope(request, request.params.id);
+      return run(() => dialer.accept(request.params.id, actor(request))) as unknown as Record<
+        string,
+        unknown
+      >;
+    },
+  );
+
+  app.post(
+    '/agents/:id/preview/skip',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Skip the preview: the lead goes back to the pool with the reason',
+        params: idParams,
+        body: z.strictObject({ reason: z.string().trim().min(1).max(200) }),
+        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      agentInScope(request, request.params.id);
+      run(() => dialer.skip(request.params.id, request.body.reason, actor(request)));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/agents/:id/dialer/hangup',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['dialer'],
+        summary: "End the agent's customer call (the line stays up)",
+        params: idParams,
+        response: { 204: z.null(), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      agentInScope(request, request.params.id);
+      try {
+        await dialer.hangup(request.params.id);
+      } catch (err) {
+        throw mapped(err);
+      }
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/agents/:id/disposition',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['dialer'],
+        summary: 'Disposition of the call just ended; the next lead follows',
+        description:
+          "code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this " +
+          'agent. Ends after-call work.',
+        params: idParams,
+        body: z.strictObject({
+          code: z.string().min(1).max(40),
+          notes: z.string().max(2000).optional(),
+          callbackAt: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: {
+          200: z.object({ attemptId: z.string(), leadState: z.string(), dueAt: z.number().optional() }),
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      agentInScope(request, request.params.id);
+      const { code, notes, callbackAt } = request.body;
+      const at = callbackAt ? Date.parse(callbackAt) : undefined;
+      if (at !== undefined && at < deps.now() - 60_000)
+        throw new HttpError(400, 'VALIDATION_FAILED', 'callbackAt is in the past');
+      try {
+        return await dialer.dispose(request.params.id, { code, notes, callbackAt: at }, actor(request));
+      } catch (err) {
+        throw mapped(err);
+      }
+    },
+  );
+
+  app.post(
+    '/agents/:id/dialer/dnc',
+    {
+      config: SCOPED,
+      schema: {
+        tags: ['dialer'],
+        summary: "Put the current lead's number on the campaign's do-not-call list",
+        params: idParams,
+        body: z.strictObject({ reason: z.string().trim().min(1).max(200).default('customer asked') }),
+        response: { 200: z.object({ numberMasked: z.string() }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      agentInScope(request, request.params.id);
+      return run(() => dialer.markDoNotCall(request.params.id, request.body.reason, actor(request)));
+    },
+  );
+};

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { hoursSchema } from '../ivr/flow.js';
+
+/** A campaign's life: built as a draft, dialed while active, held while paused, closed when finished. */
+export const CAMPAIGN_STATES = ['draft', 'active', 'paused', 'finished'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+
+/** Which state changes a supervisor may ask for, and from where. */
+export const CAMPAIGN_MOVES: Record<CampaignState, readonly CampaignState[]> = {
+  draft: ['active', 'finished'],
+  active: ['paused', 'finished'],
+  paused: ['active', 'finished'],
+  finished: [],
+};
+
+/** How a dial attempt ended on the network (from real call progress). */
+export const DIAL_OUTCOMES = ['answered', 'busy', 'no-answer', 'congestion', 'failed', 'cancelled'] as const;
+export type DialOutcomeName = (typeof DIAL_OUTCOMES)[number];
+
+const code = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)');
+
+export const dispositionSchema = z.object({
+  code,
+  label: z.string().min(1).max(80),
+  /** The agent spoke with the right person (contact rate). */
+  contact: z.boolean().default(false),
+  sale: z.boolean().default(false),
+  /** The lead is done with: never dialed again by this campaign. */
+  final: z.boolean().default(false),
+  /** Not final: dial again after this many minutes (unless the agent gives a callback time). */
+  retryAfterMin: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 90)
+    .optional(),
+  /** The number goes on the campaign's do-not-call list (the customer refused further calls). */
+  doNotCall: z.boolean().default(false),
+});
+export type Disposition = z.infer<typeof dispositionSchema>;
+
+/** Minutes before the next try after an attempt that did not reach anybody; absent: no retry. */
+const retryRule = z.object({
+  afterMin: z
+    .number()
+    .min(0)
+    .max(60 * 24 * 30),
+});
+
+export const DEFAULT_DISPOSITIONS: Disposition[] = [
+  { code: 'sale', label: 'Sale', contact: true, sale: true, final: true, doNotCall: false },
+  {
+    code: 'not-interested',
+    label: 'Not interested',
+    contact: true,
+    sale: false,
+    final: true,
+    doNotCall: false,
+  },
+  {
+    code: 'refused',
+    label: 'Refused, never call again',
+    contact: true,
+    sale: false,
+    final: true,
+    doNotCall: true,
+  },
+  {
+    code: 'callback',
+    label: 'Call back later',
+    contact: true,
+    sale: false,
+    final: false,
+    retryAfterMin: 60 * 24,
+    doNotCall: false,
+  },
+  {
+    code: 'no-decision',
+    label: 'Spoke, no decision yet',
+    contact: true,
+    sale: false,
+    final: false,
+    retryAfterMin: 60 * 24 * 2,
+    doNotCall: false,
+  },
+  {
+    code: 'wrong-person',
+    label: 'Wrong person / wrong number',
+    contact: false,
+    sale: false,
+    final: true,
+    doNotCall: false,
+  },
+  {
+    code: 'answering-machine',
+    label: 'Answering machine',
+    contact: false,
+    sale: false,
+    final: false,
+    retryAfterMin: 120,
+    doNotCall: false,
+  },
+];
+
+export const campaignSettingsSchema = z
+  .object({
+    /** Number shown to customers (E.164). */
+    callerId: z.string().regex(/^\+[1-9]\d{5,14}$/, 'expected an E.164 number such as +493012345678'),
+    /** Teams and agents who work the campaign (an agent of an assigned team is in; so is one listed). */
+    teams: z.array(z.string().min(1)).default([]),
+    agents: z.array(z.string().min(1)).default([]),
+    /** Higher first when an agent could work several campaigns. */
+    priority: z.number().int().min(0).max(100).default(50),
+    /** When customers may be called, in their time zone. */
+    window: hoursSchema,
+    /** Attempts per lead, all outcomes counted. */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    retry: z
+      .object({
+        busy: retryRule.optional(),
+        'no-answer': retryRule.optional(),
+        congestion: retryRule.optional(),
+        failed: retryRule.optional(),
+      })
+      .default({ busy: { afterMin: 10 }, 'no-answer': { afterMin: 120 }, congestion: { afterMin: 5 } }),
+    pacing: z
+      .object({
+        /** Customer calls of this campaign at once. */
+        maxConcurrent: z.number().int().min(1).max(1000).default(48),
+        /** Calls one agent places in a rolling clock hour for this campaign. */
+        maxPerAgentHour: z.number().int().min(1).max(1000).default(60),
+        /** Calls a day for the campaign (in its time zone). */
+        dailyCap: z.number().int().min(1).max(1_000_000).default(10_000),
+        /** How long the agent previews the lead before the timer acts. */
+        previewSec: z.number().int().min(1).max(600).default(30),
+        onPreviewTimeout: z.enum(['dial', 'skip']).default('dial'),
+        /** Ring time before a no-answer. */
+        noAnswerSec: z.number().min(1).max(120).default(25),
+      })
+      .default({
+        maxConcurrent: 48,
+        maxPerAgentHour: 60,
+        dailyCap: 10_000,
+        previewSec: 30,
+        onPreviewTimeout: 'dial',
+        noAnswerSec: 25,
+      }),
+    dispositions: z.array(dispositionSchema).min(1).default(DEFAULT_DISPOSITIONS),
+    /** Calls a day the campaign aims for (progress in the stats). */
+    dailyTarget: z.number().int().min(0).max(1_000_000).default(4_800),
+    /** Leads not used after this many days are purged. */
+    leadTtlDays: z.number().int().min(1).max(3650).default(30),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.dispositions.forEach((d, i) => {
+      if (seen.has(d.code))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dispositions', i, 'code'],
+          message: `duplicate code ${d.code}`,
+        });
+      seen.add(d.code);
+    });
+  });
+export type CampaignSettings = z.infer<typeof campaignSettingsSchema>;
+export type CampaignSettingsInput = z.input<typeof campaignSettingsSchema>;
+
+export const campaignIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)');
+
+export interface Campaign {
+  id: string;
+  name: string;
+  state: CampaignState;
+  settings: CampaignSettings;
+  createdAt: number;
+  updatedAt: number;
+}

@@ -1,0 +1,918 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AgentService } from '../agents/service.js';
+import type { AgentView } from '../agents/types.js';
+import type { AriApp, PbxSnapshot } from '../ari/app.js';
+import { dialOutcome } from '../ari/dial.js';
+import type { CallSession } from '../ari/session.js';
+import type { DialEvent, RawAriEvent } from '../ari/types.js';
+import type { EventBus } from '../lib/events.js';
+import { maskNumber } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { RecordingMeta } from '../recording/capture.js';
+import type { AttemptRecord, LeadRecord, LeadState, Store } from '../store/index.js';
+import type { Campaign, DialOutcomeName } from './campaign.js';
+import type { CampaignBook } from './campaigns.js';
+import {
+  afterAttempt,
+  campaignsFor,
+  inCallingWindow,
+  leadMoveAllowed,
+  stateBeforeReserve,
+} from './policy.js';
+import { SlotWaitAborted, TrunkSlots } from './slots.js';
+
+export interface DialerConfig {
+  trunkChannels: number;
+  dialString: string;
+}
+
+/** An error a person's request ran into (REST maps the code to a status). */
+export class DialerError extends Error {
+  override readonly name = 'DialerError';
+  constructor(
+    readonly code:
+      | 'NO_PREVIEW'
+      | 'NOT_AWAITING_DISPOSITION'
+      | 'CALL_IN_PROGRESS'
+      | 'UNKNOWN_DISPOSITION'
+      | 'NO_CALL'
+      | 'CAMPAIGN_NOT_DIALING',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Phase = 'preview' | 'waiting-channel' | 'dialing' | 'connected' | 'ended';
+
+/** A lead offered to an agent, from the preview to the disposition. */
+interface Offer {
+  attemptId: string;
+  agentId: string;
+  teamId: string | null;
+  campaignId: string;
+  lead: LeadRecord;
+  phase: Phase;
+  previewTimer?: NodeJS.Timeout;
+  /** Withdraws a dial waiting for a channel. */
+  abort: AbortController;
+  session?: CallSession;
+  tone?: string;
+  dialStatus?: string;
+  answeredAt?: number;
+  /** Holds a trunk channel (released exactly once). */
+  holdsSlot: boolean;
+  log: Logger;
+}
+
+export interface PreviewView {
+  attemptId: string;
+  campaignId: string;
+  campaignName: string;
+  phase: Phase;
+  lead: {
+    id: string;
+    name: string | null;
+    numberMasked: string;
+    fields: Record<string, string>;
+    attempts: number;
+    state: LeadState;
+    lastOutcome: string | null;
+    lastDisposition: string | null;
+  };
+  history: {
+    at: number;
+    agentId: string;
+    outcome: string | null;
+    disposition: string | null;
+    notes: string | null;
+  }[];
+  /** When the preview timer acts (epoch ms), while previewing. */
+  previewEndsAt?: number;
+  onPreviewTimeout: 'dial' | 'skip';
+  dispositions: { code: string; label: string }[];
+}
+
+const ACTIVE_KEY = 'dialer:active';
+
+/**
+ * The preview dialer. A ready agent on a persistent line is offered the next lead of the campaigns they
+ * work (due callbacks, due retries, new leads); they accept (or the preview timer does) and the customer
+ * is dialed with the agent listening to the ring; on answer the customer joins the agent's bridge and the
+ * call is recorded. Outcomes come from the real call progress; the agent's disposition schedules the
+ * lead's retry or callback (a BullMQ delayed job wakes the dialer when it is due). No call is ever placed
+ * without its agent waiting for it, so nothing is abandoned. Attempts live in SQLite: a restart re-attaches
+ * live calls and puts previews back, never dialing a lead twice.
+ */
+export class DialerService {
+  private readonly offers = new Map<string, Offer>();
+  private readonly byAttempt = new Map<string, Offer>();
+  private readonly offering = new Set<string>();
+  private readonly slots: TrunkSlots;
+  private readonly log: Logger;
+  private running = false;
+  private ticker: NodeJS.Timeout | undefined;
+  private dueQueue: Queue | undefined;
+  private dueWorker: Worker | undefined;
+  private bullConnection: Redis | undefined;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      redis: Redis;
+      redisUrl: string;
+      keyPrefix: string;
+      ari: AriApp;
+      agents: AgentService;
+      campaigns: CampaignBook;
+      bus: EventBus;
+      logger: Logger;
+      metrics: Metrics;
+      config: DialerConfig;
+      now: () => number;
+      /** Hotline callers waiting: inbound-capable agents take them before any lead. */
+      hotlineWaiting: () => number;
+      /** Customer and agent joined (full-call recording starts here). */
+      onConnected: (session: CallSession, meta: RecordingMeta) => void;
+      /** A customer call placed for an agent who accepted: ms from accept (benchmarks). */
+      onDialing?: (agentId: string, attemptId: string) => void;
+    },
+  ) {
+    this.log = deps.logger.child({ component: 'dialer' });
+    this.slots = new TrunkSlots(
+      deps.redis,
+      ACTIVE_KEY,
+      () => deps.config.trunkChannels,
+      (id) => deps.campaigns.get(id)?.settings,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    const { agents, ari, bus } = this.deps;
+    // After the hotline's listener (registered first): a ready agent is the queue's to take first.
+    agents.onReady((agent) => setImmediate(() => void this.offerNext(agent.id)));
+    agents.onLineDropped((agent) => this.lineDropped(agent));
+    agents.onCustomerHangupRequest((_agentId, callId) => {
+      void this.byAttempt.get(callId)?.session?.hangup('agent ended the call');
+    });
+    bus.subscribe((event) => {
+      if (event.topic !== 'agent' || event.type !== 'state') return;
+      const { id, state } = event.data as { id: string; state: string };
+      const offer = this.offers.get(id);
+      // Logged out or set not ready during a preview: the lead goes back.
+      if (offer?.phase === 'preview' && state !== 'reserved') this.withdraw(offer, 'agent left the preview');
+    });
+    this.deps.campaigns.onChange((campaign) => this.campaignChanged(campaign));
+    ari.addRecoverer((pbx) => this.recover(pbx));
+    this.bullConnection = new Redis(this.deps.redisUrl, { maxRetriesPerRequest: null });
+    this.bullConnection.on('error', (err) =>
+      this.log.warn({ err: err.message }, 'redis error (dialer jobs)'),
+    );
+    const common = { connection: this.bullConnection, prefix: `${this.deps.keyPrefix}bull` };
+    this.dueQueue = new Queue('dialer-due', common);
+    this.dueWorker = new Worker('dialer-due', async () => this.wake(), { ...common, concurrency: 1 });
+    this.dueWorker.on('error', (err) => this.log.warn({ err: err.message }, 'dialer due worker error'));
+    this.ticker = setInterval(() => this.wake(), 1_000);
+    this.ticker.unref();
+  }
+
+  /** Stops offering leads (drain); previews go back, calls in progress finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.ticker);
+    for (const offer of [...this.offers.values()]) {
+      if (offer.phase === 'preview' || offer.phase === 'waiting-channel')
+        this.withdraw(offer, 'service stopping');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dueWorker?.close().catch(() => {});
+    await this.dueQueue?.close().catch(() => {});
+    this.bullConnection?.disconnect();
+  }
+
+  /** Calls the dialer has up (ringing or talking). */
+  activeCalls(): number {
+    return this.slots.active();
+  }
+
+  /** Offers leads to every ready agent without one (a due job, the ticker, a campaign resumed). */
+  wake(): void {
+    if (!this.running) return;
+    for (const agent of this.deps.agents.available()) {
+      if (!this.offers.has(agent.id)) void this.offerNext(agent.id);
+    }
+  }
+
+  // --- the agent's side (REST) ------------------------------------------------------------------------
+
+  preview(agentId: string): PreviewView | undefined {
+    const offer = this.offers.get(agentId);
+    if (!offer) return undefined;
+    const campaign = this.deps.campaigns.get(offer.campaignId);
+    const { lead } = offer;
+    const history = this.deps.store.attempts
+      .forLead(lead.id)
+      .filter((a) => a.id !== offer.attemptId)
+      .map((a) => ({
+        at: a.offeredAt,
+        agentId: a.agentId,
+        outcome: a.outcome ?? a.skipReason,
+        disposition: a.disposition,
+        notes: a.notes,
+      }));
+    return {
+      attemptId: offer.attemptId,
+      campaignId: offer.campaignId,
+      campaignName: campaign?.name ?? offer.campaignId,
+      phase: offer.phase,
+      lead: {
+        id: lead.id,
+        name: lead.name,
+        numberMasked: maskNumber(lead.phone),
+        fields: lead.fields,
+        attempts: lead.attempts,
+        state: lead.state,
+        lastOutcome: lead.lastOutcome,
+        lastDisposition: lead.lastDisposition,
+      },
+      history,
+      ...(offer.phase === 'preview' && campaign
+        ? { previewEndsAt: (lead.reservedAt ?? 0) + campaign.settings.pacing.previewSec * 1000 }
+        : {}),
+      onPreviewTimeout: campaign?.settings.pacing.onPreviewTimeout ?? 'dial',
+      dispositions: (campaign?.settings.dispositions ?? []).map((d) => ({ code: d.code, label: d.label })),
+    };
+  }
+
+  /** The agent accepts the preview: the customer is dialed. */
+  accept(agentId: string, by: string): PreviewView {
+    const offer = this.offers.get(agentId);
+    if (offer?.phase !== 'preview')
+      throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
+    offer.log.info({ by }, 'preview accepted');
+    void this.dial(offer);
+    return this.preview(agentId)!;
+  }
+
+  /** The agent passes on the lead: it goes back to the pool (not to them) with the reason kept. */
+  skip(agentId: string, reason: string, by: string): void {
+    const offer = this.offers.get(agentId);
+    if (offer?.phase !== 'preview')
+      throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
+    offer.log.info({ by, reason }, 'preview skipped');
+    this.withdraw(offer, `skipped: ${reason}`, { toPool: true, delayMs: 60_000 });
+  }
+
+  /** Ends the agent's customer call (the agent may also press # on the phone). */
+  async hangup(agentId: string): Promise<void> {
+    const offer = this.offers.get(agentId);
+    if (!offer?.session || (offer.phase !== 'dialing' && offer.phase !== 'connected'))
+      throw new DialerError('NO_CALL', `agent ${agentId} has no customer call`);
+    await offer.session.hangup('agent ended the call');
+  }
+
+  /**
+   * The agent's disposition of the call just ended: notes, an optional callback time, the lead's next
+   * state and its retry or callback; then the agent's wrap-up ends and the next lead comes.
+   */
+  async dispose(
+    agentId: string,
+    input: { code: string; notes?: string; callbackAt?: number },
+    by: string,
+  ): Promise<{ attemptId: string; leadState: LeadState; dueAt?: number }> {
+    const offer = this.offers.get(agentId);
+    if (offer && offer.phase !== 'ended')
+      throw new DialerError(
+        offer.phase === 'connected' || offer.phase === 'dialing'
+          ? 'CALL_IN_PROGRESS'
+          : 'NOT_AWAITING_DISPOSITION',
+        `agent ${agentId}: the call is not over yet (${offer.phase})`,
+      );
+    const attempt = offer
+      ? this.deps.store.attempts.get(offer.attemptId)
+      : this.deps.store.attempts.awaitingDisposition(agentId);
+    if (attempt?.state !== 'ended')
+      throw new DialerError(
+        'NOT_AWAITING_DISPOSITION',
+        `agent ${agentId} has no call awaiting a disposition`,
+      );
+    const campaign = this.deps.campaigns.get(attempt.campaignId);
+    const disposition = campaign?.settings.dispositions.find((d) => d.code === input.code);
+    if (!campaign || !disposition)
+      throw new DialerError(
+        'UNKNOWN_DISPOSITION',
+        `unknown disposition ${input.code}; the campaign has ${(campaign?.settings.dispositions ?? []).map((d) => d.code).join(', ')}`,
+      );
+    const now = this.deps.now();
+    const lead = this.deps.store.leads.get(attempt.leadId);
+    const after = afterAttempt(
+      campaign.settings,
+      { disposition, callbackAt: input.callbackAt },
+      lead?.attempts ?? attempt.attemptNo,
+      now,
+    );
+    if (lead) {
+      if (after.doNotCall) {
+        this.deps.store.dnc.addMany(
+          [{ scope: campaign.id, phone: lead.phone, reason: `disposition ${disposition.code}`, by }],
+          now,
+        );
+      }
+      this.moveLead(lead, after.state, `dispose ${disposition.code}`, {
+        dueAt: after.dueAt,
+        disposition: disposition.code,
+        // A callback the agent promised comes back to the same agent.
+        ...(after.state === 'callback' ? { agentId } : {}),
+      });
+      if (after.dueAt !== undefined) this.scheduleDue(lead.id, after.dueAt);
+    }
+    this.deps.store.attempts.update(attempt.id, {
+      state: 'disposed',
+      disposition: disposition.code,
+      notes: input.notes ?? null,
+      callbackAt: input.callbackAt ?? null,
+      disposedAt: now,
+    });
+    if (attempt.callId) this.deps.store.recordings.setDisposition(attempt.callId, disposition.code);
+    this.deps.bus.publish('dialer', 'disposed', {
+      agentId,
+      attemptId: attempt.id,
+      campaignId: campaign.id,
+      disposition: disposition.code,
+      leadState: after.state,
+    });
+    if (offer) this.forget(offer);
+    // The disposition ends after-call work: the agent is ready and gets the next lead at once.
+    const agent = this.deps.agents.get(agentId);
+    if (agent?.state === 'wrap-up' && agent.callId === attempt.id) {
+      this.deps.agents.apply(agentId, { type: 'wrap-up-done' }, by);
+    } else if (agent?.state === 'ready') {
+      void this.offerNext(agentId);
+    }
+    return { attemptId: attempt.id, leadState: after.state, ...(after.dueAt ? { dueAt: after.dueAt } : {}) };
+  }
+
+  /** The agent marks the lead's number do-not-call (in preview, or the call just ended). */
+  markDoNotCall(agentId: string, reason: string, by: string): { numberMasked: string } {
+    const offer = this.offers.get(agentId);
+    const attempt = offer
+      ? this.deps.store.attempts.get(offer.attemptId)
+      : this.deps.store.attempts.awaitingDisposition(agentId);
+    const lead = attempt && this.deps.store.leads.get(attempt.leadId);
+    if (!attempt || !lead) throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead to mark`);
+    const now = this.deps.now();
+    this.deps.store.dnc.addMany([{ scope: attempt.campaignId, phone: lead.phone, reason, by }], now);
+    if (offer?.phase === 'preview') {
+      this.withdraw(offer, 'marked do-not-call', { toState: 'dnc' });
+    }
+    // A call in progress or ended keeps its lead until the disposition, which then finds it on the list.
+    this.deps.store.leads.markDnc(lead.phone, attempt.campaignId, now);
+    return { numberMasked: maskNumber(lead.phone) };
+  }
+
+  // --- offering leads ---------------------------------------------------------------------------------
+
+  private async offerNext(agentId: string): Promise<void> {
+    if (!this.running || this.offers.has(agentId) || this.offering.has(agentId)) return;
+    const agent = this.deps.agents.get(agentId);
+    if (agent?.state !== 'ready' || agent.lineMode !== 'persistent' || !agent.lineUp) return;
+    if (agent.inboundRole !== 'none' && this.deps.hotlineWaiting() > 0) return; // the hotline first
+    this.offering.add(agentId);
+    try {
+      const now = this.deps.now();
+      for (const campaign of campaignsFor(agent, this.deps.campaigns.list(), new Date(now))) {
+        if (this.capped(campaign, agentId, now)) continue;
+        const lead = this.deps.store.leads.claimNext(campaign.id, agent.id, agent.teamId, now, (l) =>
+          this.dialable(l, campaign),
+        );
+        if (!lead) continue;
+        if (this.offerLead(agent, campaign, lead, now)) return;
+      }
+    } catch (err) {
+      this.log.error({ err, agentId }, 'could not offer a lead');
+    } finally {
+      this.offering.delete(agentId);
+    }
+  }
+
+  /** Checked while picking: a number on do-not-call is never offered (and the lead is closed). */
+  private dialable(lead: LeadRecord, campaign: Campaign): boolean {
+    if (!this.deps.store.dnc.blocked(lead.phone, campaign.id)) return true;
+    this.moveLead(lead, 'dnc', 'found on do-not-call');
+    return false;
+  }
+
+  private capped(campaign: Campaign, agentId: string, now: number): boolean {
+    const { pacing } = campaign.settings;
+    const { attempts } = this.deps.store;
+    if (attempts.countDialed(campaign.id, now - 24 * 3600_000) >= pacing.dailyCap) return true;
+    return attempts.countDialedByAgent(agentId, campaign.id, now - 3600_000) >= pacing.maxPerAgentHour;
+  }
+
+  private offerLead(agent: AgentView, campaign: Campaign, lead: LeadRecord, now: number): boolean {
+    const { store, agents } = this.deps;
+    const attemptId = randomUUID();
+    const opened = store.attempts.open({
+      id: attemptId,
+      leadId: lead.id,
+      campaignId: campaign.id,
+      agentId: agent.id,
+      teamId: agent.teamId,
+      phone: lead.phone,
+      numberMasked: maskNumber(lead.phone),
+      attemptNo: lead.attempts + 1,
+      at: now,
+    });
+    if (!opened) {
+      // The number is in another live call (another campaign): not now.
+      this.moveLead({ ...lead, state: 'reserved' }, lead.state, 'number busy elsewhere', {
+        dueAt: now + 60_000,
+      });
+      return false;
+    }
+    if (!agents.reserve(agent.id, attemptId, 'dialer')) {
+      store.attempts.update(attemptId, {
+        state: 'skipped',
+        skipReason: 'agent no longer ready',
+        releasePhone: true,
+      });
+      this.moveLead({ ...lead, state: 'reserved' }, lead.state, 'agent no longer ready', {
+        dueAt: lead.dueAt,
+      });
+      return true; // the agent is busy elsewhere: stop looking for them
+    }
+    const log = this.log.child({ agentId: agent.id, campaignId: campaign.id, attemptId, leadId: lead.id });
+    const offer: Offer = {
+      attemptId,
+      agentId: agent.id,
+      teamId: agent.teamId,
+      campaignId: campaign.id,
+      lead: { ...lead, reservedAt: now },
+      phase: 'preview',
+      abort: new AbortController(),
+      holdsSlot: false,
+      log,
+    };
+    this.offers.set(agent.id, offer);
+    this.byAttempt.set(attemptId, offer);
+    const { previewSec, onPreviewTimeout } = campaign.settings.pacing;
+    offer.previewTimer = setTimeout(() => {
+      if (offer.phase !== 'preview') return;
+      log.info({ action: onPreviewTimeout }, 'preview timer ran out');
+      if (onPreviewTimeout === 'dial') void this.dial(offer);
+      else this.withdraw(offer, 'skipped: preview timed out', { toPool: false, delayMs: 60_000 });
+    }, previewSec * 1000);
+    offer.previewTimer.unref();
+    log.info({ from: lead.state, number: maskNumber(lead.phone) }, 'lead offered for preview');
+    this.deps.bus.publish('dialer', 'preview', {
+      agentId: agent.id,
+      attemptId,
+      campaignId: campaign.id,
+      leadId: lead.id,
+      numberMasked: maskNumber(lead.phone),
+      previewSec,
+    });
+    return true;
+  }
+
+  /**
+   * Ends an offer that did not become a call: the lead goes back where it was (or to `toState`), the
+   * attempt is closed as skipped, the agent is free for the next lead.
+   */
+  private withdraw(
+    offer: Offer,
+    reason: string,
+    options: { toPool?: boolean; delayMs?: number; toState?: LeadState } = {},
+  ): void {
+    if (offer.phase !== 'preview' && offer.phase !== 'waiting-channel') return;
+    offer.abort.abort();
+    const now = this.deps.now();
+    const back = options.toState ?? offer.lead.state;
+    const dueAt =
+      back === 'new' || back === 'retry' || back === 'callback'
+        ? Math.max(offer.lead.dueAt, now + (options.delayMs ?? 0))
+        : undefined;
+    this.moveLead({ ...offer.lead, state: 'reserved' }, back, reason, {
+      dueAt,
+      ...(options.toPool && offer.lead.agentId === offer.agentId ? { agentId: null } : {}),
+    });
+    this.deps.store.attempts.update(offer.attemptId, {
+      state: 'skipped',
+      skipReason: reason.slice(0, 200),
+      endedAt: now,
+      releasePhone: true,
+    });
+    this.forget(offer);
+    this.deps.bus.publish('dialer', 'withdrawn', {
+      agentId: offer.agentId,
+      attemptId: offer.attemptId,
+      reason,
+    });
+    offer.log.info({ reason, back }, 'offer withdrawn');
+    this.deps.agents.released(offer.agentId, 'dialer');
+  }
+
+  private forget(offer: Offer): void {
+    clearTimeout(offer.previewTimer);
+    if (this.offers.get(offer.agentId) === offer) this.offers.delete(offer.agentId);
+    this.byAttempt.delete(offer.attemptId);
+  }
+
+  // --- dialing ----------------------------------------------------------------------------------------
+
+  private async dial(offer: Offer): Promise<void> {
+    if (offer.phase !== 'preview') return;
+    clearTimeout(offer.previewTimer);
+    const acceptedAt = performance.now();
+    const { store } = this.deps;
+    const campaign = this.deps.campaigns.get(offer.campaignId);
+    const now = this.deps.now();
+    // Checked again at dial time: the campaign may have paused, the window closed, the number been listed.
+    let refusal: string | undefined;
+    if (!this.running) refusal = 'service stopping';
+    else if (campaign?.state !== 'active') refusal = `campaign ${campaign?.state ?? 'gone'}`;
+    else if (!inCallingWindow(campaign.settings, new Date(now))) refusal = 'outside the calling window';
+    else if (store.dnc.blocked(offer.lead.phone, campaign.id)) refusal = 'number on do-not-call';
+    if (refusal || !campaign) {
+      this.withdraw(
+        offer,
+        `not dialed: ${refusal}`,
+        refusal === 'number on do-not-call' ? { toState: 'dnc' } : {},
+      );
+      return;
+    }
+    offer.phase = 'waiting-channel';
+    try {
+      await this.slots.acquire(campaign.id, offer.abort.signal);
+    } catch (err) {
+      if (!(err instanceof SlotWaitAborted)) offer.log.error({ err }, 'channel limiter failed');
+      this.withdraw(offer, 'not dialed: withdrawn while waiting for a channel');
+      return;
+    }
+    offer.holdsSlot = true;
+    if (offer.phase !== 'waiting-channel') {
+      this.releaseSlot(offer);
+      return;
+    }
+    const live = this.deps.campaigns.get(offer.campaignId);
+    if (live?.state !== 'active') {
+      this.releaseSlot(offer);
+      this.withdraw(offer, `not dialed: campaign ${live?.state ?? 'gone'}`);
+      return;
+    }
+    offer.phase = 'dialing';
+    this.deps.metrics.dialerActiveCalls.set(this.slots.active());
+    const dialedAt = this.deps.now();
+    this.moveLead({ ...offer.lead, state: 'reserved' }, 'in-progress', 'dial', { addAttempt: true });
+    store.attempts.update(offer.attemptId, { state: 'dialing', dialedAt });
+    const channelId = this.customerChannelId(offer.attemptId);
+    const callId = randomUUID();
+    store.attempts.update(offer.attemptId, { callId });
+    this.deps.bus.publish('dialer', 'dialing', { agentId: offer.agentId, attemptId: offer.attemptId });
+    let session: CallSession;
+    try {
+      session = await this.deps.ari.originateSession(
+        {
+          endpoint: this.dialString(offer.lead.phone),
+          appArgs: `dialer,${offer.attemptId}`,
+          timeoutSec: live.settings.pacing.noAnswerSec,
+          callerId: live.settings.callerId,
+          channelId,
+        },
+        { direction: 'outbound', handler: (s) => this.answered(offer, s) },
+        callId,
+        (s) => {
+          offer.session = s;
+          s.log.setBindings({
+            agentId: offer.agentId,
+            campaignId: offer.campaignId,
+            attemptId: offer.attemptId,
+          });
+          // Call progress from the PBX: the last Dial status says how an unanswered call ended.
+          s.tap((e: RawAriEvent) => {
+            if (e.type !== 'Dial' || (e as DialEvent).peer?.id !== channelId) return;
+            const status = (e as DialEvent).dialstatus;
+            // Progress (RINGING, PROGRESS) is not an end; ANSWER is seen as StasisStart.
+            if (status && status !== 'RINGING' && status !== 'PROGRESS') offer.dialStatus = status;
+          });
+          void this.playTone(offer, 'tone:ring');
+        },
+      );
+    } catch (err) {
+      offer.log.warn({ err: (err as Error).message }, 'the PBX refused the customer call');
+      this.notReached(offer, 'failed');
+      return;
+    }
+    this.deps.metrics.dialerNextCall.observe((performance.now() - acceptedAt) / 1000);
+    this.deps.onDialing?.(offer.agentId, offer.attemptId);
+    session.done.then(() => this.callEnded(offer, session));
+  }
+
+  /** The customer answered: into the agent's bridge, and recording starts. */
+  private async answered(offer: Offer, session: CallSession): Promise<void> {
+    offer.phase = 'connected';
+    offer.answeredAt = this.deps.now();
+    await this.stopTone(offer);
+    const bridgeId = this.deps.agents.bridgeOf(offer.agentId);
+    if (!bridgeId) {
+      session.log.warn('the agent line is gone: customer call ended');
+      return; // the handler returning hangs the customer up
+    }
+    await session.ari.addToBridge(bridgeId, [session.channelId]);
+    this.deps.store.attempts.update(offer.attemptId, { state: 'connected', answeredAt: offer.answeredAt });
+    this.deps.agents.connected(offer.agentId, offer.attemptId, 'dialer');
+    this.deps.metrics.dialOutcomes.inc({ campaign: offer.campaignId, outcome: 'answered' });
+    session.log.info('customer answered: connected to the agent');
+    this.deps.bus.publish('dialer', 'connected', { agentId: offer.agentId, attemptId: offer.attemptId });
+    this.deps.onConnected(session, {
+      direction: 'outbound',
+      agentId: offer.agentId,
+      teamId: offer.teamId,
+      campaignId: offer.campaignId,
+      leadId: offer.lead.id,
+      numberMasked: maskNumber(offer.lead.phone),
+    });
+    await session.done;
+  }
+
+  /** The customer call is over: answered ones wait for the disposition, the rest are settled now. */
+  private callEnded(offer: Offer, session: CallSession): void {
+    this.releaseSlot(offer);
+    void this.stopTone(offer);
+    if (offer.answeredAt === undefined) {
+      const outcome = dialOutcome(offer.dialStatus, session.channelGoneCause);
+      // Answered but gone before it reached the agent counts as failed, not as a contact.
+      const settled = outcome === 'answered' ? 'failed' : outcome;
+      this.notReached(offer, session.endReason === 'agent ended the call' ? 'cancelled' : settled);
+      // The one way a preview call can be abandoned: kept visible in the stats.
+      if (outcome === 'answered')
+        this.deps.store.attempts.update(offer.attemptId, { skipReason: 'abandoned' });
+      return;
+    }
+    const now = this.deps.now();
+    offer.phase = 'ended';
+    this.deps.store.attempts.update(offer.attemptId, {
+      state: 'ended',
+      outcome: 'answered',
+      endedAt: now,
+      releasePhone: true,
+    });
+    this.deps.agents.callEnded(offer.agentId, offer.attemptId, 'dialer');
+    offer.log.info({ talkMs: now - offer.answeredAt }, 'customer call ended: waiting for the disposition');
+    this.deps.bus.publish('dialer', 'call-ended', {
+      agentId: offer.agentId,
+      attemptId: offer.attemptId,
+      talkMs: now - offer.answeredAt,
+    });
+  }
+
+  /** Nobody was reached: the lead's retry follows the outcome, and the agent gets the next lead. */
+  private notReached(offer: Offer, outcome: Exclude<DialOutcomeName, 'answered'>): void {
+    this.releaseSlot(offer);
+    offer.phase = 'ended';
+    const now = this.deps.now();
+    const campaign = this.deps.campaigns.get(offer.campaignId);
+    const attempts = offer.lead.attempts + 1;
+    const after = campaign
+      ? afterAttempt(campaign.settings, { outcome }, attempts, now)
+      : { state: 'failed' as const, dueAt: undefined };
+    this.moveLead({ ...offer.lead, state: 'in-progress' }, after.state, outcome, {
+      dueAt: after.dueAt,
+      outcome,
+    });
+    if (after.dueAt !== undefined) this.scheduleDue(offer.lead.id, after.dueAt);
+    this.deps.store.attempts.update(offer.attemptId, {
+      state: 'ended',
+      outcome,
+      endedAt: now,
+      releasePhone: true,
+    });
+    this.deps.metrics.dialOutcomes.inc({ campaign: offer.campaignId, outcome });
+    offer.log.info({ outcome, next: after.state }, 'customer not reached');
+    this.deps.bus.publish('dialer', 'not-reached', {
+      agentId: offer.agentId,
+      attemptId: offer.attemptId,
+      outcome,
+    });
+    this.forget(offer);
+    this.deps.agents.released(offer.agentId, 'dialer');
+  }
+
+  private releaseSlot(offer: Offer): void {
+    if (!offer.holdsSlot) return;
+    offer.holdsSlot = false;
+    this.slots.release(offer.campaignId);
+    this.deps.metrics.dialerActiveCalls.set(this.slots.active());
+  }
+
+  /** What the agent hears while the customer's phone rings. */
+  private async playTone(offer: Offer, tone: string): Promise<void> {
+    const bridgeId = this.deps.agents.bridgeOf(offer.agentId);
+    if (!bridgeId) return;
+    const id = `${this.deps.ari.appName}-tone-${randomUUID()}`;
+    offer.tone = id;
+    await this.deps.ari.rest.playOnBridge(bridgeId, [tone], id).catch(() => {
+      if (offer.tone === id) offer.tone = undefined;
+    });
+  }
+
+  private async stopTone(offer: Offer): Promise<void> {
+    const id = offer.tone;
+    if (!id) return;
+    offer.tone = undefined;
+    await this.deps.ari.rest.stopPlayback(id).catch(() => {});
+  }
+
+  // --- events from agents and campaigns ---------------------------------------------------------------
+
+  private lineDropped(agent: AgentView): void {
+    const offer = this.offers.get(agent.id);
+    if (!offer) return;
+    if (offer.phase === 'preview' || offer.phase === 'waiting-channel')
+      this.withdraw(offer, 'agent line dropped');
+    else if (offer.phase === 'dialing' || offer.phase === 'connected')
+      void offer.session?.hangup('agent line dropped');
+  }
+
+  /** A pause or finish withdraws the campaign's previews at once; a resume or re-pace wakes agents. */
+  private campaignChanged(campaign: Campaign): void {
+    if (campaign.state !== 'active') {
+      for (const offer of [...this.offers.values()]) {
+        if (offer.campaignId === campaign.id) this.withdraw(offer, `campaign ${campaign.state}`);
+      }
+    }
+    this.wake();
+  }
+
+  // --- leads -----------------------------------------------------------------------------------------
+
+  /** The one way a lead changes state: checked against the table, logged `from -event-> to`, stored. */
+  private moveLead(
+    lead: LeadRecord,
+    to: LeadState,
+    event: string,
+    extra: {
+      dueAt?: number;
+      addAttempt?: boolean;
+      outcome?: string;
+      disposition?: string;
+      agentId?: string | null;
+    } = {},
+  ): void {
+    if (!leadMoveAllowed(lead.state, to)) {
+      this.log.error({ leadId: lead.id, from: lead.state, to, event }, 'refused lead move');
+      return;
+    }
+    this.deps.store.leads.setState(lead.id, { state: to, ...extra }, this.deps.now());
+    this.log.debug({ leadId: lead.id, from: lead.state, event, to }, `lead ${lead.state} -${event}-> ${to}`);
+  }
+
+  private scheduleDue(leadId: string, dueAt: number): void {
+    const delay = Math.max(0, dueAt - this.deps.now());
+    this.dueQueue
+      ?.add(
+        'due',
+        { leadId },
+        { delay, jobId: `due-${leadId}-${dueAt}`, removeOnComplete: true, removeOnFail: 100 },
+      )
+      .catch((err: unknown) => this.log.warn({ err, leadId }, 'could not schedule the lead due job'));
+  }
+
+  private dialString(phone: string): string {
+    return this.deps.config.dialString
+      .replaceAll('{e164}', phone)
+      .replaceAll('{digits}', phone.replace(/^\+/, ''));
+  }
+
+  private customerChannelId(attemptId: string): string {
+    return `${this.deps.ari.appName}-dial-${attemptId}`;
+  }
+
+  // --- restart ---------------------------------------------------------------------------------------
+
+  /**
+   * After a restart (or a reconnect): every attempt that held a number is settled from what the PBX has.
+   * A preview goes back (the agent gets it or another again); a call still ringing is cancelled and the
+   * lead retried later; a connected call is re-attached; a call that ended meanwhile awaits its
+   * disposition. Nothing is dialed again by the recovery itself.
+   */
+  private async recover(pbx: PbxSnapshot): Promise<void> {
+    const live: string[] = [];
+    for (const attempt of this.deps.store.attempts.listLive()) {
+      const known = this.byAttempt.get(attempt.id);
+      if (known) {
+        if (known.holdsSlot) live.push(known.campaignId);
+        continue;
+      }
+      try {
+        if (await this.recoverAttempt(attempt, pbx)) live.push(attempt.campaignId);
+      } catch (err) {
+        this.log.error({ err, attemptId: attempt.id }, 'could not recover a dial attempt');
+      }
+    }
+    await this.slots
+      .reset(live)
+      .catch((err: unknown) => this.log.error({ err }, 'could not reset channel counts'));
+  }
+
+  /** Returns true when the call is re-attached (it holds a trunk channel). */
+  private async recoverAttempt(attempt: AttemptRecord, pbx: PbxSnapshot): Promise<boolean> {
+    const { store, agents } = this.deps;
+    const lead = store.leads.get(attempt.leadId);
+    const now = this.deps.now();
+    const agent = agents.get(attempt.agentId);
+    const channelId = this.customerChannelId(attempt.id);
+    const log = this.log.child({
+      agentId: attempt.agentId,
+      campaignId: attempt.campaignId,
+      attemptId: attempt.id,
+    });
+    if (attempt.state === 'previewing') {
+      store.attempts.update(attempt.id, {
+        state: 'skipped',
+        skipReason: 'restart',
+        endedAt: now,
+        releasePhone: true,
+      });
+      if (lead?.state === 'reserved') this.moveLead(lead, stateBeforeReserve(lead), 'restart');
+      if (agent?.state === 'reserved' && agent.callId === attempt.id)
+        agents.released(attempt.agentId, 'dialer (restart)');
+      log.info('preview put back after restart');
+      return false;
+    }
+    const channel = pbx.channels.get(channelId);
+    if (attempt.state === 'connected' && channel && pbx.inApp.has(channelId) && lead && agent) {
+      const session = this.deps.ari.openSession(channel, 'outbound', attempt.callId ?? undefined);
+      const offer: Offer = {
+        attemptId: attempt.id,
+        agentId: attempt.agentId,
+        teamId: attempt.teamId,
+        campaignId: attempt.campaignId,
+        lead,
+        phase: 'connected',
+        abort: new AbortController(),
+        holdsSlot: true,
+        session,
+        answeredAt: attempt.answeredAt ?? now,
+        log,
+      };
+      this.offers.set(attempt.agentId, offer);
+      this.byAttempt.set(attempt.id, offer);
+      this.deps.ari.runSession(session, { direction: 'outbound', handler: async (s) => s.done }, undefined);
+      session.done.then(() => this.callEnded(offer, session));
+      // The old recording ended with the restart (finalized on its own); record the rest of the call.
+      this.deps.onConnected(session, {
+        direction: 'outbound',
+        agentId: attempt.agentId,
+        teamId: attempt.teamId,
+        campaignId: attempt.campaignId,
+        leadId: attempt.leadId,
+        numberMasked: attempt.numberMasked,
+      });
+      log.info('connected customer call re-attached after restart');
+      return true;
+    }
+    // Ringing (or answered into the app while nobody listened): cancelled; the lead is retried later.
+    if (channel) await this.deps.ari.rest.hangup(channelId).catch(() => {});
+    if (attempt.state === 'connected' || attempt.answeredAt) {
+      // It was answered and ended while the service was down: the agent still owes the disposition.
+      store.attempts.update(attempt.id, {
+        state: 'ended',
+        outcome: 'answered',
+        endedAt: now,
+        releasePhone: true,
+      });
+      if (agent?.state === 'on-call' && agent.callId === attempt.id)
+        agents.callEnded(attempt.agentId, attempt.id, 'dialer (restart)');
+      log.info('customer call ended while the service was down: awaiting disposition');
+      return false;
+    }
+    store.attempts.update(attempt.id, {
+      state: 'ended',
+      outcome: 'cancelled',
+      endedAt: now,
+      releasePhone: true,
+    });
+    if (lead?.state === 'in-progress') {
+      // Not dialed again at once: the customer's phone may just have rung.
+      this.moveLead(lead, 'retry', 'cancelled by restart', {
+        dueAt: now + 15 * 60_000,
+        outcome: 'cancelled',
+      });
+      this.scheduleDue(lead.id, now + 15 * 60_000);
+    } else if (lead?.state === 'reserved') {
+      this.moveLead(lead, stateBeforeReserve(lead), 'restart');
+    }
+    if (agent?.state === 'reserved' && agent.callId === attempt.id)
+      agents.released(attempt.agentId, 'dialer (restart)');
+    log.info({ wasRinging: channel !== undefined }, 'customer call in progress at restart: cancelled');
+    return false;
+  }
+}

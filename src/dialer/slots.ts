@@ -1,0 +1,144 @@
+import type { Redis } from 'ioredis';
+import type { CampaignSettings } from './campaign.js';
+import { fairShares, pacingDecision } from './policy.js';
+
+/**
+ * Atomically takes one trunk channel for a campaign in Redis, or refuses: the global cap and the
+ * campaign's allowance are checked and counted in one step, so two dialers (or two instances) never
+ * overrun the trunk together.
+ */
+const ACQUIRE = `
+local total = tonumber(redis.call('HGET', KEYS[1], '__total') or '0')
+local mine = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if total >= tonumber(ARGV[2]) or mine >= tonumber(ARGV[3]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[1], '__total', 1)
+return 1`;
+
+const RELEASE = `
+local mine = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if mine > 0 then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+  redis.call('HINCRBY', KEYS[1], '__total', -1)
+end
+return 1`;
+
+interface Waiter {
+  campaignId: string;
+  wake: () => void;
+}
+
+export class SlotWaitAborted extends Error {
+  override readonly name = 'SlotWaitAborted';
+}
+
+/**
+ * The dialer's limiter: customer calls up at once, per campaign (its maxConcurrent) and in all (the
+ * trunk's channels), with the trunk shared fairly between campaigns that want more than it has. Counts
+ * live in Redis; a call that must wait is woken when a channel frees up, or re-checked every 250 ms so a
+ * re-pacing takes effect at once.
+ */
+export class TrunkSlots {
+  private readonly held = new Map<string, number>();
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly trunkChannels: () => number,
+    /** A campaign's own concurrency limit, read at each check so a re-pacing applies at once. */
+    private readonly pacingOf: (campaignId: string) => Pick<CampaignSettings, 'pacing'> | undefined,
+  ) {}
+
+  /** Forgets counts a dead run left behind; `live` are the calls still up (re-attached). */
+  async reset(live: readonly string[]): Promise<void> {
+    this.held.clear();
+    await this.redis.del(this.key);
+    for (const campaignId of live) {
+      this.held.set(campaignId, (this.held.get(campaignId) ?? 0) + 1);
+      await this.redis.hincrby(this.key, campaignId, 1);
+      await this.redis.hincrby(this.key, '__total', 1);
+    }
+  }
+
+  active(campaignId?: string): number {
+    if (campaignId !== undefined) return this.held.get(campaignId) ?? 0;
+    let total = 0;
+    for (const n of this.held.values()) total += n;
+    return total;
+  }
+
+  /**
+   * Resolves once a channel is taken for the campaign; waits while the caps say wait. Rejects with
+   * SlotWaitAborted when `signal` aborts (the offer was withdrawn, the campaign paused).
+   */
+  async acquire(campaignId: string, signal: AbortSignal): Promise<void> {
+    const waiter: Waiter = { campaignId, wake: () => {} };
+    this.waiters.add(waiter);
+    try {
+      for (;;) {
+        if (signal.aborted) throw new SlotWaitAborted('the dial was withdrawn while waiting for a channel');
+        const s = this.pacingOf(campaignId);
+        if (!s) throw new SlotWaitAborted(`campaign ${campaignId} is gone`);
+        const trunk = this.trunkChannels();
+        const share = fairShares(trunk, this.wants())[campaignId] ?? 0;
+        const decision = pacingDecision({
+          settings: s,
+          campaignActive: this.active(campaignId),
+          globalActive: this.active(),
+          trunkChannels: trunk,
+          fairShare: share,
+          // Caps by day and hour are checked before a lead is offered.
+          dialedToday: 0,
+          agentLastHour: 0,
+        });
+        if (decision.dial) {
+          const allowance = Math.min(s.pacing.maxConcurrent, Math.max(1, share));
+          const got = await this.redis.eval(
+            ACQUIRE,
+            1,
+            this.key,
+            campaignId,
+            String(trunk),
+            String(allowance),
+          );
+          if (got === 1) {
+            this.held.set(campaignId, (this.held.get(campaignId) ?? 0) + 1);
+            return;
+          }
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 250);
+          waiter.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          signal.addEventListener('abort', waiter.wake, { once: true });
+        });
+      }
+    } finally {
+      this.waiters.delete(waiter);
+    }
+  }
+
+  release(campaignId: string): void {
+    const n = this.held.get(campaignId) ?? 0;
+    if (n <= 0) return;
+    this.held.set(campaignId, n - 1);
+    this.redis.eval(RELEASE, 1, this.key, campaignId).catch(() => {});
+    // The campaign furthest below its share goes first: wake everyone, the fair-share check sorts it out.
+    for (const w of this.waiters) w.wake();
+  }
+
+  /** Per campaign: calls up plus dials waiting, capped by the campaign's own limit. */
+  private wants(): Record<string, number> {
+    const wants: Record<string, number> = {};
+    for (const [id, n] of this.held) wants[id] = n;
+    for (const w of this.waiters) wants[w.campaignId] = (wants[w.campaignId] ?? 0) + 1;
+    for (const id of Object.keys(wants)) {
+      const limit = this.pacingOf(id)?.pacing.maxConcurrent ?? 0;
+      wants[id] = Math.min(wants[id] ?? 0, limit);
+    }
+    return wants;
+  }
+}

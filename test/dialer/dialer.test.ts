@@ -1,0 +1,293 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Service } from '../../src/service.js';
+import { FarEnd } from '../harness/far-end.js';
+import { eventually } from '../harness/infra.js';
+import { startTestService } from '../harness/service.js';
+import { addAgent, agentApi, loginReady } from '../inbound/helpers.js';
+import { addLeads, channelsTo, customer, settings, supervisorApi } from './helpers.js';
+
+describe('preview dialer on the real PBX', () => {
+  let service: Service;
+  const far = new FarEnd();
+  let clock: Date | undefined;
+
+  beforeEach(async () => {
+    clock = undefined;
+    await far.connect();
+  });
+
+  afterEach(async () => {
+    await service?.stop();
+    await far.close();
+  });
+
+  async function start(agentIds: string[] = ['a1']) {
+    service = await startTestService(
+      { agents: { wrapUpSec: 30 }, dialer: { trunkChannels: 10 } },
+      { now: () => clock ?? new Date() },
+    );
+    service.store.teams.create({ id: 't1', name: 'Team 1' });
+    for (const id of agentIds) await addAgent(service, { id, inboundRole: 'none', teamId: 't1' });
+    return service;
+  }
+
+  async function activeCampaign(id: string, extra: Parameters<typeof settings>[0] = {}) {
+    const sup = supervisorApi(service);
+    const created = await sup.post('/v1/campaigns', {
+      id,
+      name: `Campaign ${id}`,
+      settings: settings(extra),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const started = await sup.post(`/v1/campaigns/${id}/state`, { state: 'active' });
+    expect(started.statusCode, started.body).toBe(200);
+    return sup;
+  }
+
+  const preview = (agentId: string) => service.dialer.preview(agentId);
+
+  it('full preview cycle: preview, accept, customer rings and answers, joined and recorded, hang-up, disposition, next lead', async () => {
+    await start();
+    await activeCampaign('c1');
+    const phone = customer.answers();
+    const [leadId, secondId] = addLeads(service, 'c1', [phone, customer.answers()]);
+    await loginReady(service, 'a1');
+    const api = agentApi(service, 'a1');
+
+    // A ready agent is reserved the first lead and sees it, masked, with the campaign's dispositions.
+    const shown = await eventually(async () => {
+      const r = await api.get('/v1/agents/a1/preview');
+      return r.statusCode === 200 ? r.json() : undefined;
+    }, 'a preview for the agent');
+    expect(shown.lead.id).toBe(leadId);
+    expect(shown.lead.numberMasked).not.toContain(phone.slice(4));
+    expect(shown.lead.fields).toEqual({ plan: 'gold' });
+    expect(service.agents.get('a1')?.state).toBe('reserved');
+    expect(service.store.leads.get(leadId!)?.state).toBe('reserved');
+    expect(await channelsTo(far, phone)).toHaveLength(0); // nothing dialed before the agent accepts
+
+    const accepted = await api.post('/v1/agents/a1/preview/accept', {});
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    await eventually(() => service.agents.get('a1')?.state === 'on-call', 'agent on the call');
+    const attempt = service.store.attempts.get(shown.attemptId)!;
+    expect(attempt).toMatchObject({ state: 'connected', campaignId: 'c1', agentId: 'a1', attemptNo: 1 });
+    // The customer is in the agent's bridge with the agent's line.
+    const bridge = (await far.rest.listBridges()).find((b) => b.id === `${service.config.ari.app}-agent-a1`);
+    const customerChannel = `${service.config.ari.app}-dial-${attempt.id}`;
+    expect(bridge?.channels).toContain(customerChannel);
+    // Recording started, indexed with campaign and lead.
+    const recordings = await eventually(
+      () =>
+        service.store.db
+          .prepare(
+            'SELECT campaign_id AS campaignId, lead_id AS leadId, direction FROM recordings WHERE call_id = ?',
+          )
+          .all(attempt.callId) as { campaignId: string; leadId: string; direction: string }[],
+      'recording row',
+    ).then((rows) => rows);
+    expect(recordings.length).toBeGreaterThan(0);
+    expect(recordings[0]).toEqual({ campaignId: 'c1', leadId, direction: 'outbound' });
+
+    // A disposition during the call is refused; the agent ends the call, then disposes.
+    const early = await api.post('/v1/agents/a1/disposition', { code: 'sale' });
+    expect(early.statusCode).toBe(409);
+    expect((await api.post('/v1/agents/a1/dialer/hangup', {})).statusCode).toBe(204);
+    await eventually(() => service.agents.get('a1')?.state === 'wrap-up', 'wrap-up after the call');
+    await eventually(async () => (await channelsTo(far, phone)).length === 0, 'customer channel gone');
+    const bad = await api.post('/v1/agents/a1/disposition', { code: 'nonsense' });
+    expect(bad.statusCode).toBe(400);
+    const disposed = await api.post('/v1/agents/a1/disposition', {
+      code: 'sale',
+      notes: 'gold plan, 24 months',
+    });
+    expect(disposed.statusCode, disposed.body).toBe(200);
+    expect(disposed.json()).toMatchObject({ leadState: 'done' });
+    expect(service.store.leads.get(leadId!)).toMatchObject({
+      state: 'done',
+      attempts: 1,
+      lastDisposition: 'sale',
+    });
+    expect(service.store.attempts.get(attempt.id)).toMatchObject({
+      state: 'disposed',
+      disposition: 'sale',
+      notes: 'gold plan, 24 months',
+      outcome: 'answered',
+      activePhone: null,
+    });
+    await eventually(
+      () =>
+        service.store.db
+          .prepare('SELECT disposition FROM recordings WHERE call_id = ?')
+          .pluck()
+          .get(attempt.callId) === 'sale',
+      'recording carries the disposition',
+    );
+    // The disposition ended wrap-up: the next lead is offered at once.
+    await eventually(() => preview('a1')?.lead.id === secondId, 'the next lead offered');
+
+    const stats = await supervisorApi(service).get('/v1/campaigns/c1/stats');
+    expect(stats.statusCode).toBe(200);
+    expect(stats.json()).toMatchObject({
+      attempts: { dialed: 1, connects: 1, abandoned: 0 },
+      dispositions: { sale: 1 },
+      sales: 1,
+      contacts: 1,
+      agentsWorking: 1,
+    });
+  });
+
+  it('outcomes from real call progress schedule retries: busy, no answer, congestion', async () => {
+    await start();
+    await activeCampaign('c2', {
+      pacing: {
+        previewSec: 1,
+        onPreviewTimeout: 'dial',
+        noAnswerSec: 2,
+        maxConcurrent: 5,
+        maxPerAgentHour: 100,
+        dailyCap: 100,
+      },
+      retry: { busy: { afterMin: 10 }, 'no-answer': { afterMin: 60 }, congestion: { afterMin: 5 } },
+    });
+    const phones = [customer.busy(), customer.noAnswer(), customer.congestion()];
+    const ids = addLeads(service, 'c2', phones);
+    const startedAt = Date.now();
+    await loginReady(service, 'a1');
+    // The preview timer dials each lead in turn; each ends without a contact.
+    for (const id of ids) {
+      await eventually(
+        () => service.store.leads.get(id)?.state === 'retry',
+        `lead ${id} scheduled for retry`,
+        20_000,
+      );
+    }
+    const [busy, noAnswer, congestion] = ids.map((id) => service.store.leads.get(id)!);
+    expect(busy).toMatchObject({ lastOutcome: 'busy', attempts: 1 });
+    expect(noAnswer).toMatchObject({ lastOutcome: 'no-answer', attempts: 1 });
+    expect(congestion).toMatchObject({ lastOutcome: 'congestion', attempts: 1 });
+    const minutes = (lead: { dueAt: number }) => Math.round((lead.dueAt - startedAt) / 60_000);
+    expect(minutes(busy!)).toBe(10);
+    expect(minutes(noAnswer!)).toBe(60);
+    expect(minutes(congestion!)).toBe(5);
+    for (const phone of phones) expect(await channelsTo(far, phone)).toHaveLength(0);
+    // The agent was never connected and is free again.
+    await eventually(() => service.agents.get('a1')?.state === 'ready', 'agent ready again');
+  });
+
+  it('a number on do-not-call is never dialed, even when listed after the import; an agent can list one', async () => {
+    await start();
+    await activeCampaign('c3', {
+      pacing: {
+        previewSec: 1,
+        onPreviewTimeout: 'dial',
+        noAnswerSec: 2,
+        maxConcurrent: 5,
+        maxPerAgentHour: 100,
+        dailyCap: 100,
+      },
+    });
+    const listed = customer.answers();
+    const [listedId] = addLeads(service, 'c3', [listed]);
+    service.store.dnc.addMany(
+      [{ scope: 'global', phone: listed, reason: 'regulator list', by: 'test' }],
+      Date.now(),
+    );
+    const other = customer.answers();
+    const [otherId] = addLeads(service, 'c3', [other]);
+    await loginReady(service, 'a1');
+    await eventually(() => preview('a1')?.lead.id === otherId, 'only the other lead is offered');
+    expect(service.store.leads.get(listedId!)?.state).toBe('dnc');
+    expect(service.store.attempts.forLead(listedId!)).toHaveLength(0);
+    // The agent marks the offered number do-not-call during the preview: withdrawn, never dialed.
+    const api = agentApi(service, 'a1');
+    const marked = await api.post('/v1/agents/a1/dialer/dnc', { reason: 'asked by phone earlier' });
+    expect(marked.statusCode, marked.body).toBe(200);
+    expect(service.store.leads.get(otherId!)?.state).toBe('dnc');
+    expect(service.store.dnc.blocked(other, 'c3')).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_500)); // past the preview timer
+    expect(await channelsTo(far, listed)).toHaveLength(0);
+    expect(await channelsTo(far, other)).toHaveLength(0);
+    expect(service.store.attempts.forLead(otherId!).every((a) => a.dialedAt === null)).toBe(true);
+  });
+
+  it('a paused campaign places no new call: its preview is withdrawn and accept is refused; resume offers again', async () => {
+    await start();
+    const sup = await activeCampaign('c4');
+    const phone = customer.answers();
+    const [leadId] = addLeads(service, 'c4', [phone]);
+    await loginReady(service, 'a1');
+    const shown = await eventually(() => preview('a1'), 'a preview');
+    const paused = await sup.post('/v1/campaigns/c4/state', { state: 'paused' });
+    expect(paused.statusCode).toBe(200);
+    expect(preview('a1')).toBeUndefined();
+    expect(service.store.leads.get(leadId!)?.state).toBe('new');
+    expect(service.store.attempts.get(shown.attemptId)).toMatchObject({ state: 'skipped', dialedAt: null });
+    const accept = await agentApi(service, 'a1').post('/v1/agents/a1/preview/accept', {});
+    expect(accept.statusCode).toBe(409);
+    await new Promise((r) => setTimeout(r, 1_200)); // the dialer's tick passes: still nothing
+    expect(preview('a1')).toBeUndefined();
+    expect(await channelsTo(far, phone)).toHaveLength(0);
+    // A re-pace and a resume take effect at once.
+    const repaced = await sup.patch('/v1/campaigns/c4', { settings: { priority: 90 } });
+    expect(repaced.statusCode, repaced.body).toBe(200);
+    await sup.post('/v1/campaigns/c4/state', { state: 'active' });
+    await eventually(() => preview('a1')?.lead.id === leadId, 'offered again after resume', 1_000);
+  });
+
+  it('the calling window is respected under a fixed clock', async () => {
+    // Saturday 2026-11-28 22:00 Berlin: outside a weekday 09:00-20:00 window.
+    clock = new Date('2026-11-28T21:00:00Z');
+    await start();
+    await activeCampaign('c5', {
+      window: {
+        timezone: 'Europe/Berlin',
+        hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '20:00' }],
+        holidays: ['2026-12-25'],
+      },
+    });
+    const [leadId] = addLeads(service, 'c5', [customer.answers()]);
+    await loginReady(service, 'a1');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(preview('a1')).toBeUndefined();
+    expect(service.store.leads.get(leadId!)?.state).toBe('new');
+    // Christmas Day is a holiday, even within the hours.
+    clock = new Date('2026-12-25T10:00:00Z');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(preview('a1')).toBeUndefined();
+    // Monday 10:00 Berlin: open.
+    clock = new Date('2026-11-30T09:00:00Z');
+    await eventually(() => preview('a1')?.lead.id === leadId, 'offered inside the window', 3_000);
+    // The window closes before the agent accepts: not dialed.
+    clock = new Date('2026-11-30T19:30:00Z');
+    const r = await agentApi(service, 'a1').post('/v1/agents/a1/preview/accept', {});
+    expect(r.statusCode).toBe(200);
+    await eventually(() => service.store.leads.get(leadId!)?.state === 'new', 'lead back, not dialed');
+    expect(service.store.attempts.forLead(leadId!).every((a) => a.dialedAt === null)).toBe(true);
+  });
+
+  it('two agents never get the same lead, and one number is never in two calls at once', async () => {
+    await start(['a1', 'a2', 'a3']);
+    await activeCampaign('c6');
+    await activeCampaign('c7');
+    const shared = customer.answers();
+    // The same number in two campaigns, plus one more lead.
+    const [inC6] = addLeads(service, 'c6', [shared]);
+    const [inC7, extra] = addLeads(service, 'c7', [shared, customer.answers()]);
+    await Promise.all(['a1', 'a2', 'a3'].map((id) => loginReady(service, id)));
+    await eventually(
+      () => ['a1', 'a2', 'a3'].filter((id) => preview(id)).length === 2,
+      'two previews (the shared number only once)',
+    );
+    await new Promise((r) => setTimeout(r, 1_200));
+    const leads = ['a1', 'a2', 'a3'].map((id) => preview(id)?.lead.id).filter(Boolean);
+    expect(leads).toHaveLength(2);
+    expect(new Set(leads).size).toBe(2);
+    expect(leads).toContain(extra);
+    expect(leads.filter((l) => l === inC6 || l === inC7)).toHaveLength(1);
+    const live = service.store.db
+      .prepare('SELECT count(*) FROM dial_attempts WHERE active_phone = ?')
+      .pluck()
+      .get(shared);
+    expect(live).toBe(1);
+  });
+});
