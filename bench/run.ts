@@ -8,6 +8,8 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   ivr: () => import('./ivr.js'),
   inbound: () => import('./inbound.js'),
   recording: () => import('./recording.js'),
+  'lead-import': () => import('./lead-import.js'),
+  'dialer-day': () => import('./dialer-day.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {

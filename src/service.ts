@@ -9,6 +9,8 @@ import type { CallJournal, CallSession } from './ari/session.js';
 import type { Config } from './config/schema.js';
 import { CampaignBook } from './dialer/campaigns.js';
 import { DialerService } from './dialer/dialer.js';
+import { failInterruptedImports, LeadImporter } from './dialer/lead-import.js';
+import { scheduleLeadPurge } from './dialer/lead-purge.js';
 import { greetingHandler } from './inbound/greeting.js';
 import { HotlineQueue } from './inbound/queue.js';
 import { FlowCatalog } from './ivr/catalog.js';
@@ -226,6 +228,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onDialing: options.onDialing,
   });
 
+  // Imports a crash cut short are marked failed (what they imported stays, with its error report).
+  const interrupted = failInterruptedImports(store, Date.now());
+  if (interrupted > 0)
+    logger.warn({ imports: interrupted }, 'lead imports interrupted by the last stop marked failed');
+  const importer = new LeadImporter({ store, logger, defaultCountry: config.dialer.defaultCountry });
+
   const keeper = new VoiceMessageKeeper(ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
   ivr = new IvrEngine({
     lines: config.ivr.lines,
@@ -303,6 +311,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
     },
     dialer: { campaigns, dialer, directory: agents, now: nowMs },
+    leads: { importer, defaultCountry: config.dialer.defaultCountry },
   });
 
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
@@ -332,6 +341,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
   const purgeTimer = setInterval(purge, config.recording.purgeEveryMin * 60_000);
   purgeTimer.unref();
+  // Leads: used ones and those past their campaign's days are deleted, keeping anonymized counts.
+  const leadPurge = scheduleLeadPurge({ store, logger, everyMs: config.dialer.purgeEveryMin * 60_000 });
   logger.info({ app: config.ari.app, url }, 'service started');
 
   let stopping: Promise<void> | undefined;
@@ -342,6 +353,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       hotline.stop();
       await dialer.stop();
       clearInterval(purgeTimer);
+      leadPurge.stop();
       // Customer calls may finish within the drain time; agent lines are not customer calls.
       const customerCalls = () => ari.registry.list().filter((c) => c.direction !== 'internal');
       const deadline = Date.now() + config.service.drainTimeoutMs;
@@ -360,6 +372,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       while ((await finalizer.pending().catch(() => 0)) > 0 && Date.now() < finalizeBy) await sleep(200);
       await finalizer.close();
       await dialer.close();
+      await importer.close();
       await api.close();
       await ari.stop();
       redis.disconnect();

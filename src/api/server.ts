@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.js';
 import { hotlineRoutes } from './routes/hotline.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { keyRoutes } from './routes/keys.js';
+import { leadRoutes } from './routes/leads.js';
 import { qaRoutes } from './routes/qa.js';
 import { recordingControlRoutes } from './routes/recording-control.js';
 import { recordingRoutes } from './routes/recordings.js';
@@ -23,6 +24,7 @@ export type {
   AgentApiDeps,
   ApiDeps,
   IvrApiDeps,
+  LeadApiDeps,
   Principal,
   ReadinessProbe,
   RecordingApiDeps,
@@ -71,6 +73,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(auditRoutes, { prefix: '/v1' });
     await app.register(qaRoutes, { prefix: '/v1/qa' });
   }
+  if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
   if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
 import type { Config } from '../config/schema.js';
+import type { LeadImporter } from '../dialer/lead-import.js';
 import type { FlowCatalog } from '../ivr/catalog.js';
 import type { IvrLiveSnapshot } from '../ivr/live.js';
 import type { PromptLibrary } from '../ivr/prompts.js';
@@ -33,8 +34,19 @@ export interface ApiDeps {
   agents?: AgentApiDeps;
   /** Recordings, the audit log and QA; their routes exist only when given. */
   recordings?: RecordingApiDeps;
+  /** Lead imports, distribution, purges and do-not-call lists; their routes exist only when given. */
+  leads?: LeadApiDeps;
   /** Campaigns and the agents' preview dialing; their routes exist only when given. */
   dialer?: DialerApiDeps;
+}
+
+export interface LeadApiDeps {
+  importer: LeadImporter;
+  /** Country of numbers written without a country code (dialer.defaultCountry). */
+  defaultCountry: string;
+  /** Largest CSV upload (lead list or do-not-call list); 200 MB by default. */
+  maxImportBytes?: number;
+  now?: () => number;
 }
 
 export interface RecordingApiDeps {

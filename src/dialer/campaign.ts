@@ -170,7 +170,9 @@ export type CampaignSettingsInput = z.input<typeof campaignSettingsSchema>;
 
 export const campaignIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)');
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)')
+  // 'global' names the global do-not-call list's scope.
+  .refine((id) => id !== 'global', "'global' is reserved");
 
 export interface Campaign {
   id: string;

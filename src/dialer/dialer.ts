@@ -718,9 +718,18 @@ export class DialerService {
     if (!bridgeId) return;
     const id = `${this.deps.ari.appName}-tone-${randomUUID()}`;
     offer.tone = id;
-    await this.deps.ari.rest.playOnBridge(bridgeId, [tone], id).catch(() => {
+    try {
+      await this.deps.ari.rest.playOnBridge(bridgeId, [tone], id);
+      this.deps.bus.publish('dialer', 'progress-tone', {
+        agentId: offer.agentId,
+        attemptId: offer.attemptId,
+        playbackId: id,
+        tone,
+      });
+    } catch (err) {
       if (offer.tone === id) offer.tone = undefined;
-    });
+      offer.log.warn({ err: (err as Error).message }, 'could not play the progress tone to the agent');
+    }
   }
 
   private async stopTone(offer: Offer): Promise<void> {

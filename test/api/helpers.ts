@@ -7,6 +7,7 @@ import {
   type AgentApiDeps,
   buildApi,
   type IvrApiDeps,
+  type LeadApiDeps,
   type ReadinessProbe,
   type RecordingApiDeps,
 } from '../../src/api/server.js';
@@ -41,6 +42,8 @@ export async function buildTestApi(
     agents?: (store: Store) => AgentApiDeps;
     /** Mounts the recording, audit and QA routes with what this returns (given a temporary folder). */
     recordings?: (store: Store, dir: string) => RecordingApiDeps;
+    /** Mounts the lead, purge and do-not-call routes with what this returns. */
+    leads?: (store: Store, logger: Logger) => LeadApiDeps;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -63,6 +66,7 @@ export async function buildTestApi(
     ivr: options.ivr?.(store, logger),
     agents: options.agents?.(store),
     recordings: options.recordings?.(store, dir),
+    leads: options.leads?.(store, logger),
   });
   return {
     app,

@@ -48,9 +48,13 @@ describe('preview dialer on the real PBX', () => {
 
   it('full preview cycle: preview, accept, customer rings and answers, joined and recorded, hang-up, disposition, next lead', async () => {
     await start();
+    const tones: Record<string, unknown>[] = [];
+    service.bus.subscribe((e) => {
+      if (e.topic === 'dialer' && e.type === 'progress-tone') tones.push(e.data);
+    });
     await activeCampaign('c1');
-    const phone = customer.answers();
-    const [leadId, secondId] = addLeads(service, 'c1', [phone, customer.answers()]);
+    const phone = customer.ringsThenAnswers(2);
+    const [leadId, secondId] = addLeads(service.store, 'c1', [phone, customer.answers()]);
     await loginReady(service, 'a1');
     const api = agentApi(service, 'a1');
 
@@ -68,7 +72,23 @@ describe('preview dialer on the real PBX', () => {
 
     const accepted = await api.post('/v1/agents/a1/preview/accept', {});
     expect(accepted.statusCode, accepted.body).toBe(200);
+    // While the customer's phone rings the agent hears ringing, played into the agent's bridge.
+    await eventually(async () => (await channelsTo(far, phone)).length > 0, 'customer ringing');
+    const tone = await eventually(() => tones.find((t) => t.agentId === 'a1'), 'progress tone');
+    expect(tone.tone).toBe('tone:ring');
+    const playing = await far.rest.getPlayback(tone.playbackId as string);
+    expect(playing.target_uri).toBe(`bridge:${service.config.ari.app}-agent-a1`);
+    expect(service.agents.get('a1')?.state).toBe('reserved');
     await eventually(() => service.agents.get('a1')?.state === 'on-call', 'agent on the call');
+    // Answered: the tone stops.
+    await eventually(
+      async () =>
+        far.rest.getPlayback(tone.playbackId as string).then(
+          () => false,
+          () => true,
+        ),
+      'ring tone stopped on answer',
+    );
     const attempt = service.store.attempts.get(shown.attemptId)!;
     expect(attempt).toMatchObject({ state: 'connected', campaignId: 'c1', agentId: 'a1', attemptNo: 1 });
     // The customer is in the agent's bridge with the agent's line.
@@ -150,7 +170,7 @@ describe('preview dialer on the real PBX', () => {
       retry: { busy: { afterMin: 10 }, 'no-answer': { afterMin: 60 }, congestion: { afterMin: 5 } },
     });
     const phones = [customer.busy(), customer.noAnswer(), customer.congestion()];
-    const ids = addLeads(service, 'c2', phones);
+    const ids = addLeads(service.store, 'c2', phones);
     const startedAt = Date.now();
     await loginReady(service, 'a1');
     // The preview timer dials each lead in turn; each ends without a contact.
@@ -187,13 +207,13 @@ describe('preview dialer on the real PBX', () => {
       },
     });
     const listed = customer.answers();
-    const [listedId] = addLeads(service, 'c3', [listed]);
+    const [listedId] = addLeads(service.store, 'c3', [listed]);
     service.store.dnc.addMany(
       [{ scope: 'global', phone: listed, reason: 'regulator list', by: 'test' }],
       Date.now(),
     );
     const other = customer.answers();
-    const [otherId] = addLeads(service, 'c3', [other]);
+    const [otherId] = addLeads(service.store, 'c3', [other]);
     await loginReady(service, 'a1');
     await eventually(() => preview('a1')?.lead.id === otherId, 'only the other lead is offered');
     expect(service.store.leads.get(listedId!)?.state).toBe('dnc');
@@ -214,7 +234,7 @@ describe('preview dialer on the real PBX', () => {
     await start();
     const sup = await activeCampaign('c4');
     const phone = customer.answers();
-    const [leadId] = addLeads(service, 'c4', [phone]);
+    const [leadId] = addLeads(service.store, 'c4', [phone]);
     await loginReady(service, 'a1');
     const shown = await eventually(() => preview('a1'), 'a preview');
     const paused = await sup.post('/v1/campaigns/c4/state', { state: 'paused' });
@@ -245,7 +265,7 @@ describe('preview dialer on the real PBX', () => {
         holidays: ['2026-12-25'],
       },
     });
-    const [leadId] = addLeads(service, 'c5', [customer.answers()]);
+    const [leadId] = addLeads(service.store, 'c5', [customer.answers()]);
     await loginReady(service, 'a1');
     await new Promise((r) => setTimeout(r, 1_500));
     expect(preview('a1')).toBeUndefined();
@@ -271,8 +291,8 @@ describe('preview dialer on the real PBX', () => {
     await activeCampaign('c7');
     const shared = customer.answers();
     // The same number in two campaigns, plus one more lead.
-    const [inC6] = addLeads(service, 'c6', [shared]);
-    const [inC7, extra] = addLeads(service, 'c7', [shared, customer.answers()]);
+    const [inC6] = addLeads(service.store, 'c6', [shared]);
+    const [inC7, extra] = addLeads(service.store, 'c7', [shared, customer.answers()]);
     await Promise.all(['a1', 'a2', 'a3'].map((id) => loginReady(service, id)));
     await eventually(
       () => ['a1', 'a2', 'a3'].filter((id) => preview(id)).length === 2,

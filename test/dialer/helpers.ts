@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CampaignSettingsInput } from '../../src/dialer/campaign.js';
 import type { Service } from '../../src/service.js';
+import type { Store } from '../../src/store/index.js';
 import type { FarEnd } from '../harness/far-end.js';
 
 /** Simulated customers (see [sim-customers] in extensions.conf): valid Berlin numbers. */
@@ -11,6 +12,8 @@ export const customer = {
   answers: () => `+49302000${next()}`,
   /** Answers, talks `tenths`/10 s, hangs up (tenths 1-99). */
   talks: (tenths: number) => `+493020${String(tenths).padStart(2, '0')}${next()}`,
+  /** Rings `sec` seconds (1-99), then answers and stays. */
+  ringsThenAnswers: (sec: number) => `+493024${String(sec).padStart(2, '0')}${next()}`,
   busy: () => `+493021${next()}00`,
   noAnswer: () => `+493022${next()}00`,
   congestion: () => `+493023${next()}00`,
@@ -45,7 +48,7 @@ export function supervisorApi(service: Service) {
 }
 
 /** Adds leads straight to the store (the import has its own tests). */
-export function addLeads(service: Service, campaignId: string, phones: string[]): string[] {
+export function addLeads(store: Store, campaignId: string, phones: string[]): string[] {
   const now = Date.now();
   const leads = phones.map((phone, i) => ({
     id: `lead-${randomUUID().slice(0, 8)}-${i}`,
@@ -56,7 +59,7 @@ export function addLeads(service: Service, campaignId: string, phones: string[])
     fields: { plan: 'gold' },
     createdAt: now,
   }));
-  service.store.leads.insertMany(leads);
+  store.leads.insertMany(leads);
   return leads.map((l) => l.id);
 }
 

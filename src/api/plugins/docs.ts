@@ -27,6 +27,7 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
         { name: 'events', description: 'Live changes as Server-Sent Events' },
         { name: 'recordings', description: 'Call recordings: search, playback, legal hold; the audit log' },
         { name: 'qa', description: 'QA scoring forms, sampled tasks, scores and reports' },
+        { name: 'leads', description: 'Lead imports, distribution, purges and do-not-call lists' },
       ],
       components: {
         securitySchemes: {

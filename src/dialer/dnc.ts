@@ -1,0 +1,185 @@
+import type { CsvRecord } from '../lib/csv.js';
+import { type CsvEncoding, type CsvInput, CsvSource } from '../lib/csv-source.js';
+import type { Logger } from '../lib/logger.js';
+
+/** Any pino-like logger (a request's, the service's). */
+type LogSink = Pick<Logger, 'info' | 'warn'>;
+
+import type { Store } from '../store/index.js';
+import { normalizePhone } from './phone.js';
+
+/** The scope of the do-not-call list every campaign obeys; any other scope is a campaign id. */
+export const DNC_GLOBAL = 'global';
+
+export const DNC_REASON_CHARS = 200;
+
+/** Lead states a do-not-call entry takes out of the dialer (leads in a call finish it first). */
+const WAITING = "('new', 'retry', 'callback')";
+
+export interface DncImportResult {
+  /** Data rows read (a header row not counted). */
+  rowsRead: number;
+  /** Numbers newly on the list. */
+  added: number;
+  /** Valid numbers that were on it already. */
+  existing: number;
+  /** Rows without a usable number. */
+  invalid: number;
+  /** Waiting leads (new, retry, callback) moved to state dnc. */
+  leadsMarked: number;
+  /** The invalid rows, up to the first 1,000. */
+  errors: { line: number; reason: string; raw: string }[];
+}
+
+export interface DncImportOptions {
+  /** 'global' or a campaign id. */
+  scope: string;
+  by: string;
+  defaultCountry: string;
+  now?: () => number;
+  logger?: LogSink;
+  batchSize?: number;
+  maxBytes?: number;
+  delimiter?: ',' | ';' | '\t';
+  encoding?: CsvEncoding;
+}
+
+const MAX_REPORTED_ERRORS = 1_000;
+const PHONE_HEADERS =
+  /^(phone|phone[ _-]?number|number|tel|telephone|telefon|rufnummer|nummer|msisdn|e164)$/i;
+const REASON_HEADERS = /^(reason|grund|note|notes|comment)$/i;
+
+/**
+ * Moves the waiting leads with these numbers to state dnc: in every campaign for the global list, else
+ * in the campaign. One indexed statement per campaign and batch (LeadRepository.markDnc does one number
+ * at a time and scans the leads table for a global entry, too slow for a list of thousands).
+ */
+export function markDncLeads(store: Store, scope: string, phones: readonly string[], now: number): number {
+  if (phones.length === 0) return 0;
+  const campaigns = scope === DNC_GLOBAL ? store.campaigns.list().map((c) => c.id) : [scope];
+  const update = store.db.prepare(
+    `UPDATE leads SET state = 'dnc', updated_at = @now
+     WHERE campaign_id = @campaignId AND phone IN (SELECT value FROM json_each(@phones)) AND state IN ${WAITING}`,
+  );
+  const list = JSON.stringify(phones);
+  return store.db.transaction(() =>
+    campaigns.reduce((n, campaignId) => n + update.run({ campaignId, phones: list, now }).changes, 0),
+  )();
+}
+
+/**
+ * Puts one number (already E.164) on a list and takes its waiting leads out of the dialer. Returns
+ * whether it was new on the list, and how many leads moved to dnc.
+ */
+export function addDncNumber(
+  store: Store,
+  entry: { scope: string; phone: string; reason: string | null; by: string },
+  now: number,
+): { added: boolean; leadsMarked: number } {
+  return store.db.transaction(() => {
+    const added = store.dnc.addMany([entry], now) === 1;
+    const leadsMarked = store.leads.markDnc(
+      entry.phone,
+      entry.scope === DNC_GLOBAL ? null : entry.scope,
+      now,
+    );
+    return { added, leadsMarked };
+  })();
+}
+
+/**
+ * Imports a do-not-call list from CSV, streamed: one column of numbers and an optional second column
+ * with a reason. A first row whose first cell has no digit is a header; then the number column is the
+ * one named phone, number, tel, msisdn… (else the first), the reason column the one named reason (if
+ * any). Numbers are normalized to E.164 like lead numbers; a row without a valid number is reported,
+ * not added. Waiting leads with a listed number move to state dnc.
+ */
+export async function importDnc(
+  store: Store,
+  input: CsvInput,
+  options: DncImportOptions,
+): Promise<DncImportResult> {
+  const now = options.now ?? Date.now;
+  const batchSize = options.batchSize ?? 5_000;
+  const source = new CsvSource(input, {
+    delimiter: options.delimiter,
+    encoding: options.encoding,
+    maxBytes: options.maxBytes,
+    maxRecordChars: 100_000,
+  });
+  const result: DncImportResult = {
+    rowsRead: 0,
+    added: 0,
+    existing: 0,
+    invalid: 0,
+    leadsMarked: 0,
+    errors: [],
+  };
+  let columns: { phone: number; reason: number } | null = null;
+  let batch: { scope: string; phone: string; reason: string | null; by: string }[] = [];
+
+  const flush = () => {
+    if (batch.length === 0) return;
+    const at = now();
+    const entries = batch;
+    batch = [];
+    store.db.transaction(() => {
+      const added = store.dnc.addMany(entries, at);
+      result.added += added;
+      result.existing += entries.length - added;
+      result.leadsMarked += markDncLeads(
+        store,
+        options.scope,
+        entries.map((e) => e.phone),
+        at,
+      );
+    })();
+  };
+
+  const take = (record: CsvRecord) => {
+    if (!columns) {
+      const first = record.cells[0] ?? '';
+      if (!/\d/.test(first)) {
+        const names = record.cells.map((c) => c.trim());
+        const phone = names.findIndex((n) => PHONE_HEADERS.test(n));
+        columns = { phone: Math.max(phone, 0), reason: names.findIndex((n) => REASON_HEADERS.test(n)) };
+        return;
+      }
+      columns = { phone: 0, reason: record.cells.length > 1 ? 1 : -1 };
+    }
+    result.rowsRead += 1;
+    const fail = (reason: string) => {
+      result.invalid += 1;
+      if (result.errors.length < MAX_REPORTED_ERRORS) {
+        result.errors.push({ line: record.line, reason, raw: record.raw.slice(0, 500) });
+      }
+    };
+    const normalized = normalizePhone(record.cells[columns.phone] ?? '', options.defaultCountry);
+    if (!normalized.ok) return fail(`phone: ${normalized.reason}`);
+    const reason = columns.reason >= 0 ? (record.cells[columns.reason] ?? '').trim() : '';
+    if (reason.length > DNC_REASON_CHARS) return fail(`reason longer than ${DNC_REASON_CHARS} characters`);
+    batch.push({ scope: options.scope, phone: normalized.e164, reason: reason || null, by: options.by });
+  };
+
+  try {
+    for (let records = await source.next(); records !== null; records = await source.next()) {
+      for (const record of records) take(record);
+      if (batch.length >= batchSize) flush();
+    }
+  } finally {
+    flush(); // what was read before a failure stays on the list
+  }
+  options.logger?.info(
+    {
+      scope: options.scope,
+      by: options.by,
+      rowsRead: result.rowsRead,
+      added: result.added,
+      existing: result.existing,
+      invalid: result.invalid,
+      leadsMarked: result.leadsMarked,
+    },
+    'do-not-call list imported',
+  );
+  return result;
+}

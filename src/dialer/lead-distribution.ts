@@ -1,0 +1,69 @@
+import type { Store } from '../store/index.js';
+
+/** Leads of one place in the distribution: the pool (team and agent null), a team's unassigned, an agent's. */
+export interface DistributionRow {
+  teamId: string | null;
+  agentId: string | null;
+  total: number;
+  /** new, retry and callback: leads still to be dialed. */
+  waiting: number;
+  byState: Record<string, number>;
+}
+
+export interface LeadSummary {
+  total: number;
+  byState: Record<string, number>;
+  distribution: DistributionRow[];
+}
+
+const WAITING_STATES = new Set(['new', 'retry', 'callback']);
+
+/**
+ * A campaign's leads counted by state and by where they sit: the shared pool, each team's unassigned
+ * batch, each agent's. `teamIds` limits it to those teams (a team leader's view); null counts all.
+ */
+export function leadSummary(
+  store: Store,
+  campaignId: string,
+  teamIds: readonly string[] | null = null,
+): LeadSummary {
+  const rows = store.db
+    .prepare<[string], { teamId: string | null; agentId: string | null; state: string; n: number }>(
+      `SELECT team_id AS teamId, agent_id AS agentId, state, count(*) AS n FROM leads WHERE campaign_id = ?
+       GROUP BY team_id, agent_id, state ORDER BY team_id IS NOT NULL, team_id, agent_id IS NOT NULL, agent_id`,
+    )
+    .all(campaignId);
+  const summary: LeadSummary = { total: 0, byState: {}, distribution: [] };
+  const places = new Map<string, DistributionRow>();
+  for (const r of rows) {
+    if (teamIds !== null && (r.teamId === null || !teamIds.includes(r.teamId))) continue;
+    const key = `${r.teamId ?? ''}\u0000${r.agentId ?? ''}`;
+    let place = places.get(key);
+    if (!place) {
+      place = { teamId: r.teamId, agentId: r.agentId, total: 0, waiting: 0, byState: {} };
+      places.set(key, place);
+      summary.distribution.push(place);
+    }
+    place.total += r.n;
+    place.byState[r.state] = (place.byState[r.state] ?? 0) + r.n;
+    if (WAITING_STATES.has(r.state)) place.waiting += r.n;
+    summary.total += r.n;
+    summary.byState[r.state] = (summary.byState[r.state] ?? 0) + r.n;
+  }
+  return summary;
+}
+
+/** How many leads a list query matches (for paging). */
+export function countLeads(
+  store: Store,
+  filter: { campaignId: string; state?: string; teamId?: string; agentId?: string },
+): number {
+  const where = ['campaign_id = @campaignId'];
+  if (filter.state) where.push('state = @state');
+  if (filter.agentId) where.push('agent_id = @agentId');
+  if (filter.teamId) where.push('team_id = @teamId');
+  return store.db
+    .prepare(`SELECT count(*) FROM leads WHERE ${where.join(' AND ')}`)
+    .pluck()
+    .get({ state: null, teamId: null, agentId: null, ...filter }) as number;
+}

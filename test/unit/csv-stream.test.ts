@@ -1,0 +1,132 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CsvError, type CsvRecord, CsvStreamParser, csvCell, parseCsv } from '../../src/lib/csv.js';
+import { CsvSource, CsvTooLargeError } from '../../src/lib/csv-source.js';
+
+/** Feeds `text` in pieces of `size` characters and collects every record. */
+function chunked(text: string, size: number, options = {}): CsvRecord[] {
+  const parser = new CsvStreamParser(options);
+  const out: CsvRecord[] = [];
+  for (let at = 0; at < text.length; at += size) out.push(...parser.push(text.slice(at, at + size)));
+  out.push(...parser.end());
+  return out;
+}
+
+const SAMPLE =
+  '\ufeffphone,name,note\r\n' +
+  '030 1234567,"Müller, Anna","said ""call later"""\r\n' +
+  '\r\n' +
+  '+4930111,"two\nlines",x\r' +
+  '0301,,\n' +
+  '"",only quoted empty,\n' +
+  'last,row,no newline';
+
+describe('CsvStreamParser', () => {
+  it('gives the same records, lines and raw text whatever the chunk size', () => {
+    const whole = chunked(SAMPLE, SAMPLE.length);
+    expect(whole).toEqual([
+      { line: 1, cells: ['phone', 'name', 'note'], raw: 'phone,name,note' },
+      {
+        line: 2,
+        cells: ['030 1234567', 'Müller, Anna', 'said "call later"'],
+        raw: '030 1234567,"Müller, Anna","said ""call later"""',
+      },
+      { line: 4, cells: ['+4930111', 'two\nlines', 'x'], raw: '+4930111,"two\nlines",x' },
+      { line: 6, cells: ['0301', '', ''], raw: '0301,,' },
+      { line: 7, cells: ['', 'only quoted empty', ''], raw: '"",only quoted empty,' },
+      { line: 8, cells: ['last', 'row', 'no newline'], raw: 'last,row,no newline' },
+    ]);
+    for (const size of [1, 2, 3, 5, 7, 16, 64]) expect(chunked(SAMPLE, size)).toEqual(whole);
+  });
+
+  it('keeps a CR at the end of one chunk and the LF at the start of the next as one line end', () => {
+    const parser = new CsvStreamParser();
+    expect(parser.push('a,b\r')).toEqual([{ line: 1, cells: ['a', 'b'], raw: 'a,b' }]);
+    expect(parser.push('\nc,d\r\n')).toEqual([{ line: 2, cells: ['c', 'd'], raw: 'c,d' }]);
+    expect(parser.end()).toEqual([]);
+  });
+
+  it('waits for the character after a quote that ends a chunk', () => {
+    const parser = new CsvStreamParser();
+    expect(parser.push('"say ""hi"')).toEqual([]);
+    expect(parser.push('"",x\n')).toEqual([{ line: 1, cells: ['say "hi"', 'x'], raw: '"say ""hi""",x' }]);
+  });
+
+  it('takes a semicolon or tab delimiter', () => {
+    expect(chunked('a;"b;c"\n1;2\n', 3, { delimiter: ';' }).map((r) => r.cells)).toEqual([
+      ['a', 'b;c'],
+      ['1', '2'],
+    ]);
+    expect(chunked('a\tb\n', 2, { delimiter: '\t' })[0]!.cells).toEqual(['a', 'b']);
+  });
+
+  it('fails on a quote never closed, naming the line the record starts on, after the records before it', () => {
+    const parser = new CsvStreamParser();
+    expect(parser.push('a,b\nc,"open\nd\n')).toEqual([{ line: 1, cells: ['a', 'b'], raw: 'a,b' }]);
+    expect(() => parser.end()).toThrow(new CsvError(2, 'a quoted field is not closed'));
+    expect(parser.rest).toBe('c,"open\nd\n');
+  });
+
+  it('fails a record running over maxRecordChars once the records before it are out', () => {
+    const parser = new CsvStreamParser({ maxRecordChars: 10 });
+    expect(parser.push('ok\n"never closed').map((r) => r.cells)).toEqual([['ok']]);
+    expect(() => parser.push(' and on and on')).toThrow(/line 2: a record runs over 10 characters/);
+  });
+
+  it('is what parseCsv uses', () => {
+    expect(parseCsv(SAMPLE).map((r) => r.line)).toEqual([1, 2, 4, 6, 7, 8]);
+  });
+});
+
+describe('csvCell', () => {
+  it('quotes only what needs it', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "x"')).toBe('"say ""x"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell(12)).toBe('12');
+    expect(csvCell(null)).toBe('');
+  });
+});
+
+describe('CsvSource', () => {
+  const drain = async (source: CsvSource) => {
+    const out: CsvRecord[] = [];
+    for (let r = await source.next(); r !== null; r = await source.next()) out.push(...r);
+    return out;
+  };
+
+  it('decodes UTF-8 split inside a character across chunks, and strips the BOM', async () => {
+    const bytes = Buffer.from('\ufeffname\nMüller\nJosé\n');
+    const chunks = Array.from(bytes, (b) => Buffer.from([b])); // one byte at a time
+    const records = await drain(new CsvSource(Readable.from(chunks)));
+    expect(records.map((r) => r.cells[0])).toEqual(['name', 'Müller', 'José']);
+  });
+
+  it('reads Windows-1252', async () => {
+    const records = await drain(
+      new CsvSource(Readable.from([Buffer.from([0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72, 0x0a])]), {
+        encoding: 'windows-1252',
+      }),
+    );
+    expect(records[0]!.cells).toEqual(['Müller']);
+  });
+
+  it('stops at maxBytes', async () => {
+    const source = new CsvSource(
+      Readable.from([Buffer.from('a\n'.repeat(10)), Buffer.from('b\n'.repeat(10))]),
+      {
+        maxBytes: 25,
+      },
+    );
+    await expect(drain(source)).rejects.toBeInstanceOf(CsvTooLargeError);
+  });
+
+  it('hands a large chunk to the parser in pieces', async () => {
+    const text = 'x\n'.repeat(1000);
+    const source = new CsvSource(text, { pieceChars: 100 });
+    const first = await source.next();
+    expect(first).toHaveLength(50);
+    expect(await drain(source)).toHaveLength(950);
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { type Campaign, campaignSettingsSchema } from '../../src/dialer/campaign.js';
+import {
+  afterAttempt,
+  campaignsFor,
+  fairShares,
+  inCallingWindow,
+  leadMoveAllowed,
+  pacingDecision,
+  stateBeforeReserve,
+} from '../../src/dialer/policy.js';
+
+const settings = campaignSettingsSchema.parse({
+  callerId: '+493011112222',
+  teams: ['t1'],
+  window: {
+    timezone: 'Europe/Berlin',
+    hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '20:00' }],
+    holidays: ['2026-12-24'],
+  },
+  maxAttempts: 3,
+  retry: { busy: { afterMin: 10 }, 'no-answer': { afterMin: 60 } },
+});
+
+const campaign = (id: string, extra: Partial<Campaign> = {}): Campaign => ({
+  id,
+  name: id,
+  state: 'active',
+  settings,
+  createdAt: 1,
+  updatedAt: 1,
+  ...extra,
+});
+
+const disposition = (code: string) => settings.dispositions.find((d) => d.code === code)!;
+
+describe('calling window', () => {
+  it('is open on weekday hours in the campaign time zone, closed at night, at weekends and on holidays', () => {
+    expect(inCallingWindow(settings, new Date('2026-11-30T08:00:00Z'))).toBe(true); // Mon 09:00 Berlin
+    expect(inCallingWindow(settings, new Date('2026-11-30T07:59:00Z'))).toBe(false); // 08:59
+    expect(inCallingWindow(settings, new Date('2026-11-30T19:00:00Z'))).toBe(false); // 20:00, end exclusive
+    expect(inCallingWindow(settings, new Date('2026-11-28T12:00:00Z'))).toBe(false); // Saturday
+    expect(inCallingWindow(settings, new Date('2026-12-24T10:00:00Z'))).toBe(false); // holiday
+    // Summer time: 09:00 Berlin is 07:00 UTC.
+    expect(inCallingWindow(settings, new Date('2026-07-06T07:00:00Z'))).toBe(true);
+  });
+});
+
+describe('campaigns an agent works', () => {
+  const monday = new Date('2026-11-30T10:00:00Z');
+  it('only active campaigns of their team or naming them, in window, highest priority first', () => {
+    const list = [
+      campaign('low', { settings: { ...settings, priority: 10 } }),
+      campaign('high', { settings: { ...settings, priority: 90 } }),
+      campaign('paused', { state: 'paused' }),
+      campaign('other-team', { settings: { ...settings, teams: ['t2'] } }),
+      campaign('named', { settings: { ...settings, teams: [], agents: ['a9'] } }),
+    ];
+    expect(campaignsFor({ id: 'a1', teamId: 't1' }, list, monday).map((c) => c.id)).toEqual(['high', 'low']);
+    expect(campaignsFor({ id: 'a9', teamId: null }, list, monday).map((c) => c.id)).toEqual(['named']);
+    expect(campaignsFor({ id: 'a1', teamId: 't1' }, list, new Date('2026-11-28T10:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('fair shares of trunk channels', () => {
+  it('splits evenly when all want more than there is', () => {
+    expect(fairShares(30, { a: 100, b: 100, c: 100 })).toEqual({ a: 10, b: 10, c: 10 });
+  });
+  it('gives what a small campaign leaves unused to the others (max-min)', () => {
+    expect(fairShares(30, { a: 4, b: 100, c: 100 })).toEqual({ a: 4, b: 13, c: 13 });
+  });
+  it('never gives more than wanted, nor more than the capacity', () => {
+    const shares = fairShares(10, { a: 3, b: 2 });
+    expect(shares).toEqual({ a: 3, b: 2 });
+    const tight = fairShares(2, { a: 5, b: 5, c: 5 });
+    expect(Object.values(tight).reduce((x, y) => x + y, 0)).toBe(2);
+  });
+});
+
+describe('pacing decision', () => {
+  const base = {
+    settings: { pacing: { ...settings.pacing, maxConcurrent: 5, dailyCap: 100, maxPerAgentHour: 20 } },
+    campaignActive: 0,
+    globalActive: 0,
+    trunkChannels: 10,
+    fairShare: 5,
+    dialedToday: 0,
+    agentLastHour: 0,
+  };
+  it('dials when under every limit', () => {
+    expect(pacingDecision(base)).toEqual({ dial: true });
+  });
+  it('stops for the day and the hour (no waiting), waits for channels', () => {
+    expect(pacingDecision({ ...base, dialedToday: 100 })).toMatchObject({ dial: false, wait: false });
+    expect(pacingDecision({ ...base, agentLastHour: 20 })).toMatchObject({ dial: false, wait: false });
+    expect(pacingDecision({ ...base, campaignActive: 5 })).toMatchObject({ dial: false, wait: true });
+    expect(pacingDecision({ ...base, globalActive: 10 })).toMatchObject({ dial: false, wait: true });
+    expect(pacingDecision({ ...base, campaignActive: 3, fairShare: 3 })).toMatchObject({
+      dial: false,
+      reason: 'fair share of trunk channels used',
+    });
+  });
+});
+
+describe('what happens to a lead after an attempt', () => {
+  const now = 1_000_000;
+  it('retries by network outcome, after the configured minutes, until attempts run out', () => {
+    expect(afterAttempt(settings, { outcome: 'busy' }, 1, now)).toEqual({
+      state: 'retry',
+      dueAt: now + 600_000,
+    });
+    expect(afterAttempt(settings, { outcome: 'no-answer' }, 2, now)).toEqual({
+      state: 'retry',
+      dueAt: now + 3_600_000,
+    });
+    expect(afterAttempt(settings, { outcome: 'busy' }, 3, now)).toEqual({ state: 'failed' });
+    // No rule for congestion in these settings: not retried.
+    expect(afterAttempt(settings, { outcome: 'congestion' }, 1, now)).toEqual({ state: 'failed' });
+  });
+  it('follows the disposition: final, refused (never again), callback at the agreed time, retry', () => {
+    expect(afterAttempt(settings, { disposition: disposition('sale') }, 1, now)).toEqual({ state: 'done' });
+    expect(afterAttempt(settings, { disposition: disposition('refused') }, 1, now)).toEqual({
+      state: 'dnc',
+      doNotCall: true,
+    });
+    expect(
+      afterAttempt(settings, { disposition: disposition('callback'), callbackAt: now + 5000 }, 3, now),
+    ).toEqual({
+      state: 'callback',
+      dueAt: now + 5000,
+    });
+    expect(afterAttempt(settings, { disposition: disposition('answering-machine') }, 1, now)).toEqual({
+      state: 'retry',
+      dueAt: now + 120 * 60_000,
+    });
+    expect(afterAttempt(settings, { disposition: disposition('answering-machine') }, 3, now)).toEqual({
+      state: 'failed',
+    });
+    expect(afterAttempt(settings, { noDisposition: true }, 1, now)).toEqual({
+      state: 'retry',
+      dueAt: now + 3_600_000,
+    });
+  });
+});
+
+describe('lead states', () => {
+  it('allows only the moves in the table', () => {
+    expect(leadMoveAllowed('new', 'reserved')).toBe(true);
+    expect(leadMoveAllowed('reserved', 'in-progress')).toBe(true);
+    expect(leadMoveAllowed('in-progress', 'done')).toBe(true);
+    expect(leadMoveAllowed('new', 'in-progress')).toBe(false); // never dialed without a reservation
+    expect(leadMoveAllowed('done', 'reserved')).toBe(false);
+    expect(leadMoveAllowed('dnc', 'reserved')).toBe(false);
+  });
+  it('puts a preview back where it came from', () => {
+    expect(stateBeforeReserve({ attempts: 0, lastDisposition: null, dueAt: 0 })).toBe('new');
+    expect(stateBeforeReserve({ attempts: 2, lastDisposition: null, dueAt: 5 })).toBe('retry');
+    expect(stateBeforeReserve({ attempts: 1, lastDisposition: 'callback', dueAt: 5 })).toBe('callback');
+  });
+});
+
+describe('campaign settings', () => {
+  it('refuses bad input with the field named', () => {
+    const r = campaignSettingsSchema.safeParse({
+      callerId: '123',
+      window: { timezone: 'Mars/Base', hours: [] },
+    });
+    expect(r.success).toBe(false);
+    const paths = r.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['callerId', 'window.timezone', 'window.hours']));
+  });
+  it('refuses duplicate disposition codes', () => {
+    const r = campaignSettingsSchema.safeParse({
+      callerId: '+493011112222',
+      window: settings.window,
+      dispositions: [
+        { code: 'x', label: 'X' },
+        { code: 'x', label: 'Y' },
+      ],
+    });
+    expect(r.success).toBe(false);
+  });
+});
