@@ -163,6 +163,8 @@ export class AriApp {
   async stop(): Promise<void> {
     this.options.metrics.ariConnected.set(0);
     await this.connection.stop();
+    // A resync still running (a reconnect just before the stop) finishes before the store closes.
+    await this.resyncing?.catch(() => {});
     this.rest.close();
   }
 

@@ -155,8 +155,11 @@ export class RecordingFinalizer {
       if (isGone(err)) throw new NotYet(`recording ${name} is not on the PBX (yet)`);
       throw err;
     }
+    if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
+      throw new Error(`recording ${name} is not a WAV file`);
+    // A call hung up within milliseconds of connecting leaves a WAV with no audio: kept as it is (0 s),
+    // not retried for half an hour.
     const durationSec = wavDurationSec(wav);
-    if (durationSec <= 0) throw new Error(`recording ${name} is empty or not a WAV file`);
     const startedAt = row?.startedAt ?? job.data.enqueuedAt - Math.round(durationSec * 1000);
     const knownEnd = row?.endedAt ?? job.data.callEndedAt;
     const endedAt = knownEnd ?? startedAt + Math.round(durationSec * 1000);
