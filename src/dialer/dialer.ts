@@ -40,14 +40,15 @@ export class DialerError extends Error {
       | 'CALL_IN_PROGRESS'
       | 'UNKNOWN_DISPOSITION'
       | 'NO_CALL'
-      | 'CAMPAIGN_NOT_DIALING',
+      | 'NOT_DIALED',
     message: string,
   ) {
     super(message);
   }
 }
 
-type Phase = 'preview' | 'waiting-channel' | 'dialing' | 'connected' | 'ended';
+/** 'done': settled (withdrawn, not reached, or disposed); a done offer is never acted on again. */
+type Phase = 'preview' | 'waiting-channel' | 'dialing' | 'connected' | 'ended' | 'done';
 
 /** A lead offered to an agent, from the preview to the disposition. */
 interface Offer {
@@ -66,6 +67,12 @@ interface Offer {
   answeredAt?: number;
   /** Holds a trunk channel (released exactly once). */
   holdsSlot: boolean;
+  /** Why the service itself hung the customer up (agent left, line dropped, shutdown): a cancel. */
+  cancelReason?: string;
+  /** Why the offer was withdrawn (told to a refused accept). */
+  endReason?: string;
+  /** Answered with no agent to join: abandoned (should never happen; counted). */
+  abandoned?: boolean;
   log: Logger;
 }
 
@@ -164,8 +171,13 @@ export class DialerService {
       if (event.topic !== 'agent' || event.type !== 'state') return;
       const { id, state } = event.data as { id: string; state: string };
       const offer = this.offers.get(id);
-      // Logged out or set not ready during a preview: the lead goes back.
-      if (offer?.phase === 'preview' && state !== 'reserved') this.withdraw(offer, 'agent left the preview');
+      if (!offer) return;
+      // Logged out or set not ready before the customer answered: the lead goes back, a ringing call
+      // is cancelled; no customer is ever connected to nobody.
+      if ((offer.phase === 'preview' || offer.phase === 'waiting-channel') && state !== 'reserved')
+        this.withdraw(offer, 'agent left before the call');
+      else if (offer.phase === 'dialing' && state !== 'reserved')
+        this.cancel(offer, 'agent left while ringing');
     });
     this.deps.campaigns.onChange((campaign) => this.campaignChanged(campaign));
     ari.addRecoverer((pbx) => this.recover(pbx));
@@ -257,8 +269,13 @@ export class DialerService {
     if (offer?.phase !== 'preview')
       throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
     offer.log.info({ by }, 'preview accepted');
-    void this.dial(offer);
-    return this.preview(agentId)!;
+    this.startDial(offer);
+    // The checks at dial time run before the first wait: a refusal is known now.
+    if ((offer.phase as Phase) === 'done')
+      throw new DialerError('NOT_DIALED', offer.endReason ?? 'the lead was not dialed');
+    const view = this.preview(agentId);
+    if (!view) throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
+    return view;
   }
 
   /** The agent passes on the lead: it goes back to the pool (not to them) with the reason kept. */
@@ -325,7 +342,7 @@ export class DialerService {
           now,
         );
       }
-      this.moveLead(lead, after.state, `dispose ${disposition.code}`, {
+      this.moveLead(lead, 'in-progress', after.state, `dispose ${disposition.code}`, {
         dueAt: after.dueAt,
         disposition: disposition.code,
         // A callback the agent promised comes back to the same agent.
@@ -369,8 +386,10 @@ export class DialerService {
     if (!attempt || !lead) throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead to mark`);
     const now = this.deps.now();
     this.deps.store.dnc.addMany([{ scope: attempt.campaignId, phone: lead.phone, reason, by }], now);
-    if (offer?.phase === 'preview') {
+    if (offer?.phase === 'preview' || offer?.phase === 'waiting-channel') {
       this.withdraw(offer, 'marked do-not-call', { toState: 'dnc' });
+    } else if (offer?.phase === 'dialing') {
+      this.cancel(offer, 'marked do-not-call while ringing');
     }
     // A call in progress or ended keeps its lead until the disposition, which then finds it on the list.
     this.deps.store.leads.markDnc(lead.phone, attempt.campaignId, now);
@@ -380,9 +399,19 @@ export class DialerService {
   // --- offering leads ---------------------------------------------------------------------------------
 
   private async offerNext(agentId: string): Promise<void> {
-    if (!this.running || this.offers.has(agentId) || this.offering.has(agentId)) return;
+    if (!this.running || this.offering.has(agentId)) return;
     const agent = this.deps.agents.get(agentId);
-    if (agent?.state !== 'ready' || agent.lineMode !== 'persistent' || !agent.lineUp) return;
+    if (agent?.state !== 'ready') return;
+    // Wrap-up ran out without a disposition: the attempt is settled first, so nothing stays in progress.
+    const held = this.offers.get(agentId);
+    if (held) {
+      if (held.phase !== 'ended') return;
+      this.settleUndisposed(held.attemptId, agentId);
+    } else {
+      const undisposed = this.deps.store.attempts.awaitingDisposition(agentId);
+      if (undisposed?.state === 'ended') this.settleUndisposed(undisposed.id, agentId);
+    }
+    if (agent.lineMode !== 'persistent' || !agent.lineUp) return;
     if (agent.inboundRole !== 'none' && this.deps.hotlineWaiting() > 0) return; // the hotline first
     this.offering.add(agentId);
     try {
@@ -402,10 +431,35 @@ export class DialerService {
     }
   }
 
+  /** An answered call the agent never gave a disposition for: retried later (attempts allowing). */
+  private settleUndisposed(attemptId: string, agentId: string): void {
+    const offer = this.byAttempt.get(attemptId);
+    if (offer) {
+      offer.phase = 'done';
+      this.forget(offer);
+    }
+    const attempt = this.deps.store.attempts.get(attemptId);
+    if (attempt?.state !== 'ended') return;
+    const lead = this.deps.store.leads.get(attempt.leadId);
+    const campaign = this.deps.campaigns.get(attempt.campaignId);
+    const now = this.deps.now();
+    if (lead && campaign) {
+      const after = afterAttempt(campaign.settings, { noDisposition: true }, lead.attempts, now);
+      this.moveLead(lead, 'in-progress', after.state, 'no disposition', { dueAt: after.dueAt });
+      if (after.dueAt !== undefined) this.scheduleDue(lead.id, after.dueAt);
+    }
+    this.deps.store.attempts.update(attemptId, {
+      state: 'disposed',
+      skipReason: 'no disposition',
+      disposedAt: now,
+    });
+    this.log.warn({ agentId, attemptId }, 'wrap-up ended without a disposition: lead scheduled for retry');
+  }
+
   /** Checked while picking: a number on do-not-call is never offered (and the lead is closed). */
   private dialable(lead: LeadRecord, campaign: Campaign): boolean {
     if (!this.deps.store.dnc.blocked(lead.phone, campaign.id)) return true;
-    this.moveLead(lead, 'dnc', 'found on do-not-call');
+    this.moveLead(lead, lead.state, 'dnc', 'found on do-not-call');
     return false;
   }
 
@@ -432,8 +486,9 @@ export class DialerService {
     });
     if (!opened) {
       // The number is in another live call (another campaign): not now.
-      this.moveLead({ ...lead, state: 'reserved' }, lead.state, 'number busy elsewhere', {
+      this.moveLead(lead, 'reserved', lead.state, 'number busy elsewhere', {
         dueAt: now + 60_000,
+        reservedBy: agent.id,
       });
       return false;
     }
@@ -443,8 +498,9 @@ export class DialerService {
         skipReason: 'agent no longer ready',
         releasePhone: true,
       });
-      this.moveLead({ ...lead, state: 'reserved' }, lead.state, 'agent no longer ready', {
+      this.moveLead(lead, 'reserved', lead.state, 'agent no longer ready', {
         dueAt: lead.dueAt,
+        reservedBy: agent.id,
       });
       return true; // the agent is busy elsewhere: stop looking for them
     }
@@ -466,7 +522,7 @@ export class DialerService {
     offer.previewTimer = setTimeout(() => {
       if (offer.phase !== 'preview') return;
       log.info({ action: onPreviewTimeout }, 'preview timer ran out');
-      if (onPreviewTimeout === 'dial') void this.dial(offer);
+      if (onPreviewTimeout === 'dial') this.startDial(offer);
       else this.withdraw(offer, 'skipped: preview timed out', { toPool: false, delayMs: 60_000 });
     }, previewSec * 1000);
     offer.previewTimer.unref();
@@ -492,15 +548,19 @@ export class DialerService {
     options: { toPool?: boolean; delayMs?: number; toState?: LeadState } = {},
   ): void {
     if (offer.phase !== 'preview' && offer.phase !== 'waiting-channel') return;
+    offer.phase = 'done';
+    offer.endReason = reason;
     offer.abort.abort();
+    this.releaseSlot(offer);
     const now = this.deps.now();
     const back = options.toState ?? offer.lead.state;
     const dueAt =
       back === 'new' || back === 'retry' || back === 'callback'
         ? Math.max(offer.lead.dueAt, now + (options.delayMs ?? 0))
         : undefined;
-    this.moveLead({ ...offer.lead, state: 'reserved' }, back, reason, {
+    this.moveLead(offer.lead, 'reserved', back, reason, {
       dueAt,
+      reservedBy: offer.agentId,
       ...(options.toPool && offer.lead.agentId === offer.agentId ? { agentId: null } : {}),
     });
     this.deps.store.attempts.update(offer.attemptId, {
@@ -519,6 +579,12 @@ export class DialerService {
     this.deps.agents.released(offer.agentId, 'dialer');
   }
 
+  /** The service hangs up a customer call that is ringing or connected (outcome: cancelled). */
+  private cancel(offer: Offer, reason: string): void {
+    offer.cancelReason ??= reason;
+    void offer.session?.hangup(reason);
+  }
+
   private forget(offer: Offer): void {
     clearTimeout(offer.previewTimer);
     if (this.offers.get(offer.agentId) === offer) this.offers.delete(offer.agentId);
@@ -527,30 +593,43 @@ export class DialerService {
 
   // --- dialing ----------------------------------------------------------------------------------------
 
+  /** Starts a dial; whatever goes wrong in it settles the offer instead of leaving it half done. */
+  private startDial(offer: Offer): void {
+    this.dial(offer).catch((err: unknown) => {
+      offer.log.error({ err }, 'dial failed');
+      if (offer.phase === 'preview' || offer.phase === 'waiting-channel')
+        this.withdraw(offer, 'not dialed: error');
+      else if (offer.phase === 'dialing' && !offer.session) this.notReached(offer, 'failed');
+    });
+  }
+
+  /** Why the lead may not be dialed now (checked when accepted and again once a channel is taken). */
+  private refusal(offer: Offer): { reason: string; toState?: LeadState } | undefined {
+    const campaign = this.deps.campaigns.get(offer.campaignId);
+    if (!this.running) return { reason: 'service stopping' };
+    if (campaign?.state !== 'active') return { reason: `campaign ${campaign?.state ?? 'gone'}` };
+    if (!inCallingWindow(campaign.settings, new Date(this.deps.now())))
+      return { reason: 'outside the calling window' };
+    if (this.deps.store.dnc.blocked(offer.lead.phone, campaign.id))
+      return { reason: 'number on do-not-call', toState: 'dnc' };
+    const agent = this.deps.agents.get(offer.agentId);
+    if (agent?.state !== 'reserved' || agent.callId !== offer.attemptId || !agent.lineUp)
+      return { reason: 'agent no longer waiting' };
+    return undefined;
+  }
+
   private async dial(offer: Offer): Promise<void> {
     if (offer.phase !== 'preview') return;
     clearTimeout(offer.previewTimer);
     const acceptedAt = performance.now();
-    const { store } = this.deps;
-    const campaign = this.deps.campaigns.get(offer.campaignId);
-    const now = this.deps.now();
-    // Checked again at dial time: the campaign may have paused, the window closed, the number been listed.
-    let refusal: string | undefined;
-    if (!this.running) refusal = 'service stopping';
-    else if (campaign?.state !== 'active') refusal = `campaign ${campaign?.state ?? 'gone'}`;
-    else if (!inCallingWindow(campaign.settings, new Date(now))) refusal = 'outside the calling window';
-    else if (store.dnc.blocked(offer.lead.phone, campaign.id)) refusal = 'number on do-not-call';
-    if (refusal || !campaign) {
-      this.withdraw(
-        offer,
-        `not dialed: ${refusal}`,
-        refusal === 'number on do-not-call' ? { toState: 'dnc' } : {},
-      );
+    const first = this.refusal(offer);
+    if (first) {
+      this.withdraw(offer, `not dialed: ${first.reason}`, first.toState ? { toState: first.toState } : {});
       return;
     }
     offer.phase = 'waiting-channel';
     try {
-      await this.slots.acquire(campaign.id, offer.abort.signal);
+      await this.slots.acquire(offer.campaignId, offer.abort.signal);
     } catch (err) {
       if (!(err instanceof SlotWaitAborted)) offer.log.error({ err }, 'channel limiter failed');
       this.withdraw(offer, 'not dialed: withdrawn while waiting for a channel');
@@ -558,23 +637,31 @@ export class DialerService {
     }
     offer.holdsSlot = true;
     if (offer.phase !== 'waiting-channel') {
-      this.releaseSlot(offer);
+      this.releaseSlot(offer); // withdrawn while the channel was being taken
       return;
     }
-    const live = this.deps.campaigns.get(offer.campaignId);
-    if (live?.state !== 'active') {
-      this.releaseSlot(offer);
-      this.withdraw(offer, `not dialed: campaign ${live?.state ?? 'gone'}`);
+    // The wait may have been long: everything is checked again before the customer's phone rings.
+    const again = this.refusal(offer);
+    const campaign = this.deps.campaigns.get(offer.campaignId);
+    if (again || !campaign) {
+      const reason = again?.reason ?? 'campaign gone';
+      this.withdraw(offer, `not dialed: ${reason}`, again?.toState ? { toState: again.toState } : {});
       return;
     }
     offer.phase = 'dialing';
     this.deps.metrics.dialerActiveCalls.set(this.slots.active());
+    const { store } = this.deps;
     const dialedAt = this.deps.now();
-    this.moveLead({ ...offer.lead, state: 'reserved' }, 'in-progress', 'dial', { addAttempt: true });
-    store.attempts.update(offer.attemptId, { state: 'dialing', dialedAt });
-    const channelId = this.customerChannelId(offer.attemptId);
     const callId = randomUUID();
-    store.attempts.update(offer.attemptId, { callId });
+    // Lead and attempt change together: a crash leaves both before or both after.
+    store.db.transaction(() => {
+      this.moveLead(offer.lead, 'reserved', 'in-progress', 'dial', {
+        addAttempt: true,
+        reservedBy: offer.agentId,
+      });
+      store.attempts.update(offer.attemptId, { state: 'dialing', dialedAt, callId });
+    })();
+    const channelId = this.customerChannelId(offer.attemptId);
     this.deps.bus.publish('dialer', 'dialing', { agentId: offer.agentId, attemptId: offer.attemptId });
     let session: CallSession;
     try {
@@ -582,8 +669,8 @@ export class DialerService {
         {
           endpoint: this.dialString(offer.lead.phone),
           appArgs: `dialer,${offer.attemptId}`,
-          timeoutSec: live.settings.pacing.noAnswerSec,
-          callerId: live.settings.callerId,
+          timeoutSec: campaign.settings.pacing.noAnswerSec,
+          callerId: campaign.settings.callerId,
           channelId,
         },
         { direction: 'outbound', handler: (s) => this.answered(offer, s) },
@@ -599,7 +686,7 @@ export class DialerService {
           s.tap((e: RawAriEvent) => {
             if (e.type !== 'Dial' || (e as DialEvent).peer?.id !== channelId) return;
             const status = (e as DialEvent).dialstatus;
-            // Progress (RINGING, PROGRESS) is not an end; ANSWER is seen as StasisStart.
+            // Progress (RINGING, PROGRESS) is not an end.
             if (status && status !== 'RINGING' && status !== 'PROGRESS') offer.dialStatus = status;
           });
           void this.playTone(offer, 'tone:ring');
@@ -612,20 +699,41 @@ export class DialerService {
     }
     this.deps.metrics.dialerNextCall.observe((performance.now() - acceptedAt) / 1000);
     this.deps.onDialing?.(offer.agentId, offer.attemptId);
-    session.done.then(() => this.callEnded(offer, session));
+    session.done.then(() => {
+      try {
+        this.callEnded(offer, session);
+      } catch (err) {
+        offer.log.error({ err }, 'could not settle the ended customer call');
+      }
+    });
   }
 
   /** The customer answered: into the agent's bridge, and recording starts. */
   private async answered(offer: Offer, session: CallSession): Promise<void> {
-    offer.phase = 'connected';
-    offer.answeredAt = this.deps.now();
     await this.stopTone(offer);
     const bridgeId = this.deps.agents.bridgeOf(offer.agentId);
-    if (!bridgeId) {
-      session.log.warn('the agent line is gone: customer call ended');
+    const agent = this.deps.agents.get(offer.agentId);
+    if (
+      !bridgeId ||
+      agent?.state !== 'reserved' ||
+      agent.callId !== offer.attemptId ||
+      offer.phase !== 'dialing'
+    ) {
+      // Nobody to talk to: the one way a preview call is abandoned (counted, and it should stay 0).
+      offer.cancelReason ??= 'agent gone at answer';
+      offer.abandoned = true;
+      session.log.warn('the agent is not on the line any more: customer call ended');
       return; // the handler returning hangs the customer up
     }
-    await session.ari.addToBridge(bridgeId, [session.channelId]);
+    try {
+      await session.ari.addToBridge(bridgeId, [session.channelId]);
+    } catch (err) {
+      offer.abandoned = !session.isEnded;
+      session.log.warn({ err: (err as Error).message }, 'could not join the customer to the agent');
+      return;
+    }
+    offer.phase = 'connected';
+    offer.answeredAt = this.deps.now();
     this.deps.store.attempts.update(offer.attemptId, { state: 'connected', answeredAt: offer.answeredAt });
     this.deps.agents.connected(offer.agentId, offer.attemptId, 'dialer');
     this.deps.metrics.dialOutcomes.inc({ campaign: offer.campaignId, outcome: 'answered' });
@@ -647,13 +755,16 @@ export class DialerService {
     this.releaseSlot(offer);
     void this.stopTone(offer);
     if (offer.answeredAt === undefined) {
-      const outcome = dialOutcome(offer.dialStatus, session.channelGoneCause);
-      // Answered but gone before it reached the agent counts as failed, not as a contact.
-      const settled = outcome === 'answered' ? 'failed' : outcome;
-      this.notReached(offer, session.endReason === 'agent ended the call' ? 'cancelled' : settled);
+      const outcome: Exclude<DialOutcomeName, 'answered'> = offer.cancelReason
+        ? 'cancelled'
+        : (() => {
+            const o = dialOutcome(offer.dialStatus, session.channelGoneCause);
+            // Answered but gone before it reached the agent: not a contact.
+            return o === 'answered' ? 'failed' : o;
+          })();
+      this.notReached(offer, outcome);
       // The one way a preview call can be abandoned: kept visible in the stats.
-      if (outcome === 'answered')
-        this.deps.store.attempts.update(offer.attemptId, { skipReason: 'abandoned' });
+      if (offer.abandoned) this.deps.store.attempts.update(offer.attemptId, { skipReason: 'abandoned' });
       return;
     }
     const now = this.deps.now();
@@ -675,18 +786,17 @@ export class DialerService {
 
   /** Nobody was reached: the lead's retry follows the outcome, and the agent gets the next lead. */
   private notReached(offer: Offer, outcome: Exclude<DialOutcomeName, 'answered'>): void {
+    if (offer.phase === 'done') return;
     this.releaseSlot(offer);
-    offer.phase = 'ended';
+    void this.stopTone(offer);
+    offer.phase = 'done';
     const now = this.deps.now();
     const campaign = this.deps.campaigns.get(offer.campaignId);
     const attempts = offer.lead.attempts + 1;
     const after = campaign
       ? afterAttempt(campaign.settings, { outcome }, attempts, now)
       : { state: 'failed' as const, dueAt: undefined };
-    this.moveLead({ ...offer.lead, state: 'in-progress' }, after.state, outcome, {
-      dueAt: after.dueAt,
-      outcome,
-    });
+    this.moveLead(offer.lead, 'in-progress', after.state, outcome, { dueAt: after.dueAt, outcome });
     if (after.dueAt !== undefined) this.scheduleDue(offer.lead.id, after.dueAt);
     this.deps.store.attempts.update(offer.attemptId, {
       state: 'ended',
@@ -720,6 +830,11 @@ export class DialerService {
     offer.tone = id;
     try {
       await this.deps.ari.rest.playOnBridge(bridgeId, [tone], id);
+      // The call may have been answered or ended while the tone was being started: stop it then.
+      if (offer.tone !== id || offer.phase !== 'dialing') {
+        await this.deps.ari.rest.stopPlayback(id).catch(() => {});
+        return;
+      }
       this.deps.bus.publish('dialer', 'progress-tone', {
         agentId: offer.agentId,
         attemptId: offer.attemptId,
@@ -747,7 +862,7 @@ export class DialerService {
     if (offer.phase === 'preview' || offer.phase === 'waiting-channel')
       this.withdraw(offer, 'agent line dropped');
     else if (offer.phase === 'dialing' || offer.phase === 'connected')
-      void offer.session?.hangup('agent line dropped');
+      this.cancel(offer, 'agent line dropped');
   }
 
   /** A pause or finish withdraws the campaign's previews at once; a resume or re-pace wakes agents. */
@@ -762,9 +877,13 @@ export class DialerService {
 
   // --- leads -----------------------------------------------------------------------------------------
 
-  /** The one way a lead changes state: checked against the table, logged `from -event-> to`, stored. */
+  /**
+   * The one way a lead changes state: checked against the table, applied only if the lead is still
+   * in `from` (compare and set), logged `from -event-> to`.
+   */
   private moveLead(
     lead: LeadRecord,
+    from: LeadState,
     to: LeadState,
     event: string,
     extra: {
@@ -773,14 +892,23 @@ export class DialerService {
       outcome?: string;
       disposition?: string;
       agentId?: string | null;
+      reservedBy?: string;
     } = {},
-  ): void {
-    if (!leadMoveAllowed(lead.state, to)) {
-      this.log.error({ leadId: lead.id, from: lead.state, to, event }, 'refused lead move');
-      return;
+  ): boolean {
+    if (!leadMoveAllowed(from, to)) {
+      this.log.error({ leadId: lead.id, from, to, event }, 'refused lead move');
+      return false;
     }
-    this.deps.store.leads.setState(lead.id, { state: to, ...extra }, this.deps.now());
-    this.log.debug({ leadId: lead.id, from: lead.state, event, to }, `lead ${lead.state} -${event}-> ${to}`);
+    const moved = this.deps.store.leads.setState(lead.id, from, { state: to, ...extra }, this.deps.now());
+    if (!moved) {
+      this.log.error(
+        { leadId: lead.id, from, to, event },
+        'lead was no longer in the expected state: not moved',
+      );
+      return false;
+    }
+    this.log.debug({ leadId: lead.id, from, event, to }, `lead ${from} -${event}-> ${to}`);
+    return true;
   }
 
   private scheduleDue(leadId: string, dueAt: number): void {
@@ -804,35 +932,65 @@ export class DialerService {
     return `${this.deps.ari.appName}-dial-${attemptId}`;
   }
 
+  /** Where a lead whose preview ended without a call goes back to (restart recovery). */
+  private previousState(lead: LeadRecord): LeadState {
+    const promised = this.deps.store.attempts
+      .forLead(lead.id)
+      .some((a) => a.callbackAt !== null && a.state === 'disposed');
+    return promised && lead.attempts > 0 ? 'callback' : stateBeforeReserve(lead);
+  }
+
   // --- restart ---------------------------------------------------------------------------------------
 
   /**
    * After a restart (or a reconnect): every attempt that held a number is settled from what the PBX has.
    * A preview goes back (the agent gets it or another again); a call still ringing is cancelled and the
    * lead retried later; a connected call is re-attached; a call that ended meanwhile awaits its
-   * disposition. Nothing is dialed again by the recovery itself.
+   * disposition. Leads and agents left holding something no live attempt explains are put right. Nothing
+   * is dialed again by the recovery itself.
    */
   private async recover(pbx: PbxSnapshot): Promise<void> {
-    const live: string[] = [];
     for (const attempt of this.deps.store.attempts.listLive()) {
-      const known = this.byAttempt.get(attempt.id);
-      if (known) {
-        if (known.holdsSlot) live.push(known.campaignId);
-        continue;
-      }
+      if (this.byAttempt.has(attempt.id)) continue;
       try {
-        if (await this.recoverAttempt(attempt, pbx)) live.push(attempt.campaignId);
+        await this.recoverAttempt(attempt, pbx);
       } catch (err) {
         this.log.error({ err, attemptId: attempt.id }, 'could not recover a dial attempt');
       }
     }
+    this.reconcileHeld();
+    // Counted from what is live right now (no await in between), so no call is counted twice or lost.
+    const live = [...this.byAttempt.values()].filter((o) => o.holdsSlot).map((o) => o.campaignId);
     await this.slots
       .reset(live)
       .catch((err: unknown) => this.log.error({ err }, 'could not reset channel counts'));
   }
 
-  /** Returns true when the call is re-attached (it holds a trunk channel). */
-  private async recoverAttempt(attempt: AttemptRecord, pbx: PbxSnapshot): Promise<boolean> {
+  /** Leads reserved or in progress, and agents reserved or on a call, with no live attempt behind them. */
+  private reconcileHeld(): void {
+    const { store, agents } = this.deps;
+    const liveLeads = new Set([...this.byAttempt.values()].map((o) => o.lead.id));
+    for (const attempt of store.attempts.listLive()) liveLeads.add(attempt.leadId);
+    for (const lead of store.leads.listHeld()) {
+      if (liveLeads.has(lead.id)) continue;
+      // An ended call waiting for its disposition keeps its lead in progress.
+      const waiting = store.attempts
+        .forLead(lead.id)
+        .some((a) => a.state === 'ended' && a.answeredAt !== null);
+      if (lead.state === 'in-progress' && waiting) continue;
+      if (lead.state === 'reserved') this.moveLead(lead, 'reserved', this.previousState(lead), 'restart');
+      else this.moveLead(lead, 'in-progress', 'retry', 'restart', { dueAt: this.deps.now() + 15 * 60_000 });
+    }
+    for (const agent of agents.list()) {
+      if (!agent.callId || this.byAttempt.has(agent.callId)) continue;
+      const attempt = store.attempts.get(agent.callId);
+      if (!attempt) continue; // a hotline call, not the dialer's
+      if (agent.state === 'reserved') agents.released(agent.id, 'dialer (restart)');
+      else if (agent.state === 'on-call') agents.callEnded(agent.id, agent.callId, 'dialer (restart)');
+    }
+  }
+
+  private async recoverAttempt(attempt: AttemptRecord, pbx: PbxSnapshot): Promise<void> {
     const { store, agents } = this.deps;
     const lead = store.leads.get(attempt.leadId);
     const now = this.deps.now();
@@ -850,15 +1008,17 @@ export class DialerService {
         endedAt: now,
         releasePhone: true,
       });
-      if (lead?.state === 'reserved') this.moveLead(lead, stateBeforeReserve(lead), 'restart');
+      if (lead?.state === 'reserved') this.moveLead(lead, 'reserved', this.previousState(lead), 'restart');
       if (agent?.state === 'reserved' && agent.callId === attempt.id)
         agents.released(attempt.agentId, 'dialer (restart)');
       log.info('preview put back after restart');
-      return false;
+      return;
     }
     const channel = pbx.channels.get(channelId);
-    if (attempt.state === 'connected' && channel && pbx.inApp.has(channelId) && lead && agent) {
+    const bridgeId = agents.bridgeOf(attempt.agentId);
+    if (attempt.state === 'connected' && channel && pbx.inApp.has(channelId) && lead && bridgeId) {
       const session = this.deps.ari.openSession(channel, 'outbound', attempt.callId ?? undefined);
+      session.own('channel', channelId);
       const offer: Offer = {
         attemptId: attempt.id,
         agentId: attempt.agentId,
@@ -875,7 +1035,13 @@ export class DialerService {
       this.offers.set(attempt.agentId, offer);
       this.byAttempt.set(attempt.id, offer);
       this.deps.ari.runSession(session, { direction: 'outbound', handler: async (s) => s.done }, undefined);
-      session.done.then(() => this.callEnded(offer, session));
+      session.done.then(() => {
+        try {
+          this.callEnded(offer, session);
+        } catch (err) {
+          log.error({ err }, 'could not settle the ended customer call');
+        }
+      });
       // The old recording ended with the restart (finalized on its own); record the rest of the call.
       this.deps.onConnected(session, {
         direction: 'outbound',
@@ -886,12 +1052,12 @@ export class DialerService {
         numberMasked: attempt.numberMasked,
       });
       log.info('connected customer call re-attached after restart');
-      return true;
+      return;
     }
-    // Ringing (or answered into the app while nobody listened): cancelled; the lead is retried later.
+    // Ringing, or connected to an agent whose line is gone: hung up.
     if (channel) await this.deps.ari.rest.hangup(channelId).catch(() => {});
     if (attempt.state === 'connected' || attempt.answeredAt) {
-      // It was answered and ended while the service was down: the agent still owes the disposition.
+      // It was answered: the agent still owes the disposition.
       store.attempts.update(attempt.id, {
         state: 'ended',
         outcome: 'answered',
@@ -901,7 +1067,7 @@ export class DialerService {
       if (agent?.state === 'on-call' && agent.callId === attempt.id)
         agents.callEnded(attempt.agentId, attempt.id, 'dialer (restart)');
       log.info('customer call ended while the service was down: awaiting disposition');
-      return false;
+      return;
     }
     store.attempts.update(attempt.id, {
       state: 'ended',
@@ -911,17 +1077,16 @@ export class DialerService {
     });
     if (lead?.state === 'in-progress') {
       // Not dialed again at once: the customer's phone may just have rung.
-      this.moveLead(lead, 'retry', 'cancelled by restart', {
+      this.moveLead(lead, 'in-progress', 'retry', 'cancelled by restart', {
         dueAt: now + 15 * 60_000,
         outcome: 'cancelled',
       });
       this.scheduleDue(lead.id, now + 15 * 60_000);
     } else if (lead?.state === 'reserved') {
-      this.moveLead(lead, stateBeforeReserve(lead), 'restart');
+      this.moveLead(lead, 'reserved', this.previousState(lead), 'restart');
     }
     if (agent?.state === 'reserved' && agent.callId === attempt.id)
       agents.released(attempt.agentId, 'dialer (restart)');
     log.info({ wasRinging: channel !== undefined }, 'customer call in progress at restart: cancelled');
-    return false;
   }
 }

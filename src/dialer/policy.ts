@@ -123,8 +123,9 @@ export function afterAttempt(
 ): LeadAfter {
   const exhausted = attempts >= settings.maxAttempts;
   if ('outcome' in result) {
-    // A call the service itself cancelled (restart, shutdown) does not use up the lead.
-    if (result.outcome === 'cancelled') return { state: 'retry', dueAt: now };
+    // A call the service itself cancelled (agent left, line dropped, shutdown) does not use up the
+    // lead; not again at once, as the customer's phone may just have rung.
+    if (result.outcome === 'cancelled') return { state: 'retry', dueAt: now + 5 * 60_000 };
     const rule = settings.retry[result.outcome];
     if (!rule || exhausted) return { state: 'failed' };
     return { state: 'retry', dueAt: now + rule.afterMin * 60_000 };

@@ -53,12 +53,13 @@ export class TrunkSlots {
   /** Forgets counts a dead run left behind; `live` are the calls still up (re-attached). */
   async reset(live: readonly string[]): Promise<void> {
     this.held.clear();
-    await this.redis.del(this.key);
-    for (const campaignId of live) {
-      this.held.set(campaignId, (this.held.get(campaignId) ?? 0) + 1);
-      await this.redis.hincrby(this.key, campaignId, 1);
-      await this.redis.hincrby(this.key, '__total', 1);
-    }
+    const counts: Record<string, number> = {};
+    for (const campaignId of live) counts[campaignId] = (counts[campaignId] ?? 0) + 1;
+    for (const [id, n] of Object.entries(counts)) this.held.set(id, n);
+    // One transaction: nobody sees the hash half rebuilt.
+    const tx = this.redis.multi().del(this.key);
+    if (live.length > 0) tx.hset(this.key, { ...counts, __total: String(live.length) });
+    await tx.exec();
   }
 
   active(campaignId?: string): number {
@@ -104,16 +105,21 @@ export class TrunkSlots {
           );
           if (got === 1) {
             this.held.set(campaignId, (this.held.get(campaignId) ?? 0) + 1);
-            return;
+            if (!signal.aborted) return;
+            // Withdrawn while the channel was being taken: give it back.
+            this.release(campaignId);
+            throw new SlotWaitAborted('the dial was withdrawn while waiting for a channel');
           }
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 250);
-          waiter.wake = () => {
+          const done = () => {
             clearTimeout(timer);
+            signal.removeEventListener('abort', done);
             resolve();
           };
-          signal.addEventListener('abort', waiter.wake, { once: true });
+          const timer = setTimeout(done, 250);
+          waiter.wake = done;
+          signal.addEventListener('abort', done, { once: true });
         });
       }
     } finally {

@@ -206,7 +206,7 @@ export class LeadRepository {
          reserved_by = NULL, reserved_at = NULL, last_outcome = coalesce(@outcome, last_outcome),
          last_disposition = coalesce(@disposition, last_disposition), updated_at = @now,
          agent_id = CASE WHEN @keepAgent = 1 THEN agent_id ELSE @agentId END
-       WHERE id = @id`,
+       WHERE id = @id AND state = @from AND (@reservedBy IS NULL OR reserved_by = @reservedBy)`,
     );
   }
 
@@ -263,9 +263,13 @@ export class LeadRepository {
     })();
   }
 
-  /** Moves a lead on (the dialer's lead state function decides the state). */
+  /**
+   * Moves a lead on (the dialer's lead state function decides the state), only if it is still in
+   * `from` (and, from 'reserved', still reserved by `reservedBy`): false when it moved meanwhile.
+   */
   setState(
     id: string,
+    from: LeadState,
     next: {
       state: LeadState;
       dueAt?: number;
@@ -274,20 +278,26 @@ export class LeadRepository {
       disposition?: string;
       /** Personal callback: the lead goes to this agent; null: back to the team or pool. */
       agentId?: string | null;
+      /** Moving from 'reserved': the agent who must hold the reservation. */
+      reservedBy?: string;
     },
     now: number,
-  ): void {
-    this.#setState.run({
-      id,
-      state: next.state,
-      dueAt: next.dueAt ?? 0,
-      addAttempt: next.addAttempt ? 1 : 0,
-      outcome: next.outcome ?? null,
-      disposition: next.disposition ?? null,
-      agentId: next.agentId ?? null,
-      keepAgent: next.agentId === undefined ? 1 : 0,
-      now,
-    });
+  ): boolean {
+    return (
+      this.#setState.run({
+        id,
+        from,
+        reservedBy: next.reservedBy ?? null,
+        state: next.state,
+        dueAt: next.dueAt ?? 0,
+        addAttempt: next.addAttempt ? 1 : 0,
+        outcome: next.outcome ?? null,
+        disposition: next.disposition ?? null,
+        agentId: next.agentId ?? null,
+        keepAgent: next.agentId === undefined ? 1 : 0,
+        now,
+      }).changes === 1
+    );
   }
 
   /** Leads a dead run left reserved or in progress (restart recovery). */

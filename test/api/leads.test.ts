@@ -445,7 +445,7 @@ describe('purge', () => {
   it('purges on demand and logs it with anonymized counts', async () => {
     const record = await importList('phone=Telefon');
     const first = api.store.leads.list({ campaignId: 'spring', limit: 1, offset: 0 })[0]!;
-    api.store.leads.setState(first.id, { state: 'done', disposition: 'sale' }, Date.now());
+    api.store.leads.setState(first.id, 'new', { state: 'done', disposition: 'sale' }, Date.now());
 
     const used = await api.app.inject({
       method: 'POST',

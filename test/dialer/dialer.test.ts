@@ -21,9 +21,9 @@ describe('preview dialer on the real PBX', () => {
     await far.close();
   });
 
-  async function start(agentIds: string[] = ['a1']) {
+  async function start(agentIds: string[] = ['a1'], wrapUpSec = 30) {
     service = await startTestService(
-      { agents: { wrapUpSec: 30 }, dialer: { trunkChannels: 10 } },
+      { agents: { wrapUpSec }, dialer: { trunkChannels: 10 } },
       { now: () => clock ?? new Date() },
     );
     service.store.teams.create({ id: 't1', name: 'Team 1' });
@@ -280,7 +280,11 @@ describe('preview dialer on the real PBX', () => {
     // The window closes before the agent accepts: not dialed.
     clock = new Date('2026-11-30T19:30:00Z');
     const r = await agentApi(service, 'a1').post('/v1/agents/a1/preview/accept', {});
-    expect(r.statusCode).toBe(200);
+    expect(r.statusCode).toBe(409);
+    expect(r.json().error).toMatchObject({
+      code: 'NOT_DIALED',
+      message: 'not dialed: outside the calling window',
+    });
     await eventually(() => service.store.leads.get(leadId!)?.state === 'new', 'lead back, not dialed');
     expect(service.store.attempts.forLead(leadId!).every((a) => a.dialedAt === null)).toBe(true);
   });
@@ -309,5 +313,51 @@ describe('preview dialer on the real PBX', () => {
       .pluck()
       .get(shared);
     expect(live).toBe(1);
+  });
+  it('wrap-up running out without a disposition: the lead is retried later and the agent gets the next lead', async () => {
+    await start(['a1'], 1);
+    await activeCampaign('c8');
+    const [first, second] = addLeads(service.store, 'c8', [customer.talks(5), customer.answers()]);
+    await loginReady(service, 'a1');
+    await eventually(() => preview('a1')?.lead.id === first, 'first lead offered');
+    service.dialer.accept('a1', 'test');
+    // The customer talks half a second and hangs up; nobody gives a disposition.
+    await eventually(
+      () => service.store.attempts.forLead(first!)[0]?.state === 'ended',
+      'call ended',
+      15_000,
+    );
+    await eventually(() => preview('a1')?.lead.id === second, 'next lead after wrap-up ran out', 5_000);
+    const lead = service.store.leads.get(first!)!;
+    expect(lead).toMatchObject({ state: 'retry', attempts: 1 });
+    expect(lead.dueAt).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(service.store.attempts.forLead(first!)[0]).toMatchObject({
+      state: 'disposed',
+      disposition: null,
+      skipReason: 'no disposition',
+    });
+  });
+
+  it('an agent who leaves while the customer rings: the call is cancelled, never answered into nobody', async () => {
+    await start();
+    await activeCampaign('c9');
+    const phone = customer.ringsThenAnswers(3);
+    const [leadId] = addLeads(service.store, 'c9', [phone]);
+    await loginReady(service, 'a1');
+    await eventually(() => preview('a1')?.lead.id === leadId, 'lead offered');
+    service.dialer.accept('a1', 'test');
+    await eventually(async () => (await channelsTo(far, phone)).length > 0, 'customer ringing');
+    const away = await agentApi(service, 'a1').post('/v1/agents/a1/state', {
+      event: 'not-ready',
+      reason: 'break',
+    });
+    expect(away.statusCode, away.body).toBe(200);
+    await eventually(async () => (await channelsTo(far, phone)).length === 0, 'customer call hung up');
+    await new Promise((r) => setTimeout(r, 3_500)); // past the moment the customer would have answered
+    const [attempt] = service.store.attempts.forLead(leadId!);
+    expect(attempt).toMatchObject({ state: 'ended', outcome: 'cancelled', answeredAt: null });
+    expect(attempt!.skipReason).toBeNull(); // not abandoned
+    expect(service.store.leads.get(leadId!)).toMatchObject({ state: 'retry', lastOutcome: 'cancelled' });
+    expect(service.agents.get('a1')).toMatchObject({ state: 'not-ready', reason: 'break' });
   });
 });

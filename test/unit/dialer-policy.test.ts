@@ -114,6 +114,11 @@ describe('what happens to a lead after an attempt', () => {
       dueAt: now + 3_600_000,
     });
     expect(afterAttempt(settings, { outcome: 'busy' }, 3, now)).toEqual({ state: 'failed' });
+    // Cancelled by the service: retried in 5 minutes whatever the attempts (it was not the customer's doing).
+    expect(afterAttempt(settings, { outcome: 'cancelled' }, 3, now)).toEqual({
+      state: 'retry',
+      dueAt: now + 300_000,
+    });
     // No rule for congestion in these settings: not retried.
     expect(afterAttempt(settings, { outcome: 'congestion' }, 1, now)).toEqual({ state: 'failed' });
   });

@@ -58,7 +58,7 @@ function lead(
       createdAt: at,
     },
   ]);
-  if (state !== 'new') store.leads.setState(id, { state, disposition }, at);
+  if (state !== 'new') store.leads.setState(id, 'new', { state, disposition }, at);
   return id;
 }
 

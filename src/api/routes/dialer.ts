@@ -46,7 +46,7 @@ const DIALER_STATUS: Record<DialerError['code'], number> = {
   CALL_IN_PROGRESS: 409,
   UNKNOWN_DISPOSITION: 400,
   NO_CALL: 409,
-  CAMPAIGN_NOT_DIALING: 409,
+  NOT_DIALED: 409,
 };
 const CAMPAIGN_STATUS: Record<CampaignError['code'], number> = {
   CAMPAIGN_NOT_FOUND: 404,
