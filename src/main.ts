@@ -1,6 +1,55 @@
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from './config/load.js';
-import { createLogger } from './lib/logger.js';
+import type { Config } from './config/schema.js';
+import { LeaderLease } from './ha/lease.js';
+import { createLogger, type Logger } from './lib/logger.js';
 import { startService } from './service.js';
+
+/**
+ * While standing by, the API port answers health checks only: live (the process is fine), not ready
+ * (it drives no calls), and 503 STANDBY for everything else.
+ */
+function standbyServer(config: Config, lease: LeaderLease): Promise<Server> {
+  const server = createServer((req, res) => {
+    const body = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (req.url === '/healthz') body(200, { status: 'standby', nodeId: lease.nodeId });
+    else if (req.url === '/readyz') body(503, { status: 'standby', nodeId: lease.nodeId });
+    else
+      body(503, { error: { code: 'STANDBY', message: 'this instance is the standby; use the active one' } });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.api.port, config.api.host, () => resolve(server));
+  });
+}
+
+/** Active/standby: waits for the lease (serving health checks meanwhile); resolves once this node holds it. */
+async function becomeActive(
+  config: Config,
+  logger: Logger,
+  abort: AbortSignal,
+): Promise<LeaderLease | undefined> {
+  const redis = new Redis(config.redis.url, { keyPrefix: config.redis.keyPrefix, maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error (lease)'));
+  const nodeId = config.ha.nodeId ?? `${hostname()}-${process.pid}`;
+  const lease = new LeaderLease(
+    redis,
+    'ha:leader',
+    nodeId,
+    config.ha.leaseTtlMs,
+    config.ha.renewEveryMs,
+    logger,
+  );
+  const server = await standbyServer(config, lease);
+  const got = await lease.acquire(abort);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return got ? lease : undefined;
+}
 
 /** Process entry point: load config, start, stop gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -21,6 +70,26 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception'));
 
+  let lease: LeaderLease | undefined;
+  if (config.ha.enabled) {
+    const standing = new AbortController();
+    const leave = () => standing.abort();
+    process.once('SIGTERM', leave);
+    process.once('SIGINT', leave);
+    lease = await becomeActive(config, logger, standing.signal);
+    process.off('SIGTERM', leave);
+    process.off('SIGINT', leave);
+    if (!lease) {
+      logger.info('standby stopped');
+      process.exit(0);
+    }
+    // Another node may have taken over: this one must stop driving calls at once, not drain them.
+    lease.keep((why) => {
+      logger.fatal({ why }, 'lease lost: exiting so that only the active instance drives calls');
+      process.exit(1);
+    });
+  }
+
   const service = await startService(config, { logger });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -30,13 +99,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.info({ signal }, 'shutdown requested');
-    service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => lease?.release())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

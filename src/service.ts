@@ -314,6 +314,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     leads: { importer, defaultCountry: config.dialer.defaultCountry },
   });
 
+  metrics.sources.queue = () => hotline.snapshot();
+  metrics.sources.agents = () => agents.list();
+  metrics.sources.recordingsPending = () => finalizer.pending();
+
   // Listen first: liveness answers while ARI is still connecting; readiness says when it is.
   let url = '';
   if (options.listen !== false) {

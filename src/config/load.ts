@@ -33,6 +33,11 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
       if (!Number.isFinite(n))
         throw new ConfigError(`config: ${name} (${path}): expected a number, got "${value}"`);
       setPath(out, path, n);
+    } else if (type === 'boolean') {
+      const v = value.toLowerCase();
+      if (!['true', 'false', '1', '0', 'yes', 'no'].includes(v))
+        throw new ConfigError(`config: ${name} (${path}): expected true or false, got "${value}"`);
+      setPath(out, path, v === 'true' || v === '1' || v === 'yes');
     } else {
       setPath(out, path, value);
     }

@@ -219,13 +219,32 @@ export const configSchema = z.object({
       drainTimeoutMs: z.number().int().min(0).default(30_000),
     })
     .prefault({}),
+  /**
+   * Active/standby: instances sharing one Asterisk, Redis and store; the one holding the Redis lease
+   * drives ARI, the others wait and take over when it lapses.
+   */
+  ha: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** A lease not renewed for this long is free for a standby to take. */
+      leaseTtlMs: z.number().int().min(1000).max(60_000).default(5_000),
+      /** The holder renews this often; a standby checks as often. */
+      renewEveryMs: z.number().int().min(100).max(30_000).default(1_000),
+      /** This instance's name in the lease (defaults to the host name and process id). */
+      nodeId: z.string().min(1).optional(),
+    })
+    .prefault({})
+    .refine((h) => h.renewEveryMs * 2 < h.leaseTtlMs, {
+      message: 'expected renewEveryMs to be less than half of leaseTtlMs',
+      path: ['renewEveryMs'],
+    }),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Environment variables that override config file values; the path is the field they set. */
-export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'number' }> = {
+export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'number' | 'boolean' }> = {
   ARI_URL: { path: 'ari.url', type: 'string' },
   ARI_USERNAME: { path: 'ari.username', type: 'string' },
   ARI_PASSWORD: { path: 'ari.password', type: 'string' },
@@ -254,6 +273,9 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   AGENT_AUTO_LOGOUT_SEC: { path: 'agents.autoLogoutNotReadySec', type: 'number' },
   HOTLINE_OVERFLOW_AFTER_SEC: { path: 'hotline.overflowAfterSec', type: 'number' },
   HOTLINE_MAX_WAIT_SEC: { path: 'hotline.maxWaitSec', type: 'number' },
+  HA_ENABLED: { path: 'ha.enabled', type: 'boolean' },
+  HA_NODE_ID: { path: 'ha.nodeId', type: 'string' },
+  HA_LEASE_TTL_MS: { path: 'ha.leaseTtlMs', type: 'number' },
   DIALER_TRUNK_CHANNELS: { path: 'dialer.trunkChannels', type: 'number' },
   DIALER_DIAL_STRING: { path: 'dialer.dialString', type: 'string' },
   DIALER_DEFAULT_COUNTRY: { path: 'dialer.defaultCountry', type: 'string' },

@@ -108,6 +108,62 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Live figures read at scrape time from the modules that own them (set by the service once they exist). */
+  readonly sources: {
+    queue?: () => { name: string; waiting: unknown[]; longestWaitMs: number };
+    agents?: () => { state: string }[];
+    recordingsPending?: () => Promise<number>;
+  } = {};
+  readonly queueWaiting = new Gauge({
+    name: 'cc_queue_waiting',
+    help: 'Callers waiting in the hotline queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const q = this.sources.queue?.();
+      if (q) this.queueWaiting.set({ queue: q.name }, q.waiting.length);
+    },
+  });
+  readonly queueLongestWait = new Gauge({
+    name: 'cc_queue_longest_wait_seconds',
+    help: 'How long the caller waiting longest has waited',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const q = this.sources.queue?.();
+      if (q) this.queueLongestWait.set({ queue: q.name }, q.longestWaitMs / 1000);
+    },
+  });
+  readonly agentsByState = new Gauge({
+    name: 'cc_agents',
+    help: 'Agents by state (logged-out, ready, reserved, on-call, wrap-up, not-ready)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const agents = this.sources.agents?.();
+      if (!agents) return;
+      const counts: Record<string, number> = {
+        'logged-out': 0,
+        ready: 0,
+        reserved: 0,
+        'on-call': 0,
+        'wrap-up': 0,
+        'not-ready': 0,
+      };
+      for (const a of agents) counts[a.state] = (counts[a.state] ?? 0) + 1;
+      for (const [state, n] of Object.entries(counts)) this.agentsByState.set({ state }, n);
+    },
+  });
+  readonly recordingsPending = new Gauge({
+    name: 'cc_recordings_pending',
+    help: 'Recordings waiting to be finalized (fetched, checked, stored, indexed)',
+    registers: [this.registry],
+    collect: async () => {
+      const pending = await this.sources.recordingsPending?.().catch(() => undefined);
+      if (pending !== undefined) this.recordingsPending.set(pending);
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'cc_' });

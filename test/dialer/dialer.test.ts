@@ -145,6 +145,14 @@ describe('preview dialer on the real PBX', () => {
     // The disposition ended wrap-up: the next lead is offered at once.
     await eventually(() => preview('a1')?.lead.id === secondId, 'the next lead offered');
 
+    // Operations see the same on /metrics.
+    const metrics = (await service.api.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/cc_dial_outcomes_total\{campaign="c1",outcome="answered"\} 1/);
+    expect(metrics).toMatch(/cc_agents\{state="reserved"\} 1/);
+    expect(metrics).toMatch(/cc_queue_waiting\{queue="hotline"\} 0/);
+    expect(metrics).toMatch(/cc_recordings_pending \d+/);
+    expect(metrics).toMatch(/cc_ari_reconnects_total 0/);
+    expect(metrics).toMatch(/cc_nodejs_eventloop_lag_seconds \d/);
     const stats = await supervisorApi(service).get('/v1/campaigns/c1/stats');
     expect(stats.statusCode).toBe(200);
     expect(stats.json()).toMatchObject({

@@ -22,7 +22,8 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.config.api.port}`;
   }
 
-  async start(): Promise<void> {
+  /** Starts the process and waits until it is ready, or only live (`live`: a standby is never ready). */
+  async start(waitFor: 'ready' | 'live' = 'ready'): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, CONFIG_FILE: this.configFile, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,7 +35,9 @@ export class ServiceProcess {
       async () => {
         if (child.exitCode !== null)
           throw new Error(`service exited ${child.exitCode}: ${this.output.join('')}`);
-        const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
+        const res = await fetch(`${this.url}/${waitFor === 'ready' ? 'readyz' : 'healthz'}`).catch(
+          () => undefined,
+        );
         return res?.status === 200;
       },
       'service ready',
@@ -42,10 +45,15 @@ export class ServiceProcess {
     );
   }
 
+  get exitCode(): number | null | undefined {
+    return this.child?.exitCode;
+  }
+
   /** Sends a signal and waits for the exit code. */
   async kill(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    // Already gone (exited, or killed by a signal: then exitCode stays null and signalCode is set).
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     child.kill(signal);
     const [code] = (await once(child, 'exit')) as [number | null];
     return code;
