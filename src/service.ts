@@ -294,7 +294,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     store,
     metrics,
     readiness: [
-      { name: 'ari', check: () => ari.connection.isOpen },
+      { name: 'ari', check: () => ari.isReady },
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
       { name: 'store', check: () => store.healthy() },
     ],

@@ -85,6 +85,7 @@ export class AriApp {
   readonly registry: CallRegistry;
   private readonly log: Logger;
   private accepting = true;
+  private resynced = false;
   private resyncing: Promise<ResyncReport> | undefined;
   private lastResync: ResyncReport | undefined;
   private readonly recoverers: Recoverer[] = [];
@@ -115,6 +116,14 @@ export class AriApp {
     });
   }
 
+  /**
+   * Connected and resynced since the last (re)connect: calls found on the PBX have been re-attached, so
+   * what the service reports about them is true (readiness).
+   */
+  get isReady(): boolean {
+    return this.connection.isOpen && this.resynced;
+  }
+
   get appName(): string {
     return this.options.ari.app;
   }
@@ -132,11 +141,17 @@ export class AriApp {
       onOpen: ({ reconnect }) => {
         metrics.ariConnected.set(1);
         if (reconnect) metrics.ariReconnects.inc();
+        this.resynced = false;
         const run = this.resync();
         firstResync ??= run;
-        return run.then(() => undefined);
+        return run.then(() => {
+          this.resynced = true;
+        });
       },
-      onDown: () => metrics.ariConnected.set(0),
+      onDown: () => {
+        this.resynced = false;
+        metrics.ariConnected.set(0);
+      },
     });
     await firstResync;
   }
