@@ -1,33 +1,58 @@
 # syntax=docker/dockerfile:1
 # The call-center service. Build context: the repository root (`docker compose build`, or
-# `docker build -t callcenter-ari .`). First version; a later issue hardens it.
+# `docker build -t callcenter-ari .`). Two stages: `build` compiles src/ to dist/ with the dev
+# dependencies (TypeScript) and then prunes them; the runtime stage holds only dist/, the production
+# node_modules and the config, and runs `node dist/main.js` as the non-root user `node` (uid 1000).
+# Deployment and operations: docs/operations.md.
 
-FROM node:20-bookworm-slim AS deps
+# Node LTS. The service needs Node >= 20.19; some dependencies (fastify's light-my-request, @fastify/static)
+# already declare Node >= 22, and Node 20 reached its end of life in April 2026, so the image uses 22.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 downloads a prebuilt binary when one exists; the compilers are for when it must build.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# Production dependencies only. tsx is one of them: the service runs its TypeScript sources with it
-# (`npm start` = `node --import tsx src/main.ts`), so there is no separate compile step.
-RUN npm ci --omit=dev && npm cache clean --force
-
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
+# All dependencies: the compiler is a dev dependency. (As in .ci/run: a registry that lacks other
+# platforms' optional builds can make `npm ci` refuse the lock file; then install from the same lock.)
+RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# Compile, then drop the dev dependencies (tsx, TypeScript, vitest, biome, ...) from node_modules; the
+# native better-sqlite3 build stays, made for this same base image.
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    STORE_PATH=/data/callcenter.sqlite \
+    STORAGE_DIR=/data/storage \
+    RECORDING_DIR=/recordings \
+    IVR_PROMPTS_DIR=/prompts
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The config file (CONFIG_FILE defaults to config/default.json under /app) and the IVR flow files
+# seeded at the first start (ivr.flowsDir defaults to config/ivr). Both read-only for the service.
 COPY config/default.json ./config/default.json
-# /data holds the SQLite store (STORE_PATH=/data/callcenter.sqlite); the service runs as the image's
-# non-root user `node` (uid 1000), which owns it.
-RUN mkdir -p /data && chown node:node /data
+COPY config/ivr ./config/ivr
+# The health check, and an online backup of the SQLite store (the image has no sqlite3 CLI).
+COPY docker/callcenter/healthcheck.mjs docker/callcenter/backup-sqlite.mjs ./
+# Where the service writes, all mounted as volumes by docker-compose.yml: /data (the SQLite store with its
+# -wal and -shm files, and storage.dir for voice messages), /recordings (recording.dir), /prompts (the
+# prompt folder shared with Asterisk). Made here so that a new named volume takes the owner `node`.
+RUN mkdir -p /data/storage /recordings /prompts \
+ && chown -R node:node /data /recordings /prompts
 USER node
+# api.port of config/default.json (API_PORT overrides it). The API binds api.host, 127.0.0.1 by default.
 EXPOSE 3000
-# /healthz answers once the service has reached Asterisk (it listens only after the first ARI connect),
-# hence the long start period. API_PORT must match api.port if the config file changes it.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.API_PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# `npm start` without npm in between, so SIGTERM reaches the service and it drains calls before exiting.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# /healthz answers as soon as the service listens (after the store and Redis, before Asterisk).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "healthcheck.mjs"]
+# node itself, no npm in between, so SIGTERM reaches the service and it drains calls before exiting.
+# Source maps point stack traces at src/*.ts.
+CMD ["node", "--enable-source-maps", "dist/main.js"]

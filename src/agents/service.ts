@@ -66,6 +66,7 @@ export class AgentService implements AgentDirectory {
   private readonly readyListeners = new Set<Listener>();
   private readonly dropListeners = new Set<(agent: AgentView, callId: string | undefined) => void>();
   private readonly customerHangupListeners = new Set<(agentId: string, callId: string) => void>();
+  private readonly wrapUpListeners = new Set<(agentId: string, callId: string, wrapMs: number) => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly log: Logger;
@@ -184,6 +185,12 @@ export class AgentService implements AgentDirectory {
     return () => this.dropListeners.delete(listener);
   }
 
+  /** After-call work ended (disposition, timer, or the agent): how long it took, for handle times. */
+  onWrapUpDone(listener: (agentId: string, callId: string, wrapMs: number) => void): () => void {
+    this.wrapUpListeners.add(listener);
+    return () => this.wrapUpListeners.delete(listener);
+  }
+
   /** The agent pressed # on their line to end the customer call. */
   onCustomerHangupRequest(listener: (agentId: string, callId: string) => void): () => void {
     this.customerHangupListeners.add(listener);
@@ -198,6 +205,9 @@ export class AgentService implements AgentDirectory {
     const now = this.deps.now();
     const result = transition(seat.live, event, now);
     if (!result.ok) throw new AgentStateError(`agent ${agentId}: ${result.error}`);
+    // Ready on a persistent line means reachable at once: not while the line is down.
+    if (event.type === 'ready' && seat.row.lineMode === 'persistent' && !this.lineUp(seat))
+      throw new AgentStateError(`agent ${agentId}: the phone line is not up; log in again to call the phone`);
     const from = seat.live;
     const to = result.next;
     seat.live = {
@@ -227,6 +237,9 @@ export class AgentService implements AgentDirectory {
     }
     clearTimeout(seat.wrapTimer);
     if (to.state === 'wrap-up') this.startWrapUp(seat, to.callId);
+    if (from.state === 'wrap-up' && to.state !== 'wrap-up' && from.callId) {
+      for (const listener of this.wrapUpListeners) listener(agentId, from.callId, now - from.since);
+    }
     this.persist(seat);
     const view = this.view(seat);
     this.deps.bus.publish('agent', 'state', { ...view });

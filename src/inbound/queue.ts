@@ -111,6 +111,10 @@ export class HotlineQueue {
     this.deps.ari.addRecoverer((pbx) => this.recover(pbx));
     this.deps.agents.onReady(() => this.dispatch());
     this.deps.agents.onLineDropped((agent, callId) => this.agentDropped(agent, callId));
+    // Handle time = talk + after-call work: the wrap-up of a hotline call is kept with it.
+    this.deps.agents.onWrapUpDone((_agentId, callId, wrapMs) => {
+      this.deps.store.hotlineCalls.wrapped(callId, wrapMs);
+    });
     this.deps.agents.onCustomerHangupRequest((_agentId, callId) => {
       void this.connected.get(callId)?.session.hangup('agent ended the call');
     });

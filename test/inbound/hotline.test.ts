@@ -47,6 +47,8 @@ describe('400 hotline on the real PBX', () => {
     await eventually(() => service.agents.get('p1')?.state === 'ready', 'ready after timed wrap-up', 5_000);
     const ended = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null);
     expect(ended.outcome).toBe('answered');
+    // After-call work is kept with the call: handle time = talk + wrap-up.
+    expect(ended.wrapMs).toBeGreaterThanOrEqual(900);
     // The agent's line is still up and alone in its bridge.
     const after = (await far.rest.listBridges()).find((b) => b.id === `${service.config.ari.app}-agent-p1`);
     expect(after?.channels).toHaveLength(1);
@@ -151,6 +153,13 @@ describe('400 hotline on the real PBX', () => {
     const api = agentApi(service, 'p1');
     const res = await api.get('/v1/agents/p1');
     expect(res.json()).toMatchObject({ state: 'not-ready', reason: 'line-dropped', lineUp: false });
+    // Ready without a line would take calls nobody can hear: refused until the agent logs in again.
+    const ready = await api.post('/v1/agents/p1/state', { event: 'ready' });
+    expect(ready.statusCode).toBe(409);
+    expect(ready.json().error.message).toMatch(/line is not up/);
+    expect((await api.post('/v1/agents/p1/state', { event: 'logout' })).statusCode).toBe(200);
+    await loginReady(service, 'p1');
+    expect(service.agents.get('p1')).toMatchObject({ state: 'ready', lineUp: true });
   });
 
   it('an illegal state change is refused with 409 and changes nothing', async () => {
