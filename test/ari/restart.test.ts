@@ -1,30 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import { FarEnd } from '../harness/far-end.js';
-import { eventually, testConfig } from '../harness/infra.js';
-import { freePort, ServiceProcess } from '../harness/process.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../harness/infra.js';
+import type { ServiceProcess } from '../harness/process.js';
+import { processFixture } from '../harness/process-fixture.js';
 
 describe('service killed (SIGKILL) during live calls, then restarted', () => {
-  const far = new FarEnd();
+  const fx = processFixture();
+  const { far } = fx;
   let proc: ServiceProcess | undefined;
-  let store: Store | undefined;
-
-  afterEach(async () => {
-    await proc?.kill('SIGKILL');
-    store?.close();
-    await far.close();
-  });
 
   it('closes out every call: the one still up is hung up (no orphan), the one that ended meanwhile is recorded', async () => {
-    await far.connect();
-    const config = testConfig({
-      api: { port: await freePort() },
+    const config = await fx.config({
       inbound: { greeting: Array.from({ length: 30 }, () => 'sound:silence/10') },
     });
-    proc = new ServiceProcess(config);
-    await proc.start();
-    store = openStore(config.store.path);
-    const db = store;
+    proc = await fx.start(config);
+    const db = fx.store(config);
 
     const stillUp = await far.callWithDialplan('400', config.ari.app, 'answer');
     const endsWhileDown = await far.callWithDialplan('400', config.ari.app, 'answer');
@@ -44,8 +33,7 @@ describe('service killed (SIGKILL) during live calls, then restarted', () => {
       'second call gone',
     );
 
-    proc = new ServiceProcess(config);
-    await proc.start();
+    proc = await fx.start(config);
 
     await eventually(
       async () => (await far.liveChannels([stillUp.callerId, stillUp.serviceChannelId])).length === 0,

@@ -1,27 +1,17 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { FarEnd } from '../harness/far-end.js';
-import { eventually, testConfig } from '../harness/infra.js';
-import { freePort, ServiceProcess } from '../harness/process.js';
+import { eventually } from '../harness/infra.js';
+import { freePort, type ServiceProcess } from '../harness/process.js';
+import { processFixture, seatAgent } from '../harness/process-fixture.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 
 describe('active and standby instances on one PBX and Redis', () => {
-  const far = new FarEnd();
-  const procs: ServiceProcess[] = [];
-  let store: Store | undefined;
-
-  afterEach(async () => {
-    for (const p of procs) await p.kill('SIGKILL');
-    store?.close();
-    await far.close();
-  });
+  const fx = processFixture();
+  const { far } = fx;
 
   it('the standby waits unready; when the active dies it takes over within seconds and resyncs: the call in progress goes on, new calls are served', async () => {
-    await far.connect();
-    const base = testConfig({
-      api: { port: await freePort() },
+    const base = await fx.config({
       agents: { wrapUpSec: 1 },
       hotline: { overflowAfterSec: 0, maxWaitSec: 600, announceEverySec: 600 },
       ha: { enabled: true, leaseTtlMs: 3_000, renewEveryMs: 500, nodeId: 'node-a' },
@@ -31,18 +21,9 @@ describe('active and standby instances on one PBX and Redis', () => {
       api: { ...base.api, port: await freePort() },
       ha: { ...base.ha, nodeId: 'node-b' },
     };
-    store = openStore(base.store.path);
-    const db = store;
+    const db = fx.store(base);
     new FlowCatalog(db, { logger: pino({ level: 'silent' }) }).put(HOTLINE_FLOW, 'test');
-    db.agents.create({
-      id: 'p1',
-      name: 'Primary',
-      teamId: null,
-      role: 'agent',
-      endpoint: 'Local/answer@sim',
-      lineMode: 'persistent',
-      inboundRole: 'primary',
-    });
+    seatAgent(db, { id: 'p1', inboundRole: 'primary' });
     const key = db.apiKeys.create('p1', 'agent', { agentId: 'p1' }).key;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const agentOn = async (proc: ServiceProcess) =>
@@ -51,12 +32,8 @@ describe('active and standby instances on one PBX and Redis', () => {
         lineUp: boolean;
       };
 
-    const a = new ServiceProcess(base);
-    procs.push(a);
-    await a.start();
-    const b = new ServiceProcess(configB);
-    procs.push(b);
-    await b.start('live');
+    const a = await fx.start(base);
+    const b = await fx.start(configB, 'live');
     // The standby is alive but not ready, and refuses the API.
     expect((await fetch(`${b.url}/readyz`)).status).toBe(503);
     expect(await (await fetch(`${b.url}/healthz`)).json()).toMatchObject({

@@ -1,57 +1,26 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import { FarEnd } from '../harness/far-end.js';
-import { eventually, testConfig } from '../harness/infra.js';
-import { freePort, ServiceProcess } from '../harness/process.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../harness/infra.js';
+import type { ServiceProcess } from '../harness/process.js';
+import { httpApi, processFixture, seatAgent } from '../harness/process-fixture.js';
 import { addLeads, channelsTo, customer, settings } from './helpers.js';
 
 describe('dialer: the service is SIGKILLed with one lead in a call and one in preview', () => {
-  const far = new FarEnd();
-  let proc: ServiceProcess | undefined;
-  let store: Store | undefined;
-
-  afterEach(async () => {
-    await proc?.kill('SIGKILL');
-    store?.close();
-    await far.close();
-  });
+  const fx = processFixture();
+  const { far } = fx;
 
   it('after restart the call goes on and is disposed once; the previewed lead is offered again; nothing is dialed twice or lost', async () => {
-    await far.connect();
-    const config = testConfig({ api: { port: await freePort() }, agents: { wrapUpSec: 60 } });
-    store = openStore(config.store.path);
-    const db = store;
+    const config = await fx.config({ agents: { wrapUpSec: 60 } });
+    const db = fx.store(config);
     db.teams.create({ id: 't1', name: 'Team 1' });
-    for (const id of ['a1', 'a2']) {
-      db.agents.create({
-        id,
-        name: id,
-        teamId: 't1',
-        role: 'agent',
-        endpoint: 'Local/answer@sim',
-        lineMode: 'persistent',
-        inboundRole: 'none',
-      });
-    }
-    const supKey = db.apiKeys.create('sup', 'supervisor').key;
-    const keys = {
-      a1: db.apiKeys.create('a1', 'agent', { agentId: 'a1' }).key,
-      a2: db.apiKeys.create('a2', 'agent', { agentId: 'a2' }).key,
-    };
-    const call = async (key: string, method: string, url: string, body?: object) => {
-      const res = await fetch(`${proc?.url}${url}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      // biome-ignore lint/suspicious/noExplicitAny: response bodies of several routes, read field by field
-      return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
-    };
+    for (const id of ['a1', 'a2']) seatAgent(db, { id, inboundRole: 'none', teamId: 't1' });
+    let proc: ServiceProcess | undefined;
+    const as = (key: string) => httpApi(() => proc, key);
+    const sup = as(db.apiKeys.create('sup', 'supervisor').key);
+    const a1 = as(db.apiKeys.create('a1', 'agent', { agentId: 'a1' }).key);
+    const a2 = as(db.apiKeys.create('a2', 'agent', { agentId: 'a2' }).key);
 
-    proc = new ServiceProcess(config);
-    await proc.start();
-    const created = await call(supKey, 'POST', '/v1/campaigns', {
+    proc = await fx.start(config);
+    const created = await sup('POST', '/v1/campaigns', {
       id: 'c1',
       name: 'Restart',
       settings: settings({
@@ -66,28 +35,25 @@ describe('dialer: the service is SIGKILLed with one lead in a call and one in pr
       }),
     });
     expect(created.status).toBe(201);
-    expect((await call(supKey, 'POST', '/v1/campaigns/c1/state', { state: 'active' })).status).toBe(200);
+    expect((await sup('POST', '/v1/campaigns/c1/state', { state: 'active' })).status).toBe(200);
     const talking = customer.answers();
     const previewed = customer.answers();
     const ids = addLeads(db, 'c1', [talking, previewed]);
 
     // a1 logs in first and gets the first lead; accepts; the customer answers and stays.
-    expect((await call(keys.a1, 'POST', '/v1/agents/a1/state', { event: 'login' })).status).toBe(200);
-    expect((await call(keys.a1, 'POST', '/v1/agents/a1/state', { event: 'ready' })).status).toBe(200);
+    expect((await a1('POST', '/v1/agents/a1/state', { event: 'login' })).status).toBe(200);
+    expect((await a1('POST', '/v1/agents/a1/state', { event: 'ready' })).status).toBe(200);
+    await eventually(async () => (await a1('GET', '/v1/agents/a1/preview')).status === 200, 'a1 preview');
+    expect((await a1('POST', '/v1/agents/a1/preview/accept')).status).toBe(200);
     await eventually(
-      async () => (await call(keys.a1, 'GET', '/v1/agents/a1/preview')).status === 200,
-      'a1 preview',
-    );
-    expect((await call(keys.a1, 'POST', '/v1/agents/a1/preview/accept')).status).toBe(200);
-    await eventually(
-      async () => (await call(keys.a1, 'GET', '/v1/agents/a1')).json.state === 'on-call',
+      async () => (await a1('GET', '/v1/agents/a1')).json.state === 'on-call',
       'a1 on the call',
     );
     // a2 previews the second lead and has not accepted.
-    expect((await call(keys.a2, 'POST', '/v1/agents/a2/state', { event: 'login' })).status).toBe(200);
-    expect((await call(keys.a2, 'POST', '/v1/agents/a2/state', { event: 'ready' })).status).toBe(200);
+    expect((await a2('POST', '/v1/agents/a2/state', { event: 'login' })).status).toBe(200);
+    expect((await a2('POST', '/v1/agents/a2/state', { event: 'ready' })).status).toBe(200);
     const firstPreview = await eventually(async () => {
-      const r = await call(keys.a2, 'GET', '/v1/agents/a2/preview');
+      const r = await a2('GET', '/v1/agents/a2/preview');
       return r.status === 200 ? r.json : undefined;
     }, 'a2 preview');
     expect(firstPreview.lead.id).toBe(ids[1]);
@@ -95,11 +61,10 @@ describe('dialer: the service is SIGKILLed with one lead in a call and one in pr
     expect(talkingChannels.length).toBeGreaterThan(0);
 
     expect(await proc.kill('SIGKILL')).toBe(null);
-    proc = new ServiceProcess(config);
-    await proc.start();
+    proc = await fx.start(config);
 
     // The call in progress is re-attached: same channels, agent still on it, one attempt only.
-    expect((await call(keys.a1, 'GET', '/v1/agents/a1')).json).toMatchObject({
+    expect((await a1('GET', '/v1/agents/a1')).json).toMatchObject({
       state: 'on-call',
       lineUp: true,
     });
@@ -109,7 +74,7 @@ describe('dialer: the service is SIGKILLed with one lead in a call and one in pr
     expect(talkingAttempts[0]).toMatchObject({ state: 'connected' });
     // The preview was put back and is offered again (to a2): still never dialed.
     const again = await eventually(async () => {
-      const r = await call(keys.a2, 'GET', '/v1/agents/a2/preview');
+      const r = await a2('GET', '/v1/agents/a2/preview');
       return r.status === 200 ? r.json : undefined;
     }, 'a2 preview after restart');
     expect(again.lead.id).toBe(ids[1]);
@@ -118,13 +83,13 @@ describe('dialer: the service is SIGKILLed with one lead in a call and one in pr
     expect(await channelsTo(far, previewed)).toHaveLength(0);
 
     // The call ends and is disposed once, on the re-attached call.
-    expect((await call(keys.a1, 'POST', '/v1/agents/a1/dialer/hangup')).status).toBe(204);
+    expect((await a1('POST', '/v1/agents/a1/dialer/hangup')).status).toBe(204);
     await eventually(
-      async () => (await call(keys.a1, 'GET', '/v1/agents/a1')).json.state === 'wrap-up',
+      async () => (await a1('GET', '/v1/agents/a1')).json.state === 'wrap-up',
       'a1 in wrap-up',
     );
     await eventually(async () => (await channelsTo(far, talking)).length === 0, 'customer channel gone');
-    const disposed = await call(keys.a1, 'POST', '/v1/agents/a1/disposition', { code: 'not-interested' });
+    const disposed = await a1('POST', '/v1/agents/a1/disposition', { code: 'not-interested' });
     expect(disposed.status, JSON.stringify(disposed.json)).toBe(200);
     expect(db.leads.get(ids[0]!)).toMatchObject({
       state: 'done',

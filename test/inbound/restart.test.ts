@@ -1,32 +1,22 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { FarEnd } from '../harness/far-end.js';
-import { eventually, testConfig } from '../harness/infra.js';
-import { freePort, ServiceProcess } from '../harness/process.js';
+import { eventually } from '../harness/infra.js';
+import type { ServiceProcess } from '../harness/process.js';
+import { processFixture } from '../harness/process-fixture.js';
 import { HOTLINE_FLOW } from './helpers.js';
 
 describe('hotline: the service restarts with one caller waiting and one call connected', () => {
-  const far = new FarEnd();
+  const fx = processFixture();
+  const { far } = fx;
   let proc: ServiceProcess | undefined;
-  let store: Store | undefined;
-
-  afterEach(async () => {
-    await proc?.kill('SIGKILL');
-    store?.close();
-    await far.close();
-  });
 
   it('both are re-attached: the connected call goes on, the waiting caller is served next, nobody is forgotten', async () => {
-    await far.connect();
-    const config = testConfig({
-      api: { port: await freePort() },
+    const config = await fx.config({
       agents: { wrapUpSec: 1 },
       hotline: { overflowAfterSec: 0, maxWaitSec: 600, announceEverySec: 600 },
     });
-    store = openStore(config.store.path);
-    const db = store;
+    const db = fx.store(config);
     new FlowCatalog(db, { logger: pino({ level: 'silent' }) }).put(HOTLINE_FLOW, 'test');
     db.agents.create({
       id: 'p1',
@@ -55,8 +45,7 @@ describe('hotline: the service restarts with one caller waiting and one call con
         lineUp: boolean;
       };
 
-    proc = new ServiceProcess(config);
-    await proc.start();
+    proc = await fx.start(config);
     await state('login');
     await state('ready');
 
@@ -66,8 +55,7 @@ describe('hotline: the service restarts with one caller waiting and one call con
     await eventually(() => db.hotlineCalls.forDay(0, Date.now() + 1e9).length === 2, 'second caller queued');
 
     expect(await proc.kill('SIGKILL')).toBe(null);
-    proc = new ServiceProcess(config);
-    await proc.start();
+    proc = await fx.start(config);
 
     // After the restart: the agent is still on the same call with the line up; the second caller waits.
     const after = await agent();

@@ -1,35 +1,24 @@
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { FarEnd } from '../harness/far-end.js';
 import { TRANSFER_FLOW } from '../harness/flows.js';
-import { eventually, testConfig } from '../harness/infra.js';
-import { freePort, ServiceProcess } from '../harness/process.js';
+import { eventually } from '../harness/infra.js';
+import type { ServiceProcess } from '../harness/process.js';
+import { processFixture } from '../harness/process-fixture.js';
 
 describe('recording survives a SIGKILL of the service mid-call', () => {
-  const far = new FarEnd();
+  const fx = processFixture();
+  const { far } = fx;
   let proc: ServiceProcess | undefined;
-  let store: Store | undefined;
-
-  afterEach(async () => {
-    await proc?.kill('SIGKILL');
-    store?.close();
-    await far.close();
-  });
 
   it('after restart the call is closed out and its recording finalized, stored and indexed', async () => {
-    await far.connect();
-    const config = testConfig({
-      api: { port: await freePort() },
+    const config = await fx.config({
       recording: { finalize: { backoffMs: 500 } },
     });
-    store = openStore(config.store.path);
-    const db = store;
+    const db = fx.store(config);
     new FlowCatalog(db, { logger: pino({ level: 'silent' }) }).put(TRANSFER_FLOW, 'test');
-    proc = new ServiceProcess(config);
-    await proc.start();
+    proc = await fx.start(config);
 
     const call = await far.call('450', config.ari.app);
     const callId = await eventually(() => db.calls.findByChannel(call.serviceChannelId)?.id, 'call recorded');
@@ -42,8 +31,7 @@ describe('recording survives a SIGKILL of the service mid-call', () => {
 
     expect(await proc.kill('SIGKILL')).toBe(null);
     await new Promise((r) => setTimeout(r, 1_000)); // the call goes on on the PBX, recording too
-    proc = new ServiceProcess(config);
-    await proc.start();
+    proc = await fx.start(config);
 
     const [row] = await eventually(
       () => {
