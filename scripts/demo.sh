@@ -136,6 +136,15 @@ if [ -z "$key" ]; then
   say "created the admin API key demo-admin (saved in $key_file)"
 fi
 
+# --- 7. demo data ------------------------------------------------------------------------------------
+# Seats on simulated phones and an active campaign whose customers are simulated in the PBX; the dialer
+# dials them through [sim-customers] instead of a trunk (unless DIALER_DIAL_STRING is set).
+sim_dial='Local/{digits}@sim-customers'
+export DIALER_DIAL_STRING="${DIALER_DIAL_STRING:-$sim_dial}"
+node --import tsx scripts/demo-seed.ts
+
+auth="Authorization: Bearer $key"
+api="http://127.0.0.1:$api_port"
 cat <<EOF
 
 ==================================================================================================
@@ -154,8 +163,22 @@ cat <<EOF
    check readiness:  curl -s http://127.0.0.1:$api_port/readyz
    who am I:         curl -s -H 'Authorization: Bearer $key' http://127.0.0.1:$api_port/v1/whoami
 
- The service answers the call, plays the greeting (inbound.greeting) and hangs up: its log below
- shows "call session opened" and "call ended" (reason "greeting finished").
+ The call runs the 400 hotline flow (config/ivr/hotline.json): business hours in Shanghai, then a
+ menu (1: queue, 2: callback, 3: voice message). Log an agent in to take queued callers:
+   curl -s -X POST -H '$auth' -H 'content-type: application/json' -d '{"event":"login"}' $api/v1/agents/hotline1/state
+   curl -s -X POST -H '$auth' -H 'content-type: application/json' -d '{"event":"ready"}' $api/v1/agents/hotline1/state
+
+ The preview dialer: campaign "demo" is active with 5 simulated customers. Log agent2 in (login, ready
+ as above, with agent2), then:
+   curl -s -H '$auth' $api/v1/agents/agent2/preview                      # the lead offered
+   curl -s -X POST -H '$auth' $api/v1/agents/agent2/preview/accept       # dial it (agent hears ringing)
+   curl -s -H '$auth' $api/v1/agents/agent2                              # on-call once answered
+   curl -s -X POST -H '$auth' $api/v1/agents/agent2/dialer/hangup        # end the call
+   curl -s -X POST -H '$auth' -H 'content-type: application/json' -d '{"code":"sale","notes":"demo"}' \\
+        $api/v1/agents/agent2/disposition                                # then the next lead comes
+   curl -s -H '$auth' $api/v1/campaigns/demo/stats                       # live statistics
+ Live events: curl -N -H '$auth' $api/v1/events
+
  Ctrl-C stops the service (the PBX and Redis keep running; scripts/pbx.sh down stops the PBX).
 ==================================================================================================
 
