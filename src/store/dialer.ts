@@ -174,12 +174,14 @@ export class CampaignRepository {
 }
 
 /** Lead selection order for an agent: due callbacks, due retries, then new leads. */
+export const OVERDUE_CALLBACK_MS = 30 * 60_000;
+
 const PICK_ORDER: readonly LeadState[] = ['callback', 'retry', 'new'];
 
 export class LeadRepository {
   readonly #insert;
   readonly #get;
-  readonly #pick: Record<'agent' | 'team' | 'pool', ReturnType<Database['prepare']>>;
+  readonly #pick: Record<'agent' | 'team' | 'pool' | 'overdue', ReturnType<Database['prepare']>>;
   readonly #claim;
   readonly #setState;
 
@@ -196,6 +198,9 @@ export class LeadRepository {
       agent: db.prepare(`${base} AND agent_id = @agentId ORDER BY due_at, rowid LIMIT 1`),
       team: db.prepare(`${base} AND agent_id IS NULL AND team_id = @teamId ORDER BY due_at, rowid LIMIT 1`),
       pool: db.prepare(`${base} AND agent_id IS NULL AND team_id IS NULL ORDER BY due_at, rowid LIMIT 1`),
+      // A promised callback overdue by OVERDUE_CALLBACK_MS (its agent or team away, or moved off the
+      // campaign) goes to whoever works the campaign rather than waiting for ever.
+      overdue: db.prepare(`${base} AND due_at <= @overdueBefore ORDER BY due_at, rowid LIMIT 1`),
     };
     this.#claim = db.prepare(
       `UPDATE leads SET state = 'reserved', reserved_by = @agentId, reserved_at = @now, updated_at = @now
@@ -245,10 +250,12 @@ export class LeadRepository {
   ): LeadRecord | undefined {
     return this.db.transaction(() => {
       for (const state of PICK_ORDER) {
-        for (const scope of ['agent', 'team', 'pool'] as const) {
+        for (const scope of ['agent', 'team', 'pool', 'overdue'] as const) {
           if (scope === 'team' && !teamId) continue;
+          if (scope === 'overdue' && state !== 'callback') continue;
+          const overdueBefore = now - OVERDUE_CALLBACK_MS;
           for (let guard = 0; guard < 100; guard++) {
-            const row = this.#pick[scope].get({ campaignId, state, now, agentId, teamId }) as
+            const row = this.#pick[scope].get({ campaignId, state, now, agentId, teamId, overdueBefore }) as
               | LeadRow
               | undefined;
             const lead = toLead(row);
