@@ -168,6 +168,12 @@ export class DialerService {
       void this.byAttempt.get(callId)?.session?.hangup('agent ended the call');
     });
     bus.subscribe((event) => {
+      // A hotline caller now waits: inbound-capable agents still only previewing a lead are handed back
+      // to the queue (the preview goes back to the pool); calls already placed carry on.
+      if (event.topic === 'queue' && (event.type === 'caller-queued' || event.type === 'caller-requeued')) {
+        setImmediate(() => this.yieldToHotline());
+        return;
+      }
       if (event.topic !== 'agent' || event.type !== 'state') return;
       const { id, state } = event.data as { id: string; state: string };
       const offer = this.offers.get(id);
@@ -863,6 +869,15 @@ export class DialerService {
       this.withdraw(offer, 'agent line dropped');
     else if (offer.phase === 'dialing' || offer.phase === 'connected')
       this.cancel(offer, 'agent line dropped');
+  }
+
+  private yieldToHotline(): void {
+    if (this.deps.hotlineWaiting() === 0) return;
+    for (const offer of [...this.offers.values()]) {
+      if (offer.phase !== 'preview') continue;
+      if (this.deps.agents.get(offer.agentId)?.inboundRole === 'none') continue;
+      this.withdraw(offer, 'hotline caller waiting');
+    }
   }
 
   /** A pause or finish withdraws the campaign's previews at once; a resume or re-pace wakes agents. */

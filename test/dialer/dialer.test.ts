@@ -3,7 +3,7 @@ import type { Service } from '../../src/service.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
-import { addAgent, agentApi, loginReady } from '../inbound/helpers.js';
+import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
 import { addLeads, channelsTo, customer, settings, supervisorApi } from './helpers.js';
 
 describe('preview dialer on the real PBX', () => {
@@ -367,5 +367,27 @@ describe('preview dialer on the real PBX', () => {
     expect(attempt!.skipReason).toBeNull(); // not abandoned
     expect(service.store.leads.get(leadId!)).toMatchObject({ state: 'retry', lastOutcome: 'cancelled' });
     expect(service.agents.get('a1')).toMatchObject({ state: 'not-ready', reason: 'break' });
+  });
+  it('inbound comes first: a hotline caller takes an inbound-capable agent away from a lead still in preview', async () => {
+    await start([]);
+    await addAgent(service, { id: 'o1', inboundRole: 'overflow', teamId: 't1' });
+    service.catalog.put(HOTLINE_FLOW, 'test');
+    await activeCampaign('c10');
+    const [leadId] = addLeads(service.store, 'c10', [customer.answers()]);
+    await loginReady(service, 'o1');
+    await eventually(() => preview('o1')?.lead.id === leadId, 'lead offered');
+    const caller = await far.call('400', service.config.ari.app);
+    await eventually(
+      () => service.agents.get('o1')?.state === 'on-call',
+      'the hotline caller gets the agent',
+    );
+    expect(preview('o1')).toBeUndefined();
+    expect(service.store.leads.get(leadId!)).toMatchObject({ state: 'new', attempts: 0 });
+    expect(service.store.attempts.forLead(leadId!)[0]).toMatchObject({
+      state: 'skipped',
+      skipReason: 'hotline caller waiting',
+      dialedAt: null,
+    });
+    await far.hangup(caller.callerId);
   });
 });
