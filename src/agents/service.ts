@@ -137,6 +137,12 @@ export class AgentService implements AgentDirectory {
     return seat && this.lineUp(seat) ? seat.live.bridgeId : undefined;
   }
 
+  /** The channel of the agent's persistent line, while it is up (to play progress tones to the agent). */
+  lineOf(agentId: string): string | undefined {
+    const seat = this.seats.get(agentId);
+    return seat && this.lineUp(seat) ? seat.live.lineChannelId : undefined;
+  }
+
   /** Offers a call to a ready agent; false if they are no longer ready. */
   reserve(agentId: string, callId: string, by: string): boolean {
     try {

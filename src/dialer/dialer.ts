@@ -830,12 +830,14 @@ export class DialerService {
 
   /** What the agent hears while the customer's phone rings. */
   private async playTone(offer: Offer, tone: string): Promise<void> {
-    const bridgeId = this.deps.agents.bridgeOf(offer.agentId);
-    if (!bridgeId) return;
+    // Played to the agent's line channel itself (it stays in its bridge): cheaper for Asterisk than a
+    // bridge playback, which adds an announcer channel per ringing call.
+    const lineId = this.deps.agents.lineOf(offer.agentId);
+    if (!lineId) return;
     const id = `${this.deps.ari.appName}-tone-${randomUUID()}`;
     offer.tone = id;
     try {
-      await this.deps.ari.rest.playOnBridge(bridgeId, [tone], id);
+      await this.deps.ari.rest.playOnChannel(lineId, [tone], id);
       // The call may have been answered or ended while the tone was being started: stop it then.
       if (offer.tone !== id || offer.phase !== 'dialing') {
         await this.deps.ari.rest.stopPlayback(id).catch(() => {});

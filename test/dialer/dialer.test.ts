@@ -77,7 +77,9 @@ describe('preview dialer on the real PBX', () => {
     const tone = await eventually(() => tones.find((t) => t.agentId === 'a1'), 'progress tone');
     expect(tone.tone).toBe('tone:ring');
     const playing = await far.rest.getPlayback(tone.playbackId as string);
-    expect(playing.target_uri).toBe(`bridge:${service.config.ari.app}-agent-a1`);
+    const line = (await far.rest.listBridges()).find((b) => b.id === `${service.config.ari.app}-agent-a1`)
+      ?.channels[0];
+    expect(playing.target_uri).toBe(`channel:${line}`);
     expect(service.agents.get('a1')?.state).toBe('reserved');
     await eventually(() => service.agents.get('a1')?.state === 'on-call', 'agent on the call');
     // Answered: the tone stops.
