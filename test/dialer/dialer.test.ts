@@ -392,4 +392,39 @@ describe('preview dialer on the real PBX', () => {
     });
     await far.hangup(caller.callerId);
   });
+  it('pacing: a campaign at its concurrency limit holds the next accepted call; a re-pace lets it go within a second', async () => {
+    await start(['a1', 'a2']);
+    const pacing = {
+      maxConcurrent: 1,
+      maxPerAgentHour: 60,
+      dailyCap: 100,
+      previewSec: 60,
+      onPreviewTimeout: 'skip' as const,
+      noAnswerSec: 20,
+    };
+    const sup = await activeCampaign('c11', { pacing });
+    const phones = [customer.answers(), customer.answers()];
+    addLeads(service.store, 'c11', phones);
+    await Promise.all(['a1', 'a2'].map((id) => loginReady(service, id)));
+    await eventually(() => preview('a1') && preview('a2'), 'both agents previewing');
+    service.dialer.accept('a1', 'test');
+    await eventually(() => service.agents.get('a1')?.state === 'on-call', 'first call up');
+    service.dialer.accept('a2', 'test');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(preview('a2')?.phase).toBe('waiting-channel'); // held by the limit, not dialed
+    expect(service.dialer.activeCalls()).toBe(1);
+    const repaced = await sup.patch('/v1/campaigns/c11', {
+      settings: { pacing: { ...pacing, maxConcurrent: 2 } },
+    });
+    expect(repaced.statusCode, repaced.body).toBe(200);
+    const t0 = Date.now();
+    await eventually(
+      () => preview('a2')?.phase === 'dialing' || preview('a2')?.phase === 'connected',
+      'second call placed',
+      2_000,
+    );
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    await eventually(() => service.agents.get('a2')?.state === 'on-call', 'second call up');
+    expect(service.dialer.activeCalls()).toBe(2);
+  });
 });
