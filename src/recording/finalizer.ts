@@ -163,7 +163,9 @@ export class RecordingFinalizer {
     const startedAt = row?.startedAt ?? job.data.enqueuedAt - Math.round(durationSec * 1000);
     const knownEnd = row?.endedAt ?? job.data.callEndedAt;
     const endedAt = knownEnd ?? startedAt + Math.round(durationSec * 1000);
-    const callSec = (endedAt - startedAt) / 1000;
+    // Paused stretches are not in the file: they do not make it look truncated.
+    const pausedSec = (row?.pauses ?? []).reduce((sum, p) => sum + Math.max(0, p.to - p.from), 0) / 1000;
+    const callSec = (endedAt - startedAt) / 1000 - pausedSec;
     if (knownEnd && callSec - durationSec > DURATION_TOLERANCE_SEC) {
       this.log.warn(
         { recording: name, durationSec, callSec },
