@@ -1,5 +1,6 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CsvRecord } from '../lib/csv.js';
-import { type CsvEncoding, type CsvInput, CsvSource } from '../lib/csv-source.js';
+import { type CsvEncoding, type CsvInput, CsvSource, CsvTooLargeError } from '../lib/csv-source.js';
 import type { Logger } from '../lib/logger.js';
 
 /** Any pino-like logger (a request's, the service's). */
@@ -42,6 +43,11 @@ export interface DncImportOptions {
   maxBytes?: number;
   delimiter?: ',' | ';' | '\t';
   encoding?: CsvEncoding;
+  /**
+   * Whether the first row is a header. Absent: only when it has no digit and names a number column
+   * (phone, number, tel…); a first row that is neither stays a data row (reported if it holds no number).
+   */
+  header?: boolean;
 }
 
 const MAX_REPORTED_ERRORS = 1_000;
@@ -52,7 +58,7 @@ const REASON_HEADERS = /^(reason|grund|note|notes|comment)$/i;
 /**
  * Moves the waiting leads with these numbers to state dnc: in every campaign for the global list, else
  * in the campaign. One indexed statement per campaign and batch (LeadRepository.markDnc does one number
- * at a time and scans the leads table for a global entry, too slow for a list of thousands).
+ * at a time, too many statements for a list of thousands).
  */
 export function markDncLeads(store: Store, scope: string, phones: readonly string[], now: number): number {
   if (phones.length === 0) return 0;
@@ -89,10 +95,13 @@ export function addDncNumber(
 
 /**
  * Imports a do-not-call list from CSV, streamed: one column of numbers and an optional second column
- * with a reason. A first row whose first cell has no digit is a header; then the number column is the
- * one named phone, number, tel, msisdn… (else the first), the reason column the one named reason (if
- * any). Numbers are normalized to E.164 like lead numbers; a row without a valid number is reported,
- * not added. Waiting leads with a listed number move to state dnc.
+ * with a reason. The first row is a header with `header: true`, none with false; by default only when
+ * none of its cells has a digit and one names a number column (phone, number, tel, msisdn…). With a
+ * header the number column is the one so named (else the first), the reason column the one named
+ * reason (if any). Numbers are normalized to E.164 like lead numbers; a row without a valid number is
+ * reported, not added. Waiting leads with a listed number move to state dnc. Rows are written in
+ * batches with a turn of the event loop in between; on a failure the numbers before it stay added and
+ * the rest of the upload is abandoned.
  */
 export async function importDnc(
   store: Store,
@@ -100,7 +109,7 @@ export async function importDnc(
   options: DncImportOptions,
 ): Promise<DncImportResult> {
   const now = options.now ?? Date.now;
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? 1_000;
   const source = new CsvSource(input, {
     delimiter: options.delimiter,
     encoding: options.encoding,
@@ -138,10 +147,10 @@ export async function importDnc(
 
   const take = (record: CsvRecord) => {
     if (!columns) {
-      const first = record.cells[0] ?? '';
-      if (!/\d/.test(first)) {
-        const names = record.cells.map((c) => c.trim());
-        const phone = names.findIndex((n) => PHONE_HEADERS.test(n));
+      const names = record.cells.map((c) => c.trim());
+      const phone = names.findIndex((n) => PHONE_HEADERS.test(n));
+      const isHeader = options.header ?? (phone >= 0 && !record.cells.some((c) => /\d/.test(c)));
+      if (isHeader) {
         columns = { phone: Math.max(phone, 0), reason: names.findIndex((n) => REASON_HEADERS.test(n)) };
         return;
       }
@@ -163,9 +172,20 @@ export async function importDnc(
 
   try {
     for (let records = await source.next(); records !== null; records = await source.next()) {
-      for (const record of records) take(record);
-      if (batch.length >= batchSize) flush();
+      for (const record of records) {
+        take(record);
+        if (batch.length >= batchSize) {
+          flush();
+          await nextTurn(); // calls and requests go on during a large list
+        }
+      }
+      await nextTurn();
     }
+  } catch (err) {
+    // Stop reading: a file too large is cut off, any other failure's rest is drained (the client
+    // still gets its answer).
+    source.abandon(err instanceof CsvTooLargeError);
+    throw err;
   } finally {
     flush(); // what was read before a failure stays on the list
   }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Store } from '../store/index.js';
 
 /** Leads of one place in the distribution: the pool (team and agent null), a team's unassigned, an agent's. */
@@ -66,4 +67,50 @@ export function countLeads(
     .prepare(`SELECT count(*) FROM leads WHERE ${where.join(' AND ')}`)
     .pluck()
     .get({ state: null, teamId: null, agentId: null, ...filter }) as number;
+}
+
+/** Leads moved per step by assignLeads and unassignLeads: each step is one short transaction. */
+export const DISTRIBUTION_STEP = 2_000;
+
+/** At most this many leads move in one assign request. */
+export const MAX_ASSIGN = 50_000;
+
+/**
+ * Gives up to `count` new leads of the pool (or, with fromTeamOnly, of the team's unassigned batch) to a
+ * team or an agent (see LeadRepository.assign), in steps of DISTRIBUTION_STEP with a turn of the event
+ * loop in between, so a large batch never holds calls up. Resolves with how many moved.
+ */
+export async function assignLeads(
+  store: Store,
+  campaignId: string,
+  to: { teamId: string; agentId?: string },
+  count: number,
+  now: number,
+  fromTeamOnly: boolean,
+): Promise<number> {
+  let moved = 0;
+  while (moved < count) {
+    const step = Math.min(DISTRIBUTION_STEP, count - moved);
+    const n = store.leads.assign(campaignId, to, step, now, fromTeamOnly);
+    moved += n;
+    if (n < step) break;
+    await nextTurn();
+  }
+  return moved;
+}
+
+/** LeadRepository.unassign in steps of DISTRIBUTION_STEP, with a turn of the event loop in between. */
+export async function unassignLeads(
+  store: Store,
+  campaignId: string,
+  from: { teamId?: string; agentId?: string },
+  now: number,
+): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const n = store.leads.unassign(campaignId, from, now, DISTRIBUTION_STEP);
+    moved += n;
+    if (n < DISTRIBUTION_STEP) return moved;
+    await nextTurn();
+  }
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CsvError, type CsvRecord } from '../lib/csv.js';
 import {
+  CSV_PIECE_CHARS,
   type CsvEncoding,
+  CsvEncodingError,
   type CsvInput,
   CsvInputError,
   CsvSource,
@@ -16,7 +18,7 @@ import {
 import { uuidv7 } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { ImportError, ImportRecord, NewLead, Store } from '../store/index.js';
-import { normalizePhone } from './phone.js';
+import { maskPhoneLike, normalizePhone } from './phone.js';
 
 /** Custom field name -> CSV column, or 'rest': every column besides phone and name, under its header. */
 export type LeadFieldMapping = Record<string, string> | 'rest';
@@ -58,7 +60,10 @@ export interface LeadImporterOptions {
   logger: Logger;
   /** Country of numbers written without a country code (ISO 3166 alpha-2, e.g. DE). */
   defaultCountry: string;
-  /** Rows written per transaction; progress is stored after each. */
+  /**
+   * Rows handled (checked and written, in one transaction) before the import lets the event loop run
+   * again; progress is stored after each. At most (and by default) MAX_IMPORT_BATCH.
+   */
   batchSize?: number;
   /** A larger file fails the import (what was read before stays imported). */
   maxBytes?: number;
@@ -81,6 +86,18 @@ export const LEAD_LIMITS = {
 } as const;
 
 export const DEFAULT_MAX_IMPORT_BYTES = 200 * 1024 * 1024;
+
+/**
+ * Rows checked and written between two turns of the event loop: about 20 ms of work, so calls, timers
+ * and requests never wait long for a large import.
+ */
+export const MAX_IMPORT_BATCH = 500;
+
+/** Checking rows stops for a write and a turn of the event loop after this long (a cold start is slow). */
+const TURN_MS = 10;
+
+/** The temporary folders of uploads being received start so (see removeStaleUploads). */
+export const UPLOAD_DIR_PREFIX = 'cc-lead-upload-';
 
 /** Where each wanted value is in a row. */
 export interface RowPlan {
@@ -116,6 +133,12 @@ const clip = (raw: string) =>
   raw.length > LEAD_LIMITS.reportRawChars ? `${raw.slice(0, LEAD_LIMITS.reportRawChars)}…` : raw;
 
 /**
+ * A row as kept in the error report: phone-like digit runs masked but for their last 4 digits (the
+ * report outlives the leads a purge deletes, and must not keep their numbers), cut at reportRawChars.
+ */
+const reportRaw = (raw: string) => clip(maskPhoneLike(raw.slice(0, LEAD_LIMITS.reportRawChars + 64)));
+
+/**
  * Streams a lead list (CSV, header row first) into a campaign: each row validated (phone present and
  * valid, normalized to E.164; name and field sizes; cell count), deduplicated within the file and
  * against the campaign, scrubbed against the do-not-call lists, and written in batches with the import's
@@ -140,7 +163,7 @@ export class LeadImporter {
     this.#store = options.store;
     this.#logger = options.logger.child({ component: 'lead-import' });
     this.#country = options.defaultCountry;
-    this.#batchSize = options.batchSize ?? 2_000;
+    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? MAX_IMPORT_BATCH, MAX_IMPORT_BATCH));
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_IMPORT_BYTES;
     this.#progressEveryMs = options.progressEveryMs ?? 500;
     this.#now = options.now ?? Date.now;
@@ -175,18 +198,26 @@ export class LeadImporter {
    * then starts the import from that file (see start()) and resolves with its id once the header is
    * checked, while the rows are imported in the background; the file is deleted at the end. A client
    * thus gets its answer as soon as its upload is in, whatever the file's size, and nothing is recorded
-   * for an upload that breaks off. Throws LeadImportError (unknown campaign, header), CsvTooLargeError
-   * (over maxBytes), CsvInputError (the upload stopped before its end).
+   * for an upload that breaks off. A UTF-8 upload is checked to be valid UTF-8 as it arrives. Throws
+   * LeadImportError (unknown campaign, header, not UTF-8), CsvTooLargeError (over maxBytes),
+   * CsvInputError (the upload stopped before its end), or the file's error (disk full).
    */
   async receive(input: CsvInput, options: LeadImportOptions): Promise<StartedImport> {
     this.#check(options);
-    const dir = await mkdtemp(join(this.#spoolDir, 'cc-lead-upload-'));
+    const dir = await mkdtemp(join(this.#spoolDir, UPLOAD_DIR_PREFIX));
     const remove = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
     let file: ReadStream | undefined;
     try {
       const path = join(dir, 'upload.csv');
-      await spoolToFile(input, path, this.#maxBytes);
-      file = createReadStream(path, { highWaterMark: 256 * 1024 });
+      try {
+        await spoolToFile(input, path, this.#maxBytes, { utf8: (options.encoding ?? 'utf-8') === 'utf-8' });
+      } catch (err) {
+        if (err instanceof CsvEncodingError) {
+          throw new LeadImportError('CSV_INVALID', `The file cannot be read: ${err.message}`);
+        }
+        throw err;
+      }
+      file = createReadStream(path, { highWaterMark: CSV_PIECE_CHARS });
       const started = await this.start(file, options);
       void started.done.then(remove);
       return started;
@@ -232,7 +263,7 @@ export class LeadImporter {
       first = rest;
     } catch (err) {
       source.abandon(err instanceof CsvTooLargeError);
-      if (err instanceof CsvError || err instanceof CsvTooLargeError) {
+      if (err instanceof CsvError || err instanceof CsvTooLargeError || err instanceof CsvEncodingError) {
         throw new LeadImportError('CSV_INVALID', `The file cannot be read: ${err.message}`);
       }
       throw err;
@@ -292,57 +323,113 @@ export class LeadImporter {
     let errors: ImportError[] = [];
     let lastFlush = this.#now();
 
+    /**
+     * Writes the rows taken since the last flush, with the progress, in one transaction. The counts are
+     * made on a copy and kept only once it is committed. If it fails, nothing of the batch is in the
+     * store: its valid rows are reported as not imported ('write failed'), so that rowsRead = imported +
+     * rejected + duplicates + dnc still holds, and the import fails (ImportWriteError).
+     */
     const flush = () => {
+      if (good.length === 0 && errors.length === 0) return;
       const batch = good;
       const report = errors;
       good = [];
       errors = [];
-      // One transaction for the batch's checks, inserts and progress.
-      this.#store.db.transaction(() => {
-        this.#write(id, options, batch, report, counters);
-        this.#store.leadImports.progress(id, { ...counters }, report);
-      })();
       lastFlush = this.#now();
+      const next = { ...counters };
+      try {
+        this.#store.db.transaction(() => {
+          const found: ImportError[] = [];
+          this.#write(id, options, batch, found, next);
+          this.#store.leadImports.progress(id, next, report.length === 0 ? found : [...report, ...found]);
+        })();
+      } catch (err) {
+        const reason = `write failed: ${(err as Error).message}`;
+        const failed = { ...counters, rejected: counters.rejected + batch.length };
+        const lost: ImportError[] = batch.map((r) => ({
+          line: r.line,
+          kind: 'invalid',
+          reason,
+          raw: reportRaw(r.raw),
+        }));
+        try {
+          this.#store.leadImports.progress(id, failed, [...report, ...lost]);
+        } finally {
+          Object.assign(counters, failed);
+        }
+        throw new ImportWriteError(reason, { cause: err });
+      }
+      Object.assign(counters, next);
     };
 
-    const take = (records: CsvRecord[]) => {
-      for (const record of records) {
-        counters.rowsRead += 1;
-        const row = readRow(record, plan, this.#country);
-        if ('reason' in row) {
-          counters.rejected += 1;
-          errors.push({ line: record.line, kind: 'invalid', reason: row.reason, raw: clip(record.raw) });
-        } else good.push(row);
+    /** Checks a row: an invalid one goes to the report, a valid one waits for flush(). */
+    const take = (record: CsvRecord) => {
+      counters.rowsRead += 1;
+      const row = readRow(record, plan, this.#country);
+      if ('reason' in row) {
+        counters.rejected += 1;
+        errors.push({ line: record.line, kind: 'invalid', reason: row.reason, raw: reportRaw(record.raw) });
+      } else good.push(row);
+    };
+
+    /**
+     * Every record read is handled, in turns of at most batchSize rows (or TURN_MS of work, whichever
+     * comes first), each turn's rows written before the event loop gets a turn: calls and requests go on
+     * during a large import. A stop asked meanwhile takes effect after the records read, so none is
+     * read and then forgotten.
+     */
+    const handle = async (records: CsvRecord[]) => {
+      let at = 0;
+      while (at < records.length) {
+        const turn = performance.now();
+        let spent = false;
+        while (at < records.length && good.length + errors.length < this.#batchSize) {
+          take(records[at]!);
+          at += 1;
+          if (at % 32 === 0 && performance.now() - turn >= TURN_MS) {
+            spent = true;
+            break;
+          }
+        }
+        const pending = good.length + errors.length;
+        if (
+          pending >= this.#batchSize ||
+          (pending > 0 && (spent || this.#now() - lastFlush >= this.#progressEveryMs))
+        ) {
+          flush();
+        }
+        await nextTurn();
       }
     };
 
     let failure: string | null = null;
     try {
-      take(first);
+      await handle(first);
       for (;;) {
         if (stopped()) throw new CsvInputError('stopped');
         const records = await source.next();
-        if (stopped()) throw new CsvInputError('stopped');
         if (records === null) break;
-        take(records);
-        if (
-          good.length >= this.#batchSize ||
-          errors.length >= this.#batchSize ||
-          (this.#now() - lastFlush >= this.#progressEveryMs && good.length + errors.length > 0)
-        ) {
-          flush();
-          await nextTurn(); // a large import leaves the event loop to calls and requests between batches
-        }
+        await handle(records);
       }
     } catch (err) {
       if (err instanceof CsvError) {
         failure = `${err.message}; the rows before line ${err.line} were imported`;
         counters.rowsRead += 1;
         counters.rejected += 1;
-        errors.push({ line: err.line, kind: 'invalid', reason: err.message, raw: clip(source.rest) });
+        errors.push({ line: err.line, kind: 'invalid', reason: err.message, raw: reportRaw(source.rest) });
+      } else if (err instanceof ImportWriteError) {
+        failure = `import failed: ${err.message}`;
+        this.#logger.error(
+          { importId: id, campaignId, err: err.cause },
+          'lead import could not write a batch',
+        );
       } else if (stopped()) {
         failure = `the service stopped during the import; the rows read before line ${source.line} were imported`;
-      } else if (err instanceof CsvTooLargeError || err instanceof CsvInputError) {
+      } else if (
+        err instanceof CsvTooLargeError ||
+        err instanceof CsvInputError ||
+        err instanceof CsvEncodingError
+      ) {
         failure = `${err.message}; the rows read before line ${source.line} were imported`;
       } else {
         failure = `import failed: ${(err as Error).message}`;
@@ -420,7 +507,7 @@ export class LeadImporter {
           line: row.line,
           kind: 'duplicate',
           reason: `same number as line ${earlier}`,
-          raw: clip(row.raw),
+          raw: reportRaw(row.raw),
         });
         continue;
       }
@@ -434,7 +521,7 @@ export class LeadImporter {
           reason: onGlobalList
             ? 'the number is on the global do-not-call list'
             : "the number is on the campaign's do-not-call list",
-          raw: clip(row.raw),
+          raw: reportRaw(row.raw),
         });
         continue;
       }
@@ -469,17 +556,51 @@ export class LeadImporter {
             : existing?.listName
               ? `the number is already in the campaign (list ${JSON.stringify(existing.listName)})`
               : 'the number is already in the campaign',
-        raw: clip(row.raw),
+        raw: reportRaw(row.raw),
       });
     });
   }
 }
 
+/** A batch could not be written (its rows are in the report as 'write failed'). */
+class ImportWriteError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'ImportWriteError';
+  }
+}
+
 /**
- * Imports a dead run left 'running' (the service stopped mid-import): marked failed. Call once at start,
- * before any import begins. Returns how many.
+ * Deletes what uploads a dead run was receiving (the `cc-lead-upload-*` folders in `dir`, the importer's
+ * spoolDir). Only while no upload is being received: at start. Returns how many it deleted.
  */
-export function failInterruptedImports(store: Store, now: number): number {
+export function removeStaleUploads(dir: string = tmpdir()): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(UPLOAD_DIR_PREFIX)) continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+      removed += 1;
+    } catch {
+      // not ours to delete (another user's temporary folder): left
+    }
+  }
+  return removed;
+}
+
+/**
+ * Imports a dead run left 'running' (the service stopped mid-import): marked failed; and the uploads it
+ * left in `spoolDir` (the importer's, the system's temporary folder by default) are deleted. Call once
+ * at start, before any import begins. Returns how many imports.
+ */
+export function failInterruptedImports(store: Store, now: number, spoolDir: string = tmpdir()): number {
+  removeStaleUploads(spoolDir);
   return store.db
     .prepare(
       `UPDATE lead_imports SET status = 'failed', finished_at = ?,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
 import { type CsvParserOptions, type CsvRecord, CsvStreamParser } from './csv.js';
 
@@ -16,9 +16,12 @@ export interface CsvSourceOptions extends CsvParserOptions {
   encoding?: CsvEncoding;
   /** Reading past this many bytes fails with CsvTooLargeError. */
   maxBytes?: number;
-  /** Decoded text is handed to the parser in pieces of at most this many characters. */
+  /** Decoded text is handed to the parser in pieces of at most this many characters (32 Ki by default). */
   pieceChars?: number;
 }
+
+/** Pieces of text the parser gets at a time: small enough that parsing one never holds the event loop long. */
+export const CSV_PIECE_CHARS = 32 * 1024;
 
 export class CsvTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -34,6 +37,23 @@ export class CsvInputError extends Error {
     this.name = 'CsvInputError';
   }
 }
+
+/** The bytes are not valid in the encoding given (a Windows file read as UTF-8). */
+export class CsvEncodingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CsvEncodingError';
+  }
+}
+
+const notUtf8 = (where: string) =>
+  new CsvEncodingError(
+    `the file is not valid UTF-8 (${where}): if it was saved by Excel or another Windows program, ` +
+      'import it with encoding=windows-1252',
+  );
+
+/** A strict decoder: bytes that are not valid in the encoding throw (TypeError) instead of becoming U+FFFD. */
+const decoderFor = (encoding: CsvEncoding = 'utf-8') => new TextDecoder(encoding, { fatal: true });
 
 const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${n} bytes`);
 
@@ -134,27 +154,59 @@ const isReader = (input: CsvInput | ChunkReader): input is ChunkReader =>
 
 /**
  * Copies an input to a file as fast as it arrives, up to `maxBytes` (CsvTooLargeError beyond, the input
- * then destroyed). Throws CsvInputError when the input stops before its end.
+ * then destroyed). Throws CsvInputError when the input stops before its end, the file's error when it
+ * cannot be written (disk full), and with `utf8` CsvEncodingError when the bytes are not valid UTF-8. On
+ * any failure the rest of the input is discarded (destroyed when too large) and the file deleted.
  */
-export async function spoolToFile(input: CsvInput, path: string, maxBytes: number): Promise<number> {
+export async function spoolToFile(
+  input: CsvInput,
+  path: string,
+  maxBytes: number,
+  options: { utf8?: boolean } = {},
+): Promise<number> {
   const reader = readerOf(input);
   const file = createWriteStream(path);
+  // Listened to for the whole copy: a write error (ENOSPC) at any time rejects instead of crashing.
+  const failed = new Promise<never>((_, reject) => file.on('error', reject));
+  failed.catch(() => undefined);
+  const decoder = options.utf8 ? decoderFor('utf-8') : null;
   let bytes = 0;
   try {
-    for (let chunk = await reader.next(); chunk !== null; chunk = await reader.next()) {
+    for (;;) {
+      const chunk = await Promise.race([reader.next(), failed]);
+      if (chunk === null) break;
       bytes += chunk.length;
-      if (bytes > maxBytes) {
-        reader.abandon(true);
-        throw new CsvTooLargeError(maxBytes);
+      if (bytes > maxBytes) throw new CsvTooLargeError(maxBytes);
+      if (decoder && typeof chunk !== 'string') {
+        try {
+          decoder.decode(chunk, { stream: true });
+        } catch {
+          throw notUtf8(`bytes ${bytes - chunk.length + 1} to ${bytes}`);
+        }
       }
-      if (!file.write(chunk)) await once(file, 'drain');
+      if (!file.write(chunk)) await Promise.race([once(file, 'drain'), failed]);
     }
+    if (decoder) {
+      try {
+        decoder.decode();
+      } catch {
+        throw notUtf8('its last character is cut');
+      }
+    }
+    file.end();
+    await Promise.race([once(file, 'finish'), failed]);
+    if (!file.closed) await Promise.race([once(file, 'close'), failed]);
   } catch (err) {
-    file.destroy();
+    // A file too large is cut off; any other failure's rest is drained (an HTTP client gets its answer).
+    reader.abandon(err instanceof CsvTooLargeError);
+    if (!file.closed) {
+      const closed = once(file, 'close').catch(() => undefined);
+      file.destroy();
+      await closed;
+    }
+    await rm(path, { force: true }).catch(() => undefined);
     throw err;
   }
-  file.end();
-  await finished(file);
   return bytes;
 }
 
@@ -175,9 +227,9 @@ export class CsvSource {
   constructor(input: CsvInput | ChunkReader, options: CsvSourceOptions = {}) {
     this.#reader = isReader(input) ? input : readerOf(input);
     this.#parser = new CsvStreamParser(options);
-    this.#decoder = new TextDecoder(options.encoding ?? 'utf-8');
+    this.#decoder = decoderFor(options.encoding);
     this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-    this.#pieceChars = options.pieceChars ?? 256 * 1024;
+    this.#pieceChars = options.pieceChars ?? CSV_PIECE_CHARS;
   }
 
   /** Bytes (or characters of string chunks) read so far. */
@@ -197,7 +249,8 @@ export class CsvSource {
 
   /**
    * The records the next piece of input completes (possibly none), or null once the input and the
-   * parser are done. Throws CsvError (malformed), CsvTooLargeError, or CsvInputError (input failed).
+   * parser are done. Throws CsvError (malformed), CsvEncodingError (bytes not valid in the encoding:
+   * nothing of that chunk is parsed), CsvTooLargeError, or CsvInputError (input failed).
    */
   async next(): Promise<CsvRecord[] | null> {
     if (this.#pending.length > 0) return this.#parser.push(this.#take());
@@ -205,13 +258,21 @@ export class CsvSource {
     const chunk = await this.#reader.next();
     if (chunk === null) {
       this.#done = true;
-      const tail = this.#decoder.decode();
+      const tail = this.#decode(undefined);
       return [...this.#parser.push(tail), ...this.#parser.end()];
     }
     this.#bytes += chunk.length;
     if (this.#bytes > this.#maxBytes) throw new CsvTooLargeError(this.#maxBytes);
-    this.#pending = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    this.#pending = typeof chunk === 'string' ? chunk : this.#decode(chunk);
     return this.#parser.push(this.#take());
+  }
+
+  #decode(chunk: Buffer | Uint8Array | undefined): string {
+    try {
+      return chunk === undefined ? this.#decoder.decode() : this.#decoder.decode(chunk, { stream: true });
+    } catch {
+      throw notUtf8(`at line ${this.#parser.line} or later`);
+    }
   }
 
   /** Stops reading. A stream is drained (so an HTTP client still gets its answer) unless `destroy`. */

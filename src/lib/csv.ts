@@ -50,7 +50,7 @@ interface Scanned {
  * separated (or `delimiter`), fields optionally in double quotes (a quote inside doubled, line breaks
  * allowed), LF, CRLF or CR line ends, an optional UTF-8 byte order mark (spreadsheets write one). A quote
  * only opens a quoted field at the start of a cell; text after the closing quote is kept as written.
- * Blank lines are skipped. `end()` returns the last record and throws CsvError if a quote is still open.
+ * Blank lines are skipped (a line of only `""` is a record: one empty cell). `end()` returns the last record and throws CsvError if a quote is still open.
  */
 export class CsvStreamParser {
   /** Unparsed text; always starts at a record start. */
@@ -111,9 +111,8 @@ export class CsvStreamParser {
     while (pos < buf.length) {
       const scanned = this.#scan(buf, pos, line, final);
       if (!scanned) break;
-      const { cells } = scanned;
-      if (cells.length > 1 || cells[0] !== '')
-        records.push({ line, cells, raw: buf.slice(pos, scanned.end) });
+      // A blank line is skipped; a line holding only `""` is a record of one empty cell.
+      if (scanned.end > pos) records.push({ line, cells: scanned.cells, raw: buf.slice(pos, scanned.end) });
       line += scanned.lines;
       pos = scanned.next;
       if (scanned.crAtEnd) this.#skipLf = true;
@@ -199,4 +198,14 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
 export function csvCell(value: string | number | null | undefined): string {
   const text = value === null || value === undefined ? '' : String(value);
   return /[",\r\n;\t]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * csvCell for text from outside (an uploaded row) in a file people open in a spreadsheet: a cell that
+ * starts with = + - @ (or a tab or CR) gets a leading single quote, so it is shown as text and never
+ * run as a formula (CSV injection).
+ */
+export function csvTextCell(value: string | null | undefined): string {
+  const text = value ?? '';
+  return csvCell(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 }

@@ -347,7 +347,9 @@ export class LeadRepository {
 
   /**
    * Distribution: up to `count` new, unassigned leads of the campaign's pool (or of `fromTeam`) are given
-   * to a team, or to an agent. Returns how many moved.
+   * to a team, or to an agent, in pick order (due_at, then oldest first: the index's order, so no sort).
+   * Returns how many moved. Keep `count` to a few thousand per call (lead-distribution's assignLeads
+   * moves more in such steps).
    */
   assign(
     campaignId: string,
@@ -357,47 +359,73 @@ export class LeadRepository {
     fromTeamOnly: boolean,
   ): number {
     const source = fromTeamOnly
-      ? 'team_id = @teamId AND agent_id IS NULL'
-      : 'team_id IS NULL AND agent_id IS NULL';
+      ? 'agent_id IS NULL AND team_id = @teamId'
+      : 'agent_id IS NULL AND team_id IS NULL';
     return this.db
       .prepare(
         `UPDATE leads SET team_id = @teamId, agent_id = @agentId, updated_at = @now
          WHERE rowid IN (SELECT rowid FROM leads WHERE campaign_id = @campaignId AND state = 'new' AND ${source}
-                         ORDER BY rowid LIMIT @count)`,
+                         ORDER BY due_at, rowid LIMIT @count)`,
       )
       .run({ campaignId, teamId: to.teamId, agentId: to.agentId ?? null, count, now }).changes;
   }
 
-  /** Returns a team's or an agent's unused new leads to the pool (or to the team). */
-  unassign(campaignId: string, from: { teamId?: string; agentId?: string }, now: number): number {
+  /**
+   * Returns a team's or an agent's unused new leads to the pool (or to the team): up to `limit` of them
+   * (all when absent). Returns how many moved.
+   */
+  unassign(
+    campaignId: string,
+    from: { teamId?: string; agentId?: string },
+    now: number,
+    limit?: number,
+  ): number {
+    const params = { campaignId, now, limit: limit ?? -1 };
     if (from.agentId) {
       return this.db
         .prepare(`UPDATE leads SET agent_id = NULL, updated_at = @now
-                  WHERE campaign_id = @campaignId AND agent_id = @agentId AND state = 'new'`)
-        .run({ campaignId, agentId: from.agentId, now }).changes;
+                  WHERE rowid IN (SELECT rowid FROM leads
+                    WHERE campaign_id = @campaignId AND state = 'new' AND agent_id = @agentId LIMIT @limit)`)
+        .run({ ...params, agentId: from.agentId }).changes;
     }
     return this.db
       .prepare(`UPDATE leads SET team_id = NULL, agent_id = NULL, updated_at = @now
-                WHERE campaign_id = @campaignId AND team_id = @teamId AND state = 'new'`)
-      .run({ campaignId, teamId: from.teamId ?? null, now }).changes;
-  }
-
-  /** Marks every waiting lead with this number as do-not-call (global when campaignId is null). */
-  markDnc(phone: string, campaignId: string | null, now: number): number {
-    return this.db
-      .prepare(
-        `UPDATE leads SET state = 'dnc', updated_at = @now
-         WHERE phone = @phone AND (@campaignId IS NULL OR campaign_id = @campaignId)
-           AND state IN ('new', 'retry', 'callback')`,
-      )
-      .run({ phone, campaignId, now }).changes;
+                WHERE rowid IN (SELECT rowid FROM leads
+                  WHERE campaign_id = @campaignId AND state = 'new' AND team_id = @teamId LIMIT @limit)`)
+      .run({ ...params, teamId: from.teamId ?? null }).changes;
   }
 
   /**
-   * Deletes used leads (done, dnc, failed), and with `all` every lead not in a call, keeping only
-   * anonymized counts. Attempts lose their personal data (number, notes).
+   * Marks every waiting lead with this number as do-not-call: in the campaign, or in every campaign when
+   * campaignId is null. Both look the number up in the UNIQUE (campaign_id, phone) index (the global
+   * case once per campaign), never scanning the leads.
    */
-  purge(filter: { campaignId?: string; importId?: string; olderThan?: number; all?: boolean }): {
+  markDnc(phone: string, campaignId: string | null, now: number): number {
+    const campaigns =
+      campaignId === null ? 'campaign_id IN (SELECT id FROM campaigns)' : 'campaign_id = @campaignId';
+    return this.db
+      .prepare(
+        `UPDATE leads SET state = 'dnc', updated_at = @now
+         WHERE ${campaigns} AND phone = @phone AND state IN ('new', 'retry', 'callback')`,
+      )
+      .run(campaignId === null ? { phone, now } : { phone, campaignId, now }).changes;
+  }
+
+  /**
+   * Deletes up to `limit` leads (all when absent) of a purge: the used ones (done, dnc, failed), or with
+   * `all` every lead not in a call; never a lead with a live dial attempt (its number still held).
+   * `olderThan`: only leads untouched since then, a retry or callback due later counting as touched
+   * when due (a promised callback is kept until its time has passed by as long). Attempts of the deleted
+   * leads lose their notes. Returns the anonymized counts of what it deleted; call again while it
+   * deletes `limit` (lead-purge's purgeLeads does, letting the event loop run in between).
+   */
+  purge(filter: {
+    campaignId?: string;
+    importId?: string;
+    olderThan?: number;
+    all?: boolean;
+    limit?: number;
+  }): {
     leads: number;
     byState: Record<string, number>;
     byDisposition: Record<string, number>;
@@ -408,36 +436,38 @@ export class LeadRepository {
       ];
       if (filter.campaignId) where.push('campaign_id = @campaignId');
       if (filter.importId) where.push('import_id = @importId');
-      if (filter.olderThan !== undefined) where.push('updated_at < @olderThan');
-      const params = { campaignId: null, importId: null, olderThan: null, ...filter, all: undefined };
-      delete (params as { all?: unknown }).all;
-      const clause = where.join(' AND ');
-      const byState = Object.fromEntries(
-        (
-          this.db
-            .prepare(`SELECT state, count(*) AS n FROM leads WHERE ${clause} GROUP BY state`)
-            .all(params) as {
-            state: string;
-            n: number;
-          }[]
-        ).map((r) => [r.state, r.n]),
+      if (filter.olderThan !== undefined) where.push('max(updated_at, due_at) < @olderThan');
+      where.push(
+        'NOT EXISTS (SELECT 1 FROM dial_attempts a WHERE a.lead_id = leads.id AND a.active_phone IS NOT NULL)',
       );
-      const byDisposition = Object.fromEntries(
-        (
-          this.db
-            .prepare(
-              `SELECT coalesce(last_disposition, last_outcome, 'none') AS d, count(*) AS n FROM leads
-               WHERE ${clause} GROUP BY d`,
-            )
-            .all(params) as { d: string; n: number }[]
-        ).map((r) => [r.d, r.n]),
-      );
+      const params = {
+        campaignId: filter.campaignId ?? null,
+        importId: filter.importId ?? null,
+        olderThan: filter.olderThan ?? null,
+        limit: filter.limit ?? -1,
+      };
+      const rows = this.db
+        .prepare(
+          `SELECT rowid AS rid, id, state, coalesce(last_disposition, last_outcome, 'none') AS d FROM leads
+           WHERE ${where.join(' AND ')} LIMIT @limit`,
+        )
+        .all(params) as { rid: number; id: string; state: string; d: string }[];
+      const byState: Record<string, number> = {};
+      const byDisposition: Record<string, number> = {};
+      for (const r of rows) {
+        byState[r.state] = (byState[r.state] ?? 0) + 1;
+        byDisposition[r.d] = (byDisposition[r.d] ?? 0) + 1;
+      }
+      if (rows.length === 0) return { leads: 0, byState, byDisposition };
       this.db
         .prepare(
-          `UPDATE dial_attempts SET notes = NULL WHERE active_phone IS NULL AND lead_id IN (SELECT id FROM leads WHERE ${clause})`,
+          `UPDATE dial_attempts SET notes = NULL
+           WHERE lead_id IN (SELECT value FROM json_each(?)) AND notes IS NOT NULL`,
         )
-        .run(params);
-      const leads = this.db.prepare(`DELETE FROM leads WHERE ${clause}`).run(params).changes;
+        .run(JSON.stringify(rows.map((r) => r.id)));
+      const leads = this.db
+        .prepare('DELETE FROM leads WHERE rowid IN (SELECT value FROM json_each(?))')
+        .run(JSON.stringify(rows.map((r) => r.rid))).changes;
       return { leads, byState, byDisposition };
     })();
   }
@@ -726,20 +756,79 @@ export class LeadImportRepository {
       .all(campaignId) as ImportRecord[];
   }
 
-  errors(id: string): ImportError[] {
+  /** The error report, by line: all of it, or a page (`limit`, `offset`), of one kind or all. */
+  errors(
+    id: string,
+    page: { kind?: ImportError['kind']; limit?: number; offset?: number } = {},
+  ): ImportError[] {
     return this.db
-      .prepare('SELECT line, kind, reason, raw FROM lead_import_errors WHERE import_id = ? ORDER BY line')
-      .all(id) as ImportError[];
+      .prepare(
+        `SELECT line, kind, reason, raw FROM lead_import_errors
+         WHERE import_id = @id AND (@kind IS NULL OR kind = @kind) ORDER BY line, rowid LIMIT @limit OFFSET @offset`,
+      )
+      .all({
+        id,
+        kind: page.kind ?? null,
+        limit: page.limit ?? -1,
+        offset: page.offset ?? 0,
+      }) as ImportError[];
   }
 
-  /** The error report holds customer rows: it goes with the leads' purge. */
-  dropErrors(filter: { campaignId?: string; importId?: string }): void {
-    this.db
+  /**
+   * Up to `limit` rows of the error report after `cursor` (from the start when null), by line, and the
+   * cursor of the next page (null at the end): for reading a large report in steps without holding a
+   * statement open in between.
+   */
+  errorsAfter(
+    id: string,
+    cursor: { line: number; rowid: number } | null,
+    limit: number,
+    kind?: ImportError['kind'],
+  ): { errors: ImportError[]; next: { line: number; rowid: number } | null } {
+    const rows = this.db
       .prepare(
-        `DELETE FROM lead_import_errors WHERE import_id IN (SELECT id FROM lead_imports
-           WHERE (@campaignId IS NULL OR campaign_id = @campaignId) AND (@importId IS NULL OR id = @importId))`,
+        `SELECT rowid AS rid, line, kind, reason, raw FROM lead_import_errors
+         WHERE import_id = @id AND (@kind IS NULL OR kind = @kind) AND (line, rowid) > (@line, @rid)
+         ORDER BY line, rowid LIMIT @limit`,
       )
-      .run({ campaignId: filter.campaignId ?? null, importId: filter.importId ?? null });
+      .all({
+        id,
+        kind: kind ?? null,
+        line: cursor?.line ?? -1,
+        rid: cursor?.rowid ?? -1,
+        limit,
+      }) as (ImportError & { rid: number })[];
+    const last = rows.at(-1);
+    return {
+      errors: rows.map(({ rid: _, ...e }) => e),
+      next: last && rows.length === limit ? { line: last.line, rowid: last.rid } : null,
+    };
+  }
+
+  /** How many rows the error report has (of one kind). */
+  countErrors(id: string, kind?: ImportError['kind']): number {
+    return this.db
+      .prepare(
+        'SELECT count(*) FROM lead_import_errors WHERE import_id = @id AND (@kind IS NULL OR kind = @kind)',
+      )
+      .pluck()
+      .get({ id, kind: kind ?? null }) as number;
+  }
+
+  /**
+   * The error report holds customer rows: it goes with the leads' purge. Deletes up to `limit` rows (all
+   * when absent) and returns how many; call again while it deletes `limit`.
+   */
+  dropErrors(filter: { campaignId?: string; importId?: string }, limit?: number): number {
+    return this.db
+      .prepare(
+        `DELETE FROM lead_import_errors WHERE rowid IN (SELECT rowid FROM lead_import_errors
+           WHERE import_id IN (SELECT id FROM lead_imports
+             WHERE (@campaignId IS NULL OR campaign_id = @campaignId) AND (@importId IS NULL OR id = @importId))
+           LIMIT @limit)`,
+      )
+      .run({ campaignId: filter.campaignId ?? null, importId: filter.importId ?? null, limit: limit ?? -1 })
+      .changes;
   }
 }
 

@@ -145,8 +145,8 @@ describe('lead import over REST', () => {
       [
         'line,kind,reason,raw',
         '4,invalid,phone: not a valid number for DE: too short,"Carla,12,Köln"',
-        '6,duplicate,same number as line 2,"Erika,030 12345678,Essen"',
-        '8,dnc,the number is on the global do-not-call list,"Gerd,030 55667788,Kiel"',
+        '6,duplicate,same number as an earlier line of this file,"Erika,*** ****5678,Essen"',
+        '8,dnc,the number is on the global do-not-call list,"Gerd,*** ****7788,Kiel"',
         '',
       ].join('\r\n'),
     );
@@ -157,15 +157,73 @@ describe('lead import over REST', () => {
     });
     expect(json.json()).toEqual({
       importId: record.id,
+      total: 1,
       errors: [
         {
           line: 8,
           kind: 'dnc',
           reason: 'the number is on the global do-not-call list',
-          raw: 'Gerd,030 55667788,Kiel',
+          raw: 'Gerd,*** ****7788,Kiel',
         },
       ],
     });
+  });
+
+  it('streams a large error report as CSV, pages it as JSON, and keeps formulas from running', async () => {
+    const rows = ['phone,note', '=1+2,"@SUM(1,2)"'];
+    for (let i = 0; i < 2_499; i += 1) rows.push(`12,row ${i}`);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns/spring/leads/imports?phone=phone',
+      headers: csv(keys.supervisor),
+      payload: `${rows.join('\n')}\n`,
+    });
+    expect(res.statusCode).toBe(202);
+    const id = res.json().import.id;
+    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).toBe('done'));
+
+    const report = await api.app.inject({
+      method: 'GET',
+      url: `/v1/lead-imports/${id}/errors`,
+      headers: bearer(keys.supervisor),
+    });
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = report.body.split('\r\n');
+    expect(lines).toHaveLength(2_502); // the header, 2,500 rows, and '' after the last line end
+    // A cell a spreadsheet would run as a formula starts with a quote.
+    expect(lines[1]).toBe(`2,invalid,phone: not a phone number,"'=1+2,""@SUM(1,2)"""`);
+    expect(lines[2_500]).toBe('2501,invalid,phone: not a valid number for DE: too short,"12,row 2498"');
+
+    const page = await api.app.inject({
+      method: 'GET',
+      url: `/v1/lead-imports/${id}/errors?format=json&limit=2&offset=10`,
+      headers: bearer(keys.supervisor),
+    });
+    expect(page.json()).toMatchObject({ importId: id, total: 2_500 });
+    expect(page.json().errors.map((e: { line: number }) => e.line)).toEqual([12, 13]);
+    const tooMany = await api.app.inject({
+      method: 'GET',
+      url: `/v1/lead-imports/${id}/errors?format=json&limit=100000`,
+      headers: bearer(keys.supervisor),
+    });
+    expect(tooMany.statusCode).toBe(400);
+  });
+
+  it('keeps phone numbers in request URLs out of the log', async () => {
+    await api.app.inject({
+      method: 'DELETE',
+      url: '/v1/dnc/global/%2B493012345678',
+      headers: bearer(keys.supervisor),
+    });
+    await api.app.inject({
+      method: 'DELETE',
+      url: '/v1/campaigns/spring/dnc/030%201234-5678?x=%2B4930%2087654321',
+      headers: bearer(keys.supervisor),
+    });
+    const text = api.logs.join('\n');
+    expect(text).toContain('/v1/dnc/global/*********5678');
+    expect(text).not.toMatch(/12345678|1234-5678|%2B4930|87654321/);
   });
 
   it('gives an imported batch to a team (or an agent) when asked', async () => {
@@ -511,5 +569,56 @@ describe('OpenAPI', () => {
         '/v1/lead-purges',
       ]),
     );
+  });
+});
+
+describe('review fixes', () => {
+  const post = (url: string, key: string, payload: object) =>
+    api.app.inject({ method: 'POST', url, headers: bearer(key), payload });
+
+  it('masks phone-like custom field values for team leaders', async () => {
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns/spring/leads/imports?phone=phone&fields=rest&teamId=sales&agentId=a2',
+      headers: csv(keys.supervisor),
+      payload: 'phone,mobile,city,contract\n030 12345678,0171 234 56 78,Berlin,A-12\n',
+    });
+    expect(res.statusCode).toBe(202);
+    await vi.waitFor(() => expect(api.store.leadImports.get(res.json().import.id)!.status).toBe('done'));
+    const get = (key: string) =>
+      api.app.inject({ method: 'GET', url: '/v1/campaigns/spring/leads', headers: bearer(key) });
+    const led = await get(keys.lead1);
+    expect(led.json().leads[0]).toMatchObject({
+      phone: '*********5678',
+      fields: { mobile: '**** *** 56 78', city: 'Berlin', contract: 'A-12' },
+    });
+    const all = await get(keys.supervisor);
+    expect(all.json().leads[0].fields.mobile).toBe('0171 234 56 78');
+  });
+
+  it('caps how many leads one assign request moves', async () => {
+    const res = await post('/v1/campaigns/spring/leads/assign', keys.supervisor, {
+      teamId: 'sales',
+      count: 50_001,
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('takes a first do-not-call row as the header only when it is one', async () => {
+    const dncImport = (query: string, payload: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: `/v1/dnc/global/import${query}`,
+        headers: csv(keys.supervisor),
+        payload,
+      });
+    // No digit, but no number column named either: a data row, reported, not silently skipped.
+    const noHeader = await dncImport('', 'unknown\n030 33445566\n');
+    expect(noHeader.json()).toMatchObject({ rowsRead: 2, added: 1, invalid: 1 });
+    expect(noHeader.json().errors[0]).toMatchObject({ line: 1, raw: 'unknown' });
+    const explicit = await dncImport('?header=true', 'Kundennr,Grund\n030 44556677,moved\n');
+    expect(explicit.json()).toMatchObject({ rowsRead: 1, added: 1, invalid: 0 });
+    const none = await dncImport('?header=false', 'phone\n030 55667788\n');
+    expect(none.json()).toMatchObject({ rowsRead: 2, added: 1, invalid: 1 });
   });
 });

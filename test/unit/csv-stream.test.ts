@@ -1,7 +1,18 @@
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CsvError, type CsvRecord, CsvStreamParser, csvCell, parseCsv } from '../../src/lib/csv.js';
-import { CsvSource, CsvTooLargeError } from '../../src/lib/csv-source.js';
+import {
+  CsvError,
+  type CsvRecord,
+  CsvStreamParser,
+  csvCell,
+  csvTextCell,
+  parseCsv,
+} from '../../src/lib/csv.js';
+import { CsvEncodingError, CsvSource, CsvTooLargeError, spoolToFile } from '../../src/lib/csv-source.js';
 
 /** Feeds `text` in pieces of `size` characters and collects every record. */
 function chunked(text: string, size: number, options = {}): CsvRecord[] {
@@ -73,6 +84,17 @@ describe('CsvStreamParser', () => {
     expect(() => parser.push(' and on and on')).toThrow(/line 2: a record runs over 10 characters/);
   });
 
+  it('keeps a line of only "" as a record of one empty cell; skips blank lines', () => {
+    const text = 'h\n""\n\n"",\r\n""';
+    const expected = [
+      { line: 1, cells: ['h'], raw: 'h' },
+      { line: 2, cells: [''], raw: '""' },
+      { line: 4, cells: ['', ''], raw: '"",' },
+      { line: 5, cells: [''], raw: '""' },
+    ];
+    for (const size of [1, 2, 3, text.length]) expect(chunked(text, size)).toEqual(expected);
+  });
+
   it('is what parseCsv uses', () => {
     expect(parseCsv(SAMPLE).map((r) => r.line)).toEqual([1, 2, 4, 6, 7, 8]);
   });
@@ -86,6 +108,16 @@ describe('csvCell', () => {
     expect(csvCell('two\nlines')).toBe('"two\nlines"');
     expect(csvCell(12)).toBe('12');
     expect(csvCell(null)).toBe('');
+  });
+
+  it('csvTextCell keeps a spreadsheet from reading a cell as a formula', () => {
+    expect(csvTextCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
+    expect(csvTextCell('+4930123')).toBe("'+4930123");
+    expect(csvTextCell('-1')).toBe("'-1");
+    expect(csvTextCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvTextCell('\t=1')).toBe('"\'\t=1"');
+    expect(csvTextCell('Anna, Berlin')).toBe('"Anna, Berlin"');
+    expect(csvTextCell('a=b')).toBe('a=b');
   });
 });
 
@@ -112,6 +144,13 @@ describe('CsvSource', () => {
     expect(records[0]!.cells).toEqual(['Müller']);
   });
 
+  it('fails bytes that are not UTF-8 instead of replacing them, pointing to windows-1252', async () => {
+    const source = new CsvSource(Readable.from([Buffer.from('name\n'), Buffer.from([0x4d, 0xfc, 0x0a])]));
+    await expect(drain(source)).rejects.toThrow(CsvEncodingError);
+    const cut = new CsvSource(Readable.from([Buffer.from([0x61, 0x0a, 0xc3])])); // a character cut at the end
+    await expect(drain(cut)).rejects.toThrow(/not valid UTF-8 .*encoding=windows-1252/);
+  });
+
   it('stops at maxBytes', async () => {
     const source = new CsvSource(
       Readable.from([Buffer.from('a\n'.repeat(10)), Buffer.from('b\n'.repeat(10))]),
@@ -129,4 +168,44 @@ describe('CsvSource', () => {
     expect(first).toHaveLength(50);
     expect(await drain(source)).toHaveLength(950);
   });
+});
+
+describe('spoolToFile', () => {
+  const withDir = async (run: (dir: string) => Promise<void>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-spool-'));
+    try {
+      await run(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('copies the input to the file', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'upload.csv');
+      expect(await spoolToFile(Readable.from([Buffer.from('a\n'), 'b\n']), path, 100)).toBe(4);
+    }));
+
+  it('rejects when the file cannot be written, instead of crashing or hanging, and drains the input', () =>
+    withDir(async (dir) => {
+      const input = new PassThrough();
+      input.write('phone\n030 12345678\n'); // the upload goes on: the error comes while waiting for more
+      await expect(spoolToFile(input, join(dir, 'missing', 'upload.csv'), 1_000)).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+      const ended = once(input, 'end');
+      input.end('030 22334455\n'.repeat(10_000)); // more than the stream buffers: read and discarded
+      await ended;
+    }));
+
+  it('checks UTF-8 when asked, deleting the file of an upload that is not', () =>
+    withDir(async (dir) => {
+      const path = join(dir, 'upload.csv');
+      const input = Readable.from([Buffer.from('name\n'), Buffer.from([0x4d, 0xfc, 0x0a])]);
+      await expect(spoolToFile(input, path, 1_000, { utf8: true })).rejects.toBeInstanceOf(CsvEncodingError);
+      expect(existsSync(path)).toBe(false);
+      await expect(spoolToFile(Readable.from([Buffer.from([0x4d, 0xfc, 0x0a])]), path, 1_000)).resolves.toBe(
+        3,
+      );
+    }));
 });

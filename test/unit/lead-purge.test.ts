@@ -89,7 +89,7 @@ afterEach(() => {
 });
 
 describe('purgeLeads', () => {
-  it('deletes used leads only, keeping anonymized counts in the purge log', () => {
+  it('deletes used leads only, keeping anonymized counts in the purge log', async () => {
     const waiting = [lead('spring', 'new', 1), lead('spring', 'retry', 1), lead('spring', 'callback', 1)];
     lead('spring', 'done', 1, null, 'sale');
     lead('spring', 'done', 2, null, 'not-interested');
@@ -97,7 +97,7 @@ describe('purgeLeads', () => {
     lead('spring', 'failed', 3);
     const inCall = lead('spring', 'reserved', 1);
 
-    const record = purgeLeads(
+    const record = await purgeLeads(
       store,
       { campaignId: 'spring', by: 'sup', reason: 'weekly clean-up' },
       { now: NOW, logger: logger() },
@@ -123,7 +123,7 @@ describe('purgeLeads', () => {
     expect(logs.some((l) => l.includes('"msg":"leads purged"') && l.includes('"leads":4'))).toBe(true);
   });
 
-  it('with all and an import: that import’s leads, waiting or used but not in a call, and its error report', () => {
+  it('with all and an import: that import’s leads, waiting or used but not in a call, and its error report', async () => {
     importWithReport('imp-1', 'spring', NOW - 5 * DAY);
     importWithReport('imp-2', 'spring', NOW - 5 * DAY);
     lead('spring', 'new', 1, 'imp-1');
@@ -131,11 +131,11 @@ describe('purgeLeads', () => {
     const inCall = lead('spring', 'in-progress', 1, 'imp-1');
     const other = lead('spring', 'new', 1, 'imp-2');
 
-    const record = purgeLeads(
+    const record = (await purgeLeads(
       store,
       { importId: 'imp-1', all: true, by: 'sup', reason: 'list withdrawn' },
       { now: NOW },
-    )!;
+    ))!;
     expect(record.campaignId).toBe('spring');
     expect(record.leads).toBe(2);
     expect(record.stats).toMatchObject({
@@ -147,7 +147,7 @@ describe('purgeLeads', () => {
     expect(store.leadImports.errors('imp-2')).toHaveLength(1);
   });
 
-  it('with olderThanDays: leads untouched that long, and the reports of imports started before', () => {
+  it('with olderThanDays: leads untouched that long, and the reports of imports started before', async () => {
     importWithReport('old', 'spring', NOW - 40 * DAY);
     importWithReport('recent', 'spring', NOW - 2 * DAY);
     lead('spring', 'new', 40);
@@ -155,28 +155,111 @@ describe('purgeLeads', () => {
     lead('spring', 'done', 31);
     const recentlyDone = lead('spring', 'done', 1);
 
-    const record = purgeLeads(
+    const record = (await purgeLeads(
       store,
       { campaignId: 'spring', all: true, olderThanDays: 30, by: 'sup', reason: 'old' },
       { now: NOW },
-    )!;
+    ))!;
     expect(record.leads).toBe(2);
     expect(remaining('spring')).toEqual([fresh, recentlyDone].sort());
     expect(store.leadImports.errors('old')).toEqual([]);
     expect(store.leadImports.errors('recent')).toHaveLength(1);
   });
 
-  it('logs an empty on-demand purge, not an empty scheduled one', () => {
+  it('logs an empty on-demand purge, not an empty scheduled one', async () => {
     expect(
-      purgeLeads(store, { campaignId: 'spring', by: 'sup', reason: 'x' }, { now: NOW, logEmpty: true }),
+      await purgeLeads(store, { campaignId: 'spring', by: 'sup', reason: 'x' }, { now: NOW, logEmpty: true }),
     ).toMatchObject({ leads: 0 });
-    expect(purgeLeads(store, { campaignId: 'spring', by: 'schedule', reason: 'x' }, { now: NOW })).toBeNull();
+    expect(
+      await purgeLeads(store, { campaignId: 'spring', by: 'schedule', reason: 'x' }, { now: NOW }),
+    ).toBeNull();
     expect(store.leadPurges.list()).toHaveLength(1);
   });
 });
 
+describe('purgeLeads: what it keeps, and large purges', () => {
+  const attempt = (id: string, leadId: string, live: boolean, notes: string) => {
+    const lead = store.leads.get(leadId)!;
+    store.attempts.open({
+      id,
+      leadId,
+      campaignId: lead.campaignId,
+      agentId: 'a1',
+      teamId: null,
+      phone: lead.phone,
+      numberMasked: '****',
+      attemptNo: 1,
+      at: NOW - DAY,
+    });
+    store.attempts.update(id, { notes, releasePhone: !live });
+  };
+
+  it('keeps a lead whose number a live attempt holds, and clears the notes of every purged attempt', async () => {
+    const live = lead('spring', 'done', 1);
+    const used = lead('spring', 'done', 1);
+    attempt('att-live', live, true, 'on the phone now');
+    attempt('att-old', used, false, 'asked for the manager, lives at Hauptstr. 1');
+    const record = await purgeLeads(
+      store,
+      { campaignId: 'spring', all: true, by: 'sup', reason: 'x' },
+      { now: NOW },
+    );
+    expect(record).toMatchObject({ leads: 1 });
+    expect(remaining('spring')).toEqual([live]);
+    expect(store.attempts.get('att-old')!.notes).toBeNull();
+    expect(store.attempts.get('att-live')!.notes).toBe('on the phone now');
+  });
+
+  it('keeps a promised callback due in the future from the expiry purge, however old the lead', async () => {
+    const promised = lead('spring', 'new', 40);
+    store.leads.setState(promised, 'new', { state: 'callback', dueAt: NOW + 2 * DAY }, NOW - 40 * DAY);
+    const missed = lead('spring', 'new', 40);
+    store.leads.setState(missed, 'new', { state: 'callback', dueAt: NOW - 20 * DAY }, NOW - 40 * DAY);
+    const records = await purgeExpired(store, NOW, store.campaigns.list()); // spring: 10 days
+    expect(records.map((r) => r.leads)).toEqual([1]);
+    expect(remaining('spring')).toEqual([promised]);
+  });
+
+  it('deletes a large number of leads in steps, letting the event loop run, the log kept up to date', async () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => ({
+      id: `bulk-${i}`,
+      campaignId: 'spring',
+      importId: null,
+      phone: `+4930${20_000_000 + i}`,
+      name: null,
+      fields: {},
+      createdAt: NOW - DAY,
+    }));
+    store.leads.insertMany(many);
+    store.db.prepare("UPDATE leads SET state = 'done'").run();
+    let turns = 0;
+    const ticker = setInterval(() => {
+      turns += 1;
+    }, 0);
+    const abort = new AbortController();
+    try {
+      // Stopped (the service shutting down) after the first step: what was deleted is logged.
+      setImmediate(() => abort.abort());
+      const first = await purgeLeads(
+        store,
+        { campaignId: 'spring', by: 'sup', reason: 'x' },
+        { now: NOW, signal: abort.signal },
+      );
+      expect(first).toMatchObject({ leads: 2_000 });
+      expect(store.leadPurges.list()).toEqual([first]);
+      const rest = await purgeLeads(store, { campaignId: 'spring', by: 'sup', reason: 'x' }, { now: NOW });
+      expect(rest).toMatchObject({ leads: 3_000, stats: { byState: { done: 3_000 } } });
+      expect(store.leadPurges.list().map((r) => r.leads)).toEqual([2_000, 3_000]);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(turns).toBeGreaterThan(0);
+    expect(remaining('spring')).toEqual([]);
+  });
+});
+
 describe('purgeExpired', () => {
-  it("purges used leads and leads older than the campaign's leadTtlDays, and all of a finished campaign", () => {
+  it("purges used leads and leads older than the campaign's leadTtlDays, and all of a finished campaign", async () => {
     campaign('summer', 'paused', 30);
     campaign('done-campaign', 'finished');
     const keep = [lead('spring', 'new', 9), lead('spring', 'callback', 5), lead('spring', 'reserved', 50)];
@@ -188,7 +271,7 @@ describe('purgeExpired', () => {
     lead('done-campaign', 'new', 0);
     lead('done-campaign', 'callback', 0);
 
-    const records = purgeExpired(store, NOW, store.campaigns.list(), logger());
+    const records = await purgeExpired(store, NOW, store.campaigns.list(), logger());
 
     expect(remaining('spring')).toEqual(keep.sort());
     expect(remaining('summer')).toEqual([summerKeep]);
@@ -202,11 +285,11 @@ describe('purgeExpired', () => {
     ]);
     expect(store.leadPurges.list()).toHaveLength(4);
     // Nothing left to purge: nothing logged.
-    expect(purgeExpired(store, NOW)).toEqual([]);
+    expect(await purgeExpired(store, NOW)).toEqual([]);
     expect(store.leadPurges.list()).toHaveLength(4);
   });
 
-  it('falls back to the stored leadTtlDays (or 30 days) when the settings are not complete', () => {
+  it('falls back to the stored leadTtlDays (or 30 days) when the settings are not complete', async () => {
     store.campaigns.create({
       id: 'raw',
       name: 'raw',
@@ -226,7 +309,7 @@ describe('purgeExpired', () => {
     lead('raw', 'new', 6);
     lead('bare', 'new', 29);
     lead('bare', 'new', 31);
-    purgeExpired(
+    await purgeExpired(
       store,
       NOW,
       store.campaigns.list().filter((c) => c.id !== 'spring'),
@@ -244,7 +327,7 @@ describe('scheduleLeadPurge', () => {
     await new Promise((r) => setTimeout(r, 40));
     expect(remaining('spring')).toEqual([]);
     lead('spring', 'failed', 1);
-    expect(schedule.runNow()).toHaveLength(1);
+    expect(await schedule.runNow()).toHaveLength(1);
     schedule.stop();
     lead('spring', 'failed', 1);
     await new Promise((r) => setTimeout(r, 30));

@@ -1,25 +1,40 @@
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { addDncNumber, DNC_GLOBAL, DNC_REASON_CHARS, importDnc } from '../../dialer/dnc.js';
-import { countLeads, leadSummary } from '../../dialer/lead-distribution.js';
+import {
+  assignLeads,
+  countLeads,
+  leadSummary,
+  MAX_ASSIGN,
+  unassignLeads,
+} from '../../dialer/lead-distribution.js';
 import {
   DEFAULT_MAX_IMPORT_BYTES,
   type LeadFieldMapping,
   LeadImportError,
 } from '../../dialer/lead-import.js';
 import { purgeLeads } from '../../dialer/lead-purge.js';
-import { normalizePhone } from '../../dialer/phone.js';
-import { CsvError, csvCell } from '../../lib/csv.js';
-import { CSV_ENCODINGS, type CsvInput, CsvInputError, CsvTooLargeError } from '../../lib/csv-source.js';
+import { maskPhoneLike, normalizePhone } from '../../dialer/phone.js';
+import { CsvError, csvTextCell } from '../../lib/csv.js';
+import {
+  CSV_ENCODINGS,
+  CsvEncodingError,
+  type CsvInput,
+  CsvInputError,
+  CsvTooLargeError,
+} from '../../lib/csv-source.js';
 import { maskNumber } from '../../lib/logger.js';
 import {
   type CampaignRow,
+  type ImportError,
   type ImportRecord,
   LEAD_STATES,
   type LeadPurgeRecord,
   type LeadRecord,
+  type Store,
 } from '../../store/index.js';
 import { agentScopeFilter } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
@@ -93,7 +108,9 @@ const importErrorSchema = z.object({
   line: z.number().int(),
   kind: z.enum(['invalid', 'duplicate', 'dnc']),
   reason: z.string(),
-  raw: z.string().describe('The row as it was in the file'),
+  raw: z
+    .string()
+    .describe('The row as it was in the file, phone-like digit runs masked but for their last 4 digits'),
 });
 
 const leadSchema = z.object({
@@ -102,7 +119,9 @@ const leadSchema = z.object({
   importId: z.string().nullable(),
   phone: z.string().describe('E.164; masked but for the last 4 digits for team leaders'),
   name: z.string().nullable(),
-  fields: z.record(z.string(), z.string()),
+  fields: z
+    .record(z.string(), z.string())
+    .describe('For team leaders, phone-like digit runs (6 digits or more) masked but for the last 4'),
   state: z.enum(LEAD_STATES),
   teamId: z.string().nullable(),
   agentId: z.string().nullable(),
@@ -114,13 +133,17 @@ const leadSchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 
+/** Custom field values with anything like a phone number in them masked (a second number, a mobile). */
+const maskFields = (fields: Record<string, string>) =>
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, maskPhoneLike(v)]));
+
 const leadBody = (l: LeadRecord, mask: boolean) => ({
   id: l.id,
   campaignId: l.campaignId,
   importId: l.importId,
   phone: mask ? maskNumber(l.phone) : l.phone,
   name: l.name,
-  fields: l.fields,
+  fields: mask ? maskFields(l.fields) : l.fields,
   state: l.state,
   teamId: l.teamId,
   agentId: l.agentId,
@@ -224,6 +247,30 @@ function csvInput(request: FastifyRequest, maxBytes: number): CsvInput {
     'UNSUPPORTED_MEDIA_TYPE',
     'Send the CSV file itself as the body, with content-type text/csv',
   );
+}
+
+/** Rows of an error report read per step while it is downloaded. */
+const REPORT_PAGE_ROWS = 1_000;
+
+const reportCsvLine = (e: ImportError) =>
+  `${[e.line, e.kind, csvTextCell(e.reason), csvTextCell(e.raw)].join(',')}\r\n`;
+
+/**
+ * An import's error report as CSV, read page by page (keyset, so no statement stays open in between)
+ * as the client takes it, with a turn of the event loop between pages: any size, little memory.
+ */
+function reportCsv(store: Store, importId: string, kind: ImportError['kind'] | undefined): Readable {
+  async function* lines() {
+    yield 'line,kind,reason,raw\r\n';
+    let cursor: { line: number; rowid: number } | null = null;
+    do {
+      const page = store.leadImports.errorsAfter(importId, cursor, REPORT_PAGE_ROWS, kind);
+      if (page.errors.length > 0) yield page.errors.map(reportCsvLine).join('');
+      cursor = page.next;
+      if (cursor) await nextTurn();
+    } while (cursor);
+  }
+  return Readable.from(lines(), { objectMode: false });
 }
 
 /** Leads, their imports and distribution, purges, and the do-not-call lists. Mounted under /v1. */
@@ -392,18 +439,28 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         summary: "Download an import's error report",
         description:
           'Every row the import did not take, by line: kind invalid, duplicate or dnc, the reason, and ' +
-          'the raw row. CSV (line,kind,reason,raw) as an attachment; JSON with `format=json` or ' +
-          '`Accept: application/json`. Purging the import’s leads deletes its report.',
+          'the raw row (phone-like digit runs masked but for their last 4 digits). CSV ' +
+          '(line,kind,reason,raw) as an attachment, streamed whatever its size; a cell starting with ' +
+          '= + - or @ gets a leading single quote so that a spreadsheet shows it as text. JSON with ' +
+          '`format=json` or `Accept: application/json`, a page at a time (`limit`, `offset`; `total` ' +
+          'counts them all). `kind` filters both. Purging the import’s leads deletes its report.',
         params: importParams,
         querystring: z.object({
           format: z.enum(['csv', 'json']).optional(),
           kind: z.enum(['invalid', 'duplicate', 'dnc']).optional(),
+          limit: z.coerce.number().int().min(1).max(10_000).default(1_000).describe('JSON: rows per page'),
+          offset: z.coerce.number().int().min(0).default(0).describe('JSON: rows to skip'),
         }),
         response: {
           200: z
             .union([
-              z.string().describe('text/csv: line,kind,reason,raw'),
-              z.object({ importId: z.string(), errors: z.array(importErrorSchema) }),
+              // Streamed: the type is for the OpenAPI document only.
+              z.unknown().meta({ type: 'string', description: 'text/csv: line,kind,reason,raw' }),
+              z.object({
+                importId: z.string(),
+                total: z.number().int().describe('Rows in the report (of `kind`), ignoring limit and offset'),
+                errors: z.array(importErrorSchema),
+              }),
             ])
             .describe('The report, as CSV or JSON'),
           ...errorResponses(401, 403, 404),
@@ -413,18 +470,21 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
     async (request, reply) => {
       const { importId } = request.params;
       importOf(importId);
-      const { format, kind } = request.query;
-      const errors = store.leadImports.errors(importId).filter((e) => kind === undefined || e.kind === kind);
+      const { format, kind, limit, offset } = request.query;
       const json =
         format === 'json' || (format === undefined && /application\/json/.test(request.headers.accept ?? ''));
-      if (json) return { importId, errors };
-      const lines = ['line,kind,reason,raw'];
-      for (const e of errors) lines.push([e.line, e.kind, csvCell(e.reason), csvCell(e.raw)].join(','));
+      if (json) {
+        return {
+          importId,
+          total: store.leadImports.countErrors(importId, kind),
+          errors: store.leadImports.errors(importId, { kind, limit, offset }),
+        };
+      }
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="lead-import-${importId}-errors.csv"`)
         .header('cache-control', 'private, no-store')
-        .send(`${lines.join('\r\n')}\r\n`);
+        .send(reportCsv(store, importId, kind));
     },
   );
 
@@ -504,7 +564,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
   const assignBody = z.strictObject({
     teamId: z.string().min(1),
     agentId: z.string().min(1).optional(),
-    count: z.number().int().min(1).max(1_000_000),
+    count: z.number().int().min(1).max(MAX_ASSIGN),
   });
 
   app.post(
@@ -517,8 +577,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         description:
           "Without agentId: up to `count` new leads of the campaign's pool go to the team (a supervisor's " +
           "batch, every few days). With agentId: up to `count` of the team's unassigned new leads go to " +
-          'that agent of the team (each morning), by the team’s leader or a supervisor. Oldest first. ' +
-          'Answers how many moved (fewer when fewer wait).',
+          'that agent of the team (each morning), by the team’s leader or a supervisor. Oldest first, ' +
+          `at most ${MAX_ASSIGN.toLocaleString('en')} per request. Answers how many moved (fewer when ` +
+          'fewer wait).',
         params: campaignParams,
         body: assignBody,
         response: {
@@ -536,7 +597,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         throw new HttpError(403, 'FORBIDDEN', "Only a supervisor gives the pool's leads to a team");
       }
       assertLeads(request, teamId);
-      const assigned = store.leads.assign(
+      const assigned = await assignLeads(
+        store,
         id,
         { teamId, agentId: target.agentId ?? undefined },
         count,
@@ -573,7 +635,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         throw new HttpError(403, 'FORBIDDEN', "Only a supervisor returns a team's leads to the pool");
       }
       assertLeads(request, teamId);
-      const unassigned = store.leads.unassign(id, agentId ? { agentId } : { teamId }, now());
+      const unassigned = await unassignLeads(store, id, agentId ? { agentId } : { teamId }, now());
       request.log.info({ campaignId: id, teamId, agentId, unassigned }, 'leads unassigned');
       return { unassigned };
     },
@@ -614,11 +676,11 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
           throw new HttpError(409, 'IMPORT_RUNNING', `Import ${importId} is still running`);
         }
       }
-      const purge = purgeLeads(
+      const purge = (await purgeLeads(
         store,
         { campaignId: id, importId, olderThanDays, all, by: by(request), reason },
         { now: now(), logger: request.log, logEmpty: true },
-      )!;
+      ))!;
       return { purge: purgeBody(purge) };
     },
   );
@@ -763,12 +825,20 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
           summary: `Import numbers into the ${scopeName} do-not-call list (CSV)`,
           description:
             'The body is a CSV file (text/csv), streamed: one column of numbers and an optional second ' +
-            'column with a reason; a first row whose first cell has no digit is a header (then the columns ' +
-            'named phone/number and reason are used). Numbers are normalized to E.164; rows without a ' +
-            'valid number are counted and listed (the first 1,000), not added. Waiting leads with a listed ' +
+            'column with a reason. `header=auto` (the default): the first row is a header only when it ' +
+            'has no digit and names a number column (phone, number, tel, msisdn…); `header=true`: the ' +
+            'first row is a header; `header=false`: there is none. With a header the columns named ' +
+            'phone/number and reason are used. Numbers are normalized to E.164; rows without a valid ' +
+            'number are counted and listed (the first 1,000), not added. Waiting leads with a listed ' +
             'number move to state dnc.',
           params,
-          querystring: z.object(csvFormatQuery),
+          querystring: z.object({
+            ...csvFormatQuery,
+            header: z
+              .enum(['auto', 'true', 'false'])
+              .default('auto')
+              .describe('Whether the first row is a header'),
+          }),
           consumes: ['text/csv'],
           body: csvBodySchema,
           response: { 200: dncImportSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
@@ -787,9 +857,10 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
             maxBytes,
             delimiter: DELIMITERS[request.query.delimiter],
             encoding: request.query.encoding,
+            header: request.query.header === 'auto' ? undefined : request.query.header === 'true',
           });
         } catch (err) {
-          if (err instanceof CsvError) {
+          if (err instanceof CsvError || err instanceof CsvEncodingError) {
             throw new HttpError(400, 'CSV_INVALID', `${err.message}; the numbers before it were added`);
           }
           if (err instanceof CsvTooLargeError) {
