@@ -51,6 +51,8 @@ interface Seat {
   wrapTimer?: NodeJS.Timeout;
   /** The line is being hung up on purpose (logout): its end is not a drop. */
   closingLine?: boolean;
+  /** Deactivated by an admin while logged in: takes no new call, logged out as soon as it is off a call. */
+  retired?: boolean;
 }
 
 type Listener = (agent: AgentView) => void;
@@ -127,7 +129,9 @@ export class AgentService implements AgentDirectory {
   /** Agents who could take a call now: ready, and with their line up if they work on one. */
   available(): AgentView[] {
     return [...this.seats.values()]
-      .filter((s) => s.live.state === 'ready' && (s.row.lineMode === 'per-call' || this.lineUp(s)))
+      .filter(
+        (s) => !s.retired && s.live.state === 'ready' && (s.row.lineMode === 'per-call' || this.lineUp(s)),
+      )
       .map((s) => this.view(s));
   }
 
@@ -248,6 +252,7 @@ export class AgentService implements AgentDirectory {
     }
     this.persist(seat);
     const view = this.view(seat);
+    if (seat.retired && to.state !== 'logged-out') setImmediate(() => this.retire(seat));
     this.deps.bus.publish('agent', 'state', { ...view });
     if (to.state === 'ready') for (const listener of this.readyListeners) listener(view);
     return view;
@@ -438,8 +443,23 @@ export class AgentService implements AgentDirectory {
       if (live.state === 'wrap-up') this.startWrapUp(seat, live.callId); // timers do not survive a restart
     });
     for (const [id, seat] of this.seats) {
-      if (!seen.has(id) && !isLoggedIn(seat.live)) this.seats.delete(id);
+      if (seen.has(id)) continue;
+      if (!isLoggedIn(seat.live)) this.seats.delete(id);
+      else {
+        seat.retired = true;
+        this.retire(seat);
+      }
     }
+  }
+
+  /** A deactivated agent is logged out (line hung up) unless on a call; then after it. */
+  private retire(seat: Seat): void {
+    if (!seat.retired || !isLoggedIn(seat.live) || seat.live.state === 'on-call') return;
+    void this.logout(seat, 'service', 'deactivated')
+      .then(() => this.seats.delete(seat.row.id))
+      .catch((err: unknown) =>
+        this.log.error({ err, agentId: seat.row.id }, 'could not log out a deactivated agent'),
+      );
   }
 
   private persist(seat: Seat): void {

@@ -171,4 +171,23 @@ describe('400 hotline on the real PBX', () => {
     expect(res.json().error.message).toMatch(/cannot wrap-up-done while logged-out/);
     expect(service.agents.get('p1')?.state).toBe('logged-out');
   });
+  it('an agent deactivated while logged in is logged out (line hung up) and takes no call', async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    await loginReady(service, 'p1');
+    const bridge = `${service.config.ari.app}-agent-p1`;
+    const line = (await far.rest.listBridges()).find((b) => b.id === bridge)?.channels[0];
+    expect(line).toBeDefined();
+    const admin = service.store.apiKeys.create('admin', 'admin').key;
+    const res = await service.api.inject({
+      method: 'DELETE',
+      url: '/v1/agents/p1',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(res.statusCode).toBe(204);
+    await eventually(async () => (await far.liveChannels([line as string])).length === 0, 'line hung up');
+    expect(service.agents.available()).toEqual([]);
+    const log = service.store.agentLog.forAgent('p1', 0, Date.now() + 1_000);
+    expect(log.at(-1)).toMatchObject({ event: 'logout', toState: 'logged-out', by: 'service' });
+  });
 });

@@ -53,7 +53,13 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { 
           'it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + ' +
           'wrap-up of answered calls that ended. Averages are null until there is a call to average.',
         querystring: z.object({
-          serviceLevelSec: z.coerce.number().int().min(1).max(3600).default(20).describe('Answer target'),
+          serviceLevelSec: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(3600)
+            .optional()
+            .describe('Answer target in seconds; default hotline.serviceLevelSec from the config'),
         }),
         response: {
           200: z.object({
@@ -79,7 +85,7 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { 
     },
     async (request) => {
       const { from, to } = today();
-      const { serviceLevelSec } = request.query;
+      const serviceLevelSec = request.query.serviceLevelSec ?? app.config.hotline.serviceLevelSec;
       const kpis = hotlineKpis(app.store.hotlineCalls.forDay(from, to), { serviceLevelSec });
       return { from: iso(from), to: iso(to), serviceLevelSec, ...kpis };
     },
