@@ -184,13 +184,15 @@ export class QaRepository {
     return this.#forms.all({ activeOnly: options.activeOnly ? 1 : 0 }).map(decodeForm);
   }
 
-  /** Stored recordings with an agent, matching the filter, that have no task for this form yet. */
+  /** Stored mixed recordings with an agent, matching the filter, that have no task for this form yet. */
   sampleCandidates(formId: string, filter: RecordingFilter): { id: string; agentId: string }[] {
     const [where, params] = recordingConditions({ ...filter, status: 'stored' }, 'r');
     return this.#db
       .prepare<Params, { id: string; agentId: string }>(
         `SELECT r.id, r.agent_id AS agentId FROM recordings r
          WHERE ${where} AND r.agent_id IS NOT NULL
+           -- the conversation, not the per-party files of a split layout (one task per call)
+           AND r.layout = 'mixed'
            AND NOT EXISTS (SELECT 1 FROM qa_tasks t WHERE t.recording_id = r.id AND t.form_id = @sampleFormId)`,
       )
       .all({ ...params, sampleFormId: formId });

@@ -33,6 +33,17 @@ beforeEach(async () => {
       storeRecording(api.store, files, { id, agentId, teamId: teamOf[agentId], startedAt: T0 + i * DAY });
     }
   }
+  // The per-party files of a split recording are never sampled (the conversation is: its mixed file).
+  for (const layout of ['agent', 'customer'] as const) {
+    storeRecording(api.store, files, {
+      id: `split-${layout}`,
+      callId: 'call-a1-0',
+      agentId: 'a1',
+      teamId: 'sales',
+      startedAt: T0,
+      layout,
+    });
+  }
   storeRecording(api.store, files, {
     id: 'a3-later',
     agentId: 'a3',
@@ -107,6 +118,7 @@ describe('QA sampling and tasks', () => {
     const chosen = first.json().tasks.map((t: { recordingId: string }) => t.recordingId);
     expect(chosen.filter((id: string) => id.startsWith('a3-'))).toHaveLength(2);
     expect(chosen).not.toContain('a3-later');
+    expect(chosen.filter((id: string) => id.startsWith('split-'))).toEqual([]);
 
     const again = await post('/v1/qa/sample', keys.supervisor, { formId, ...WEEK, perAgent: 5 });
     expect(again.json().created).toBe(3); // the one call per agent not sampled yet
