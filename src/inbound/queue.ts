@@ -313,6 +313,7 @@ export class HotlineQueue {
     if (!call || call.agentId !== agent.id || call.session.isEnded) return;
     this.connected.delete(call.session.id);
     this.deps.redis.hdel(CONNECTED_KEY, call.session.id).catch(() => {});
+    this.deps.store.hotlineCalls.requeued(call.session.id);
     // Back at the head of the line (array order), with a full wait allowance from now.
     const entry: Waiting = {
       session: call.session,

@@ -33,6 +33,7 @@ export class HotlineCallRepository {
   readonly #answered;
   readonly #ended;
   readonly #wrapped;
+  readonly #requeued;
   readonly #get;
   readonly #forDay;
 
@@ -51,6 +52,10 @@ export class HotlineCallRepository {
          wait_ms = coalesce(wait_ms, @at - enqueued_at),
          talk_ms = CASE WHEN answered_at IS NULL THEN NULL ELSE @at - answered_at END
        WHERE call_id = @callId AND ended_at IS NULL`,
+    );
+    this.#requeued = db.prepare<[string]>(
+      `UPDATE hotline_calls SET answered_at = NULL, agent_id = NULL, wait_ms = NULL
+       WHERE call_id = ? AND ended_at IS NULL`,
     );
     this.#wrapped = db.prepare<[number, string]>(
       'UPDATE hotline_calls SET wrap_ms = ? WHERE call_id = ? AND answered_at IS NOT NULL',
@@ -77,6 +82,14 @@ export class HotlineCallRepository {
   /** Computes wait and talk time; only the first end sticks (hang-ups may race). */
   ended(callId: string, { at, outcome }: { at: number; outcome: HotlineOutcome }): boolean {
     return this.#ended.run({ callId, at, outcome }).changes > 0;
+  }
+
+  /**
+   * The agent's line dropped mid-call and the caller is back in the queue: the call counts as waiting
+   * again (from its first enqueue), so it ends as answered by the next agent, or abandoned — not both.
+   */
+  requeued(callId: string): boolean {
+    return this.#requeued.run(callId).changes > 0;
   }
 
   /** Records the after-call work of an answered call. */

@@ -190,4 +190,24 @@ describe('400 hotline on the real PBX', () => {
     const log = service.store.agentLog.forAgent('p1', 0, Date.now() + 1_000);
     expect(log.at(-1)).toMatchObject({ event: 'logout', toState: 'logged-out', by: 'service' });
   });
+  it("the agent's line drops mid-call: the caller goes back to the head of the queue and the next agent takes them; counted once", async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    await loginReady(service, 'p1');
+    const call = await ivrCall(far, service, '400');
+    await hotlineRecord(service, call.serviceChannelId, (r) => r.agentId === 'p1');
+    await addAgent(service, { id: 'o1', inboundRole: 'overflow' });
+    await loginReady(service, 'o1');
+    const line = (await far.rest.listBridges())
+      .find((b) => b.id === `${service.config.ari.app}-agent-p1`)
+      ?.channels.find((c) => c !== call.serviceChannelId);
+    await far.hangup(line as string);
+    const again = await hotlineRecord(service, call.serviceChannelId, (r) => r.agentId === 'o1');
+    expect(again.answeredAt).not.toBeNull();
+    expect(await far.liveChannels([call.callerId])).toHaveLength(1); // the caller stayed on the line
+    await far.hangup(call.callerId);
+    const ended = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null);
+    expect(ended).toMatchObject({ outcome: 'answered', agentId: 'o1' });
+    expect(service.store.hotlineCalls.forDay(0, Date.now() + 1e9)).toHaveLength(1);
+  });
 });
