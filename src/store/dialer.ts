@@ -176,6 +176,9 @@ export class CampaignRepository {
 /** Lead selection order for an agent: due callbacks, due retries, then new leads. */
 export const OVERDUE_CALLBACK_MS = 30 * 60_000;
 
+/** Longest time between a lead's offer and its dial: the longest preview (600 s) and the channel wait. */
+const OFFER_TO_DIAL_MAX_MS = 3_600_000;
+
 const PICK_ORDER: readonly LeadState[] = ['callback', 'retry', 'new'];
 
 export class LeadRepository {
@@ -582,16 +585,22 @@ export class AttemptRepository {
   /** Calls a campaign placed since `from` (dialed attempts), for caps and stats. */
   countDialed(campaignId: string, from: number): number {
     return this.db
-      .prepare('SELECT count(*) FROM dial_attempts WHERE campaign_id = ? AND dialed_at >= ?')
+      .prepare(
+        // offered_at bounds the index range (a call is dialed at most a preview time after its offer),
+        // so the count reads the window only, not the campaign's whole history.
+        'SELECT count(*) FROM dial_attempts WHERE campaign_id = ? AND offered_at >= ? AND dialed_at >= ?',
+      )
       .pluck()
-      .get(campaignId, from) as number;
+      .get(campaignId, from - OFFER_TO_DIAL_MAX_MS, from) as number;
   }
 
   countDialedByAgent(agentId: string, campaignId: string, from: number): number {
     return this.db
-      .prepare('SELECT count(*) FROM dial_attempts WHERE agent_id = ? AND campaign_id = ? AND dialed_at >= ?')
+      .prepare(
+        'SELECT count(*) FROM dial_attempts WHERE agent_id = ? AND offered_at >= ? AND campaign_id = ? AND dialed_at >= ?',
+      )
       .pluck()
-      .get(agentId, campaignId, from) as number;
+      .get(agentId, from - OFFER_TO_DIAL_MAX_MS, campaignId, from) as number;
   }
 
   /** Figures for the live stats, over attempts offered in [from, to). */
