@@ -427,4 +427,24 @@ describe('preview dialer on the real PBX', () => {
     await eventually(() => service.agents.get('a2')?.state === 'on-call', 'second call up');
     expect(service.dialer.activeCalls()).toBe(2);
   });
+  it('caps: an agent at the hourly limit is offered nothing more from the campaign', async () => {
+    await start();
+    await activeCampaign('c12', {
+      pacing: {
+        maxConcurrent: 5,
+        maxPerAgentHour: 1,
+        dailyCap: 100,
+        previewSec: 1,
+        onPreviewTimeout: 'dial',
+        noAnswerSec: 2,
+      },
+    });
+    const [first, second] = addLeads(service.store, 'c12', [customer.busy(), customer.busy()]);
+    await loginReady(service, 'a1');
+    await eventually(() => service.store.leads.get(first!)?.state === 'retry', 'first lead dialed (busy)');
+    await new Promise((r) => setTimeout(r, 2_500)); // ticks and preview timers pass
+    expect(preview('a1')).toBeUndefined();
+    expect(service.store.leads.get(second!)).toMatchObject({ state: 'new', attempts: 0 });
+    expect(service.store.attempts.forLead(second!)).toHaveLength(0);
+  });
 });
