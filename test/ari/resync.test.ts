@@ -42,8 +42,9 @@ describe('ARI connection cut while calls are live', () => {
     expect(service.ari.registry.size).toBe(3); // it cannot know yet
     await proxy.restore();
 
-    await eventually(() => service?.ari.connection.isOpen, 'reconnected', 20_000);
-    await eventually(() => service?.ari.registry.size === 2, 'dropped call closed out by resync');
+    // Ready again = reconnected and the resync after it has finished (its report is written by then).
+    await eventually(() => service?.ari.isReady, 'reconnected and resynced', 20_000);
+    expect(service.ari.registry.size).toBe(2);
     const report = service.ari.lastResyncReport;
     expect(report?.closedOut).toBe(1);
     expect(report?.kept).toBe(2);
