@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -229,10 +230,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
 
   // Imports a crash cut short are marked failed (what they imported stays, with its error report).
-  const interrupted = failInterruptedImports(store, Date.now());
+  // Uploads are spooled under this instance's storage folder, not the shared /tmp: cleaning up after a
+  // crash must never touch another instance's upload in progress.
+  const spoolDir = join(config.storage.dir, 'lead-uploads');
+  mkdirSync(spoolDir, { recursive: true });
+  const interrupted = failInterruptedImports(store, Date.now(), spoolDir);
   if (interrupted > 0)
     logger.warn({ imports: interrupted }, 'lead imports interrupted by the last stop marked failed');
-  const importer = new LeadImporter({ store, logger, defaultCountry: config.dialer.defaultCountry });
+  const importer = new LeadImporter({
+    store,
+    logger,
+    defaultCountry: config.dialer.defaultCountry,
+    spoolDir,
+  });
 
   const keeper = new VoiceMessageKeeper(ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
   ivr = new IvrEngine({

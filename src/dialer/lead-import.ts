@@ -599,7 +599,7 @@ export function removeStaleUploads(dir: string = tmpdir()): number {
  * left in `spoolDir` (the importer's, the system's temporary folder by default) are deleted. Call once
  * at start, before any import begins. Returns how many imports.
  */
-export function failInterruptedImports(store: Store, now: number, spoolDir: string = tmpdir()): number {
+export function failInterruptedImports(store: Store, now: number, spoolDir: string): number {
   removeStaleUploads(spoolDir);
   return store.db
     .prepare(

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.js';
-import { eventually, tempDir } from './infra.js';
+import { tempDir } from './infra.js';
 
 export { freePort } from './bring-up.js';
 
@@ -31,22 +31,29 @@ export class ServiceProcess {
     child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.child = child;
-    await eventually(
-      async () => {
-        if (child.exitCode !== null)
-          throw new Error(`service exited ${child.exitCode}: ${this.output.join('')}`);
-        const res = await fetch(`${this.url}/${waitFor === 'ready' ? 'readyz' : 'healthz'}`).catch(
-          () => undefined,
+    // Polls readiness; a process that exits fails at once, with what it printed (not after the timeout).
+    const deadline = Date.now() + 30_000;
+    const endpoint = `${this.url}/${waitFor === 'ready' ? 'readyz' : 'healthz'}`;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`service exited (${child.exitCode ?? child.signalCode}): ${this.tail()}`);
+      const res = await fetch(endpoint).catch(() => undefined);
+      if (res?.status === 200) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `service not ${waitFor} after 30 s (last: ${res?.status ?? 'no answer'}): ${this.tail()}`,
         );
-        return res?.status === 200;
-      },
-      'service ready',
-      30_000,
-    );
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   get exitCode(): number | null | undefined {
     return this.child?.exitCode;
+  }
+
+  /** The last lines the process printed (for failure messages). */
+  tail(lines = 30): string {
+    return this.output.join('').split('\n').slice(-lines).join('\n');
   }
 
   /** Sends a signal and waits for the exit code. */
@@ -55,7 +62,12 @@ export class ServiceProcess {
     // Already gone (exited, or killed by a signal: then exitCode stays null and signalCode is set).
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     child.kill(signal);
-    const [code] = (await once(child, 'exit')) as [number | null];
+    // A graceful stop that hangs fails the test with what the process printed, instead of timing it out.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    const [code, by] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    clearTimeout(timer);
+    if (signal !== 'SIGKILL' && by === 'SIGKILL')
+      throw new Error(`service did not exit within 40 s of ${signal}: ${this.tail()}`);
     return code;
   }
 }
