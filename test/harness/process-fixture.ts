@@ -17,10 +17,18 @@ export function processFixture() {
   const far = new FarEnd();
   const procs: ServiceProcess[] = [];
   const stores: Store[] = [];
+  const apps = new Set<string>();
 
   afterEach(async () => {
     for (const proc of procs.splice(0)) await proc.kill('SIGKILL');
     for (const store of stores.splice(0)) store.close();
+    // A killed service leaves its calls on the PBX (agents' lines above all): hang them up, so no test
+    // leaves channels behind for the next.
+    const left = (await far.rest.listChannels().catch(() => [])).filter((c) =>
+      [...apps].some((app) => c.id.startsWith(app)),
+    );
+    await Promise.all(left.map((c) => far.rest.hangup(c.id).catch(() => {})));
+    apps.clear();
     await far.close();
   });
 
@@ -29,7 +37,9 @@ export function processFixture() {
     /** Connects the far end and returns a test config with the API on a free port. */
     async config(overrides: Overrides = {}): Promise<Config> {
       await far.connect();
-      return testConfig({ ...overrides, api: { port: await freePort(), ...overrides.api } });
+      const config = testConfig({ ...overrides, api: { port: await freePort(), ...overrides.api } });
+      apps.add(config.ari.app);
+      return config;
     },
     /** The service's store, opened by the test (SQLite allows both). */
     store(config: Config): Store {
