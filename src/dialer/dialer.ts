@@ -13,6 +13,7 @@ import type { EventBus } from '../lib/events.js';
 import { maskNumber } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { RecordingMeta } from '../recording/capture.js';
+import type { LeadMoveDetails } from '../store/dialer.js';
 import type { AttemptRecord, LeadRecord, LeadState, Store } from '../store/index.js';
 import type { Campaign, DialOutcomeName } from './campaign.js';
 import type { CampaignBook } from './campaigns.js';
@@ -903,14 +904,7 @@ export class DialerService {
     from: LeadState,
     to: LeadState,
     event: string,
-    extra: {
-      dueAt?: number;
-      addAttempt?: boolean;
-      outcome?: string;
-      disposition?: string;
-      agentId?: string | null;
-      reservedBy?: string;
-    } = {},
+    extra: LeadMoveDetails = {},
   ): boolean {
     if (!leadMoveAllowed(from, to)) {
       this.log.error({ leadId: lead.id, from, to, event }, 'refused lead move');

@@ -173,6 +173,18 @@ export class CampaignRepository {
   }
 }
 
+/** What a lead move may change besides the state. */
+export interface LeadMoveDetails {
+  dueAt?: number;
+  addAttempt?: boolean;
+  outcome?: string;
+  disposition?: string;
+  /** Personal callback: the lead goes to this agent; null: back to the team or pool. */
+  agentId?: string | null;
+  /** Moving from 'reserved': the agent who must hold the reservation. */
+  reservedBy?: string;
+}
+
 /** Lead selection order for an agent: due callbacks, due retries, then new leads. */
 export const OVERDUE_CALLBACK_MS = 30 * 60_000;
 
@@ -277,22 +289,7 @@ export class LeadRepository {
    * Moves a lead on (the dialer's lead state function decides the state), only if it is still in
    * `from` (and, from 'reserved', still reserved by `reservedBy`): false when it moved meanwhile.
    */
-  setState(
-    id: string,
-    from: LeadState,
-    next: {
-      state: LeadState;
-      dueAt?: number;
-      addAttempt?: boolean;
-      outcome?: string;
-      disposition?: string;
-      /** Personal callback: the lead goes to this agent; null: back to the team or pool. */
-      agentId?: string | null;
-      /** Moving from 'reserved': the agent who must hold the reservation. */
-      reservedBy?: string;
-    },
-    now: number,
-  ): boolean {
+  setState(id: string, from: LeadState, next: { state: LeadState } & LeadMoveDetails, now: number): boolean {
     return (
       this.#setState.run({
         id,

@@ -6,6 +6,16 @@ import { startTestService } from '../harness/service.js';
 import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
 import { addLeads, channelsTo, customer, settings, supervisorApi } from './helpers.js';
 
+/** The preview timer dials after 1 s and a customer who does not answer gives up after 2 s. */
+const QUICK_DIAL = {
+  previewSec: 1,
+  onPreviewTimeout: 'dial' as const,
+  noAnswerSec: 2,
+  maxConcurrent: 5,
+  maxPerAgentHour: 100,
+  dailyCap: 100,
+};
+
 describe('preview dialer on the real PBX', () => {
   let service: Service;
   const far = new FarEnd();
@@ -169,14 +179,7 @@ describe('preview dialer on the real PBX', () => {
   it('outcomes from real call progress schedule retries: busy, no answer, congestion', async () => {
     await start();
     await activeCampaign('c2', {
-      pacing: {
-        previewSec: 1,
-        onPreviewTimeout: 'dial',
-        noAnswerSec: 2,
-        maxConcurrent: 5,
-        maxPerAgentHour: 100,
-        dailyCap: 100,
-      },
+      pacing: QUICK_DIAL,
       retry: { busy: { afterMin: 10 }, 'no-answer': { afterMin: 60 }, congestion: { afterMin: 5 } },
     });
     const phones = [customer.busy(), customer.noAnswer(), customer.congestion()];
@@ -207,14 +210,7 @@ describe('preview dialer on the real PBX', () => {
   it('a number on do-not-call is never dialed, even when listed after the import; an agent can list one', async () => {
     await start();
     await activeCampaign('c3', {
-      pacing: {
-        previewSec: 1,
-        onPreviewTimeout: 'dial',
-        noAnswerSec: 2,
-        maxConcurrent: 5,
-        maxPerAgentHour: 100,
-        dailyCap: 100,
-      },
+      pacing: QUICK_DIAL,
     });
     const listed = customer.answers();
     const [listedId] = addLeads(service.store, 'c3', [listed]);
