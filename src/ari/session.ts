@@ -375,6 +375,8 @@ export class CallSession implements EventOwner {
       const releases: Promise<unknown>[] = [];
       for (const { kind, id } of this.owned.values()) {
         if (kind === 'bridge') releases.push(this.release(() => this.deps.rest.destroyBridge(id)));
+        // A playback may be on a channel that outlives the call (a tone to an agent's line): stopped.
+        if (kind === 'playback') releases.push(this.release(() => this.deps.rest.stopPlayback(id)));
         if (kind === 'channel' && !(id === this.channelId && this.channelGone)) {
           releases.push(this.release(() => this.deps.rest.hangup(id)));
         }

@@ -760,7 +760,6 @@ export class DialerService {
   /** The customer call is over: answered ones wait for the disposition, the rest are settled now. */
   private callEnded(offer: Offer, session: CallSession): void {
     this.releaseSlot(offer);
-    void this.stopTone(offer);
     if (offer.answeredAt === undefined) {
       const outcome: Exclude<DialOutcomeName, 'answered'> = offer.cancelReason
         ? 'cancelled'
@@ -795,7 +794,6 @@ export class DialerService {
   private notReached(offer: Offer, outcome: Exclude<DialOutcomeName, 'answered'>): void {
     if (offer.phase === 'done') return;
     this.releaseSlot(offer);
-    void this.stopTone(offer);
     offer.phase = 'done';
     const now = this.deps.now();
     const campaign = this.deps.campaigns.get(offer.campaignId);
@@ -837,6 +835,8 @@ export class DialerService {
     if (!lineId) return;
     const id = `${this.deps.ari.appName}-tone-${randomUUID()}`;
     offer.tone = id;
+    // Owned by the customer call: its teardown stops the tone whatever ends the call.
+    offer.session?.own('playback', id);
     try {
       await this.deps.ari.rest.playOnChannel(lineId, [tone], id);
       // The call may have been answered or ended while the tone was being started: stop it then.
@@ -856,10 +856,12 @@ export class DialerService {
     }
   }
 
+  /** Stops the tone at answer (the call's teardown stops it in every other case). */
   private async stopTone(offer: Offer): Promise<void> {
     const id = offer.tone;
     if (!id) return;
     offer.tone = undefined;
+    offer.session?.disown('playback', id);
     await this.deps.ari.rest.stopPlayback(id).catch(() => {});
   }
 
