@@ -13,10 +13,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const WINDOW = {
   timezone: 'Europe/Berlin',
-  hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'] as const, from: '09:00', to: '17:00' }].map((h) => ({
-    ...h,
-    days: [...h.days],
-  })),
+  hours: [
+    {
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[],
+      from: '09:00',
+      to: '17:00',
+    },
+  ],
   holidays: [],
 };
 

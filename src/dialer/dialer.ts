@@ -13,8 +13,7 @@ import type { EventBus } from '../lib/events.js';
 import { maskNumber } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { RecordingMeta } from '../recording/capture.js';
-import type { LeadMoveDetails } from '../store/dialer.js';
-import type { AttemptRecord, LeadRecord, LeadState, Store } from '../store/index.js';
+import type { AttemptRecord, LeadMoveDetails, LeadRecord, LeadState, Store } from '../store/index.js';
 import type { Campaign, DialOutcomeName } from './campaign.js';
 import type { CampaignBook } from './campaigns.js';
 import {

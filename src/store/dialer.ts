@@ -44,17 +44,12 @@ export interface LeadRecord {
   updatedAt: number;
 }
 
-export interface NewLead {
-  id: string;
-  campaignId: string;
-  importId: string | null;
-  phone: string;
-  name: string | null;
-  fields: Record<string, string>;
-  teamId?: string | null;
-  agentId?: string | null;
-  createdAt: number;
-}
+/** A lead as an import (or a test) adds it: new, not yet distributed unless team or agent is given. */
+export type NewLead = Pick<
+  LeadRecord,
+  'id' | 'campaignId' | 'importId' | 'phone' | 'name' | 'fields' | 'createdAt'
+> &
+  Partial<Pick<LeadRecord, 'teamId' | 'agentId'>>;
 
 export interface AttemptRecord {
   id: string;

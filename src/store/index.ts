@@ -49,6 +49,7 @@ export {
   type ImportError,
   type ImportRecord,
   LEAD_STATES,
+  type LeadMoveDetails,
   type LeadPurgeRecord,
   type LeadRecord,
   type LeadState,
