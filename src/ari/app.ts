@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { maskNumber } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { AriConnection } from './connection.js';
-import { isGone } from './errors.js';
+import { AriError, isGone } from './errors.js';
 import { AriRest } from './rest.js';
 import { EventRouter } from './router.js';
 import {
@@ -45,6 +45,8 @@ export interface AriAppOptions {
     password: string;
     app: string;
     commandTimeoutMs: number;
+    /** Ping and registration check interval (default 5 s). */
+    heartbeatMs?: number;
     reconnect: { initialDelayMs: number; maxDelayMs: number };
     orphanPolicy: 'hangup' | 'reattach';
   };
@@ -107,6 +109,12 @@ export class AriApp {
       app: ari.app,
       initialDelayMs: ari.reconnect.initialDelayMs,
       maxDelayMs: ari.reconnect.maxDelayMs,
+      heartbeatMs: ari.heartbeatMs,
+      isRegistered: () =>
+        this.rest.getApplication(ari.app).then(
+          () => true,
+          (err: unknown) => (err instanceof AriError && err.kind === 'not-found' ? false : undefined),
+        ),
       logger,
     });
     this.registry = new CallRegistry((size) => metrics.activeCalls.set(size));

@@ -15,6 +15,11 @@ export interface AriConnectionOptions {
   maxDelayMs: number;
   /** A ping unanswered this long means the socket is dead even if TCP has not noticed. */
   heartbeatMs?: number;
+  /**
+   * Asks Asterisk whether the application is registered: true, false (it is not), or undefined (could
+   * not tell). Checked on every heartbeat; see `startHeartbeat`.
+   */
+  isRegistered?: () => Promise<boolean | undefined>;
   logger: Logger;
 }
 
@@ -55,6 +60,7 @@ export class AriConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastPong = 0;
+  private checkingRegistration = false;
   private stopping = false;
   private handlers: ConnectionHandlers | undefined;
   private readonly log: Logger;
@@ -213,6 +219,13 @@ export class AriConnection {
     this.retryTimer = setTimeout(() => void this.connect(), jittered);
   }
 
+  /**
+   * Pings the socket and checks that Asterisk still has the application. The second matters after a quick
+   * reconnect: Asterisk tears the old socket's session down asynchronously, and when that teardown runs
+   * after the new socket registered, it unregisters the application under the new socket (seen on
+   * Asterisk 22.10: "Stasis app ... doesn't exist" while the socket stays open). The service would stay
+   * connected but deaf: no StasisStart, calls into the app failing. Reconnecting registers it again.
+   */
   private startHeartbeat(client: Client): void {
     const every = this.options.heartbeatMs ?? 5_000;
     clearInterval(this.heartbeatTimer);
@@ -229,8 +242,26 @@ export class AriConnection {
       } catch {
         // socket already closing; the close path reconnects
       }
+      void this.checkRegistration(client);
     }, every);
     this.heartbeatTimer.unref();
+  }
+
+  private async checkRegistration(client: Client): Promise<void> {
+    const check = this.options.isRegistered;
+    if (!check || this.checkingRegistration) return;
+    this.checkingRegistration = true;
+    try {
+      const registered = await check().catch(() => undefined);
+      if (registered !== false || client !== this.client || this.stateValue !== 'open') return;
+      this.log.warn(
+        { app: this.options.app },
+        'ARI application not registered on Asterisk while the socket is open: reconnecting',
+      );
+      client._ws?.terminate();
+    } finally {
+      this.checkingRegistration = false;
+    }
   }
 
   private disposeClient(): void {

@@ -24,6 +24,11 @@ export const configSchema = z.object({
       })
       .prefault({}),
     /**
+     * How often the socket is pinged and the application's registration on Asterisk checked; a socket
+     * silent for three of these is dropped and reconnected.
+     */
+    heartbeatMs: z.number().int().min(200).max(60_000).default(5_000),
+    /**
      * What resync does with a channel that is still up in Stasis but has no live session after a
      * restart: 'hangup' ends it (the caller hears the call drop rather than silence forever);
      * 'reattach' adopts it into a new session that the owning module may resume.
@@ -250,6 +255,7 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   ARI_PASSWORD: { path: 'ari.password', type: 'string' },
   ARI_APP: { path: 'ari.app', type: 'string' },
   ARI_COMMAND_TIMEOUT_MS: { path: 'ari.commandTimeoutMs', type: 'number' },
+  ARI_HEARTBEAT_MS: { path: 'ari.heartbeatMs', type: 'number' },
   ARI_ORPHAN_POLICY: { path: 'ari.orphanPolicy', type: 'string' },
   REDIS_URL: { path: 'redis.url', type: 'string' },
   REDIS_KEY_PREFIX: { path: 'redis.keyPrefix', type: 'string' },

@@ -17,7 +17,12 @@ import { uniqueApp } from './ids.js';
 export const SIM_FORMATS = 'ulaw';
 
 export class FarEnd {
-  readonly app = uniqueApp('far');
+  /**
+   * A fresh application name on every connect: reusing one right after closing its socket races on
+   * Asterisk (the old session's teardown can unregister the name under the new socket; see
+   * docs/asterisk-notes.md), and the far end would wait for events that never come.
+   */
+  private appName = uniqueApp('far');
   readonly rest: AriRest;
   readonly events: RawAriEvent[] = [];
   private ws: WebSocket | undefined;
@@ -31,8 +36,13 @@ export class FarEnd {
     this.rest = new AriRest({ ...this.ari, timeoutMs: 10_000 });
   }
 
+  get app(): string {
+    return this.appName;
+  }
+
   async connect(): Promise<void> {
     const ari = this.ari;
+    this.appName = uniqueApp('far');
     const url = `${ari.url.replace(/^http/, 'ws')}/ari/events?app=${this.app}&api_key=${encodeURIComponent(`${ari.username}:${ari.password}`)}`;
     const ws = new WebSocket(url);
     ws.on('message', (data) => {
@@ -127,8 +137,15 @@ export class FarEnd {
   }
 
   async close(): Promise<void> {
-    this.ws?.close();
+    const ws = this.ws;
     this.ws = undefined;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    const closed = new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      setTimeout(resolve, 2_000).unref();
+    });
+    ws.close();
+    await closed;
   }
 }
 
