@@ -174,6 +174,8 @@ export class AriConnection {
     this.attempt = 0;
     this.setState('open');
     this.startHeartbeat(client);
+    // Right after a (re)connect an old socket's teardown can still unregister the app: look early too.
+    setTimeout(() => void this.checkRegistration(client), 1_000).unref();
     this.firstOpenResolve?.();
     this.firstOpenResolve = undefined;
     Promise.resolve(this.handlers?.onOpen({ reconnect })).catch((err) =>
