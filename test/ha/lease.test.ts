@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,6 +32,8 @@ describe('leader lease on a real Redis', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await a.holder()).toBe('a');
     expect(b.isHeld).toBe(false);
+    // Ten rounds of waiting leave at most the current round's listener on the signal (a standby waits for days).
+    expect(getEventListeners(abort.signal, 'abort').length).toBeLessThanOrEqual(1);
     // a's renewals stop (its process froze): b takes the lease within about one TTL.
     const frozen = clients[0]!;
     frozen.disconnect();
