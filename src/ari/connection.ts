@@ -251,11 +251,12 @@ export class AriConnection {
 
   private async checkRegistration(client: Client): Promise<void> {
     const check = this.options.isRegistered;
-    if (!check || this.checkingRegistration) return;
+    const current = () => client === this.client && this.stateValue === 'open';
+    if (!check || this.checkingRegistration || !current()) return; // e.g. the early check after a stop
     this.checkingRegistration = true;
     try {
       const registered = await check().catch(() => undefined);
-      if (registered !== false || client !== this.client || this.stateValue !== 'open') return;
+      if (registered !== false || !current()) return;
       this.log.warn(
         { app: this.options.app },
         'ARI application not registered on Asterisk while the socket is open: reconnecting',
