@@ -194,6 +194,8 @@ export class LeadRepository {
   readonly #pick: Record<'agent' | 'team' | 'pool' | 'overdue', ReturnType<Database['prepare']>>;
   readonly #claim;
   readonly #setState;
+  readonly #markDnc;
+  readonly #markDncEverywhere;
 
   constructor(private readonly db: Database) {
     this.#insert = db.prepare(
@@ -223,6 +225,13 @@ export class LeadRepository {
          agent_id = CASE WHEN @keepAgent = 1 THEN agent_id ELSE @agentId END
        WHERE id = @id AND state = @from AND (@reservedBy IS NULL OR reserved_by = @reservedBy)`,
     );
+    const markDnc = (campaigns: string) =>
+      db.prepare(
+        `UPDATE leads SET state = 'dnc', updated_at = @now
+         WHERE ${campaigns} AND phone = @phone AND state IN ('new', 'retry', 'callback')`,
+      );
+    this.#markDnc = markDnc('campaign_id = @campaignId');
+    this.#markDncEverywhere = markDnc('campaign_id IN (SELECT id FROM campaigns)');
   }
 
   /** Inserts leads; a number already in the campaign is skipped. Returns whether each row was inserted. */
@@ -396,14 +405,9 @@ export class LeadRepository {
    * case once per campaign), never scanning the leads.
    */
   markDnc(phone: string, campaignId: string | null, now: number): number {
-    const campaigns =
-      campaignId === null ? 'campaign_id IN (SELECT id FROM campaigns)' : 'campaign_id = @campaignId';
-    return this.db
-      .prepare(
-        `UPDATE leads SET state = 'dnc', updated_at = @now
-         WHERE ${campaigns} AND phone = @phone AND state IN ('new', 'retry', 'callback')`,
-      )
-      .run(campaignId === null ? { phone, now } : { phone, campaignId, now }).changes;
+    return campaignId === null
+      ? this.#markDncEverywhere.run({ phone, now }).changes
+      : this.#markDnc.run({ phone, campaignId, now }).changes;
   }
 
   /**
@@ -471,6 +475,9 @@ export class LeadRepository {
 export class AttemptRepository {
   readonly #open;
   readonly #get;
+  readonly #awaitingDisposition;
+  readonly #countDialed;
+  readonly #countDialedByAgent;
 
   constructor(private readonly db: Database) {
     this.#open = db.prepare(
@@ -479,6 +486,22 @@ export class AttemptRepository {
        VALUES (@id, @leadId, @campaignId, @agentId, @teamId, @phone, @numberMasked, @attemptNo, 'previewing', @at)`,
     );
     this.#get = db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM dial_attempts WHERE id = ?`);
+    this.#awaitingDisposition = db.prepare(
+      `SELECT ${ATTEMPT_COLUMNS} FROM dial_attempts WHERE agent_id = ? AND state IN ('connected', 'ended')
+         AND answered_at IS NOT NULL ORDER BY offered_at DESC LIMIT 1`,
+    );
+    this.#countDialed = db
+      .prepare(
+        // offered_at bounds the index range (a call is dialed at most a preview time after its offer),
+        // so the count reads the window only, not the campaign's whole history.
+        'SELECT count(*) FROM dial_attempts WHERE campaign_id = ? AND offered_at >= ? AND dialed_at >= ?',
+      )
+      .pluck();
+    this.#countDialedByAgent = db
+      .prepare(
+        'SELECT count(*) FROM dial_attempts WHERE agent_id = ? AND offered_at >= ? AND campaign_id = ? AND dialed_at >= ?',
+      )
+      .pluck();
   }
 
   /** Opens an attempt holding the number; false if the number is in another live attempt. */
@@ -560,12 +583,7 @@ export class AttemptRepository {
 
   /** The agent's attempt waiting for a disposition (ended, answered), newest first. */
   awaitingDisposition(agentId: string): AttemptRecord | undefined {
-    return this.db
-      .prepare(
-        `SELECT ${ATTEMPT_COLUMNS} FROM dial_attempts WHERE agent_id = ? AND state IN ('connected', 'ended')
-           AND answered_at IS NOT NULL ORDER BY offered_at DESC LIMIT 1`,
-      )
-      .get(agentId) as AttemptRecord | undefined;
+    return this.#awaitingDisposition.get(agentId) as AttemptRecord | undefined;
   }
 
   forLead(leadId: string): AttemptRecord[] {
@@ -576,23 +594,11 @@ export class AttemptRepository {
 
   /** Calls a campaign placed since `from` (dialed attempts), for caps and stats. */
   countDialed(campaignId: string, from: number): number {
-    return this.db
-      .prepare(
-        // offered_at bounds the index range (a call is dialed at most a preview time after its offer),
-        // so the count reads the window only, not the campaign's whole history.
-        'SELECT count(*) FROM dial_attempts WHERE campaign_id = ? AND offered_at >= ? AND dialed_at >= ?',
-      )
-      .pluck()
-      .get(campaignId, from - OFFER_TO_DIAL_MAX_MS, from) as number;
+    return this.#countDialed.get(campaignId, from - OFFER_TO_DIAL_MAX_MS, from) as number;
   }
 
   countDialedByAgent(agentId: string, campaignId: string, from: number): number {
-    return this.db
-      .prepare(
-        'SELECT count(*) FROM dial_attempts WHERE agent_id = ? AND offered_at >= ? AND campaign_id = ? AND dialed_at >= ?',
-      )
-      .pluck()
-      .get(agentId, from - OFFER_TO_DIAL_MAX_MS, campaignId, from) as number;
+    return this.#countDialedByAgent.get(agentId, from - OFFER_TO_DIAL_MAX_MS, campaignId, from) as number;
   }
 
   /** Figures for the live stats, over attempts offered in [from, to). */
@@ -658,10 +664,15 @@ export class AttemptRepository {
 
 export class DncRepository {
   readonly #has;
+  readonly #add;
 
   constructor(private readonly db: Database) {
     this.#has = db.prepare(
       `SELECT 1 FROM dnc WHERE phone = @phone AND (scope = 'global' OR scope = @campaignId) LIMIT 1`,
+    );
+    this.#add = db.prepare(
+      `INSERT INTO dnc (scope, phone, reason, added_by, added_at) VALUES (@scope, @phone, @reason, @by, @at)
+       ON CONFLICT (scope, phone) DO NOTHING`,
     );
   }
 
@@ -674,11 +685,7 @@ export class DncRepository {
     entries: { scope: string; phone: string; reason: string | null; by: string }[],
     at: number,
   ): number {
-    const insert = this.db.prepare(
-      `INSERT INTO dnc (scope, phone, reason, added_by, added_at) VALUES (@scope, @phone, @reason, @by, @at)
-       ON CONFLICT (scope, phone) DO NOTHING`,
-    );
-    return this.db.transaction(() => entries.reduce((n, e) => n + insert.run({ ...e, at }).changes, 0))();
+    return this.db.transaction(() => entries.reduce((n, e) => n + this.#add.run({ ...e, at }).changes, 0))();
   }
 
   remove(scope: string, phone: string): boolean {
@@ -709,7 +716,18 @@ export class DncRepository {
 }
 
 export class LeadImportRepository {
-  constructor(private readonly db: Database) {}
+  readonly #progress;
+  readonly #addError;
+
+  constructor(private readonly db: Database) {
+    this.#progress = db.prepare(
+      `UPDATE lead_imports SET rows_read = @rowsRead, imported = @imported, rejected = @rejected,
+         duplicates = @duplicates, dnc = @dnc WHERE id = @id`,
+    );
+    this.#addError = db.prepare(
+      'INSERT INTO lead_import_errors (import_id, line, kind, reason, raw) VALUES (?, ?, ?, ?, ?)',
+    );
+  }
 
   start(r: { id: string; campaignId: string; listName: string; by: string; at: number }): void {
     this.db
@@ -725,17 +743,9 @@ export class LeadImportRepository {
     p: { rowsRead: number; imported: number; rejected: number; duplicates: number; dnc: number },
     errors: ImportError[],
   ): void {
-    const add = this.db.prepare(
-      'INSERT INTO lead_import_errors (import_id, line, kind, reason, raw) VALUES (?, ?, ?, ?, ?)',
-    );
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `UPDATE lead_imports SET rows_read = @rowsRead, imported = @imported, rejected = @rejected,
-             duplicates = @duplicates, dnc = @dnc WHERE id = @id`,
-        )
-        .run({ id, ...p });
-      for (const e of errors) add.run(id, e.line, e.kind, e.reason, e.raw);
+      this.#progress.run({ id, ...p });
+      for (const e of errors) this.#addError.run(id, e.line, e.kind, e.reason, e.raw);
     })();
   }
 
