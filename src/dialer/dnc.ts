@@ -14,9 +14,6 @@ export const DNC_GLOBAL = 'global';
 
 export const DNC_REASON_CHARS = 200;
 
-/** Lead states a do-not-call entry takes out of the dialer (leads in a call finish it first). */
-const WAITING = "('new', 'retry', 'callback')";
-
 export interface DncImportResult {
   /** Data rows read (a header row not counted). */
   rowsRead: number;
@@ -55,23 +52,8 @@ const PHONE_HEADERS =
   /^(phone|phone[ _-]?number|number|tel|telephone|telefon|rufnummer|nummer|msisdn|e164)$/i;
 const REASON_HEADERS = /^(reason|grund|note|notes|comment)$/i;
 
-/**
- * Moves the waiting leads with these numbers to state dnc: in every campaign for the global list, else
- * in the campaign. One indexed statement per campaign and batch (LeadRepository.markDnc does one number
- * at a time, too many statements for a list of thousands).
- */
-export function markDncLeads(store: Store, scope: string, phones: readonly string[], now: number): number {
-  if (phones.length === 0) return 0;
-  const campaigns = scope === DNC_GLOBAL ? store.campaigns.list().map((c) => c.id) : [scope];
-  const update = store.db.prepare(
-    `UPDATE leads SET state = 'dnc', updated_at = @now
-     WHERE campaign_id = @campaignId AND phone IN (SELECT value FROM json_each(@phones)) AND state IN ${WAITING}`,
-  );
-  const list = JSON.stringify(phones);
-  return store.db.transaction(() =>
-    campaigns.reduce((n, campaignId) => n + update.run({ campaignId, phones: list, now }).changes, 0),
-  )();
-}
+/** The campaign a list's entries bind: null (every campaign) for the global list. */
+const campaignOf = (scope: string): string | null => (scope === DNC_GLOBAL ? null : scope);
 
 /**
  * Puts one number (already E.164) on a list and takes its waiting leads out of the dialer. Returns
@@ -84,11 +66,7 @@ export function addDncNumber(
 ): { added: boolean; leadsMarked: number } {
   return store.db.transaction(() => {
     const added = store.dnc.addMany([entry], now) === 1;
-    const leadsMarked = store.leads.markDnc(
-      entry.phone,
-      entry.scope === DNC_GLOBAL ? null : entry.scope,
-      now,
-    );
+    const leadsMarked = store.leads.markDnc(entry.phone, campaignOf(entry.scope), now);
     return { added, leadsMarked };
   })();
 }
@@ -136,10 +114,9 @@ export async function importDnc(
       const added = store.dnc.addMany(entries, at);
       result.added += added;
       result.existing += entries.length - added;
-      result.leadsMarked += markDncLeads(
-        store,
-        options.scope,
+      result.leadsMarked += store.leads.markDncMany(
         entries.map((e) => e.phone),
+        campaignOf(options.scope),
         at,
       );
     })();

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { WAITING_LEAD_STATES } from '../store/dialer.js';
 import type { Store } from '../store/index.js';
 
 /** Leads of one place in the distribution: the pool (team and agent null), a team's unassigned, an agent's. */
@@ -17,7 +18,7 @@ export interface LeadSummary {
   distribution: DistributionRow[];
 }
 
-const WAITING_STATES = new Set(['new', 'retry', 'callback']);
+const WAITING_STATES = new Set<string>(WAITING_LEAD_STATES);
 
 /**
  * A campaign's leads counted by state and by where they sit: the shared pool, each team's unassigned

@@ -15,6 +15,12 @@ export const LEAD_STATES = [
 ] as const;
 export type LeadState = (typeof LEAD_STATES)[number];
 
+/**
+ * Lead states still to be dialed: what a do-not-call entry takes out of the dialer (a lead in a call
+ * finishes it first).
+ */
+export const WAITING_LEAD_STATES = ['new', 'retry', 'callback'] as const satisfies readonly LeadState[];
+
 export interface CampaignRow {
   id: string;
   name: string;
@@ -225,10 +231,13 @@ export class LeadRepository {
          agent_id = CASE WHEN @keepAgent = 1 THEN agent_id ELSE @agentId END
        WHERE id = @id AND state = @from AND (@reservedBy IS NULL OR reserved_by = @reservedBy)`,
     );
+    const waiting = WAITING_LEAD_STATES.map((state) => `'${state}'`).join(', ');
+    // `+state`: the state test must not use an index, or the planner takes leads_next (campaign, state)
+    // and reads all the campaign's waiting leads instead of looking each number up.
     const markDnc = (campaigns: string) =>
       db.prepare(
         `UPDATE leads SET state = 'dnc', updated_at = @now
-         WHERE ${campaigns} AND phone = @phone AND state IN ('new', 'retry', 'callback')`,
+         WHERE ${campaigns} AND phone IN (SELECT value FROM json_each(@phones)) AND +state IN (${waiting})`,
       );
     this.#markDnc = markDnc('campaign_id = @campaignId');
     this.#markDncEverywhere = markDnc('campaign_id IN (SELECT id FROM campaigns)');
@@ -400,14 +409,22 @@ export class LeadRepository {
   }
 
   /**
-   * Marks every waiting lead with this number as do-not-call: in the campaign, or in every campaign when
-   * campaignId is null. Both look the number up in the UNIQUE (campaign_id, phone) index (the global
-   * case once per campaign), never scanning the leads.
+   * Marks every waiting lead (WAITING_LEAD_STATES) with one of these numbers as do-not-call: in the
+   * campaign, or in every campaign when campaignId is null (the global list). One statement for the
+   * whole list; it looks the numbers up in the UNIQUE (campaign_id, phone) index (the global case once
+   * per campaign), never scanning the leads. Returns how many leads moved.
    */
-  markDnc(phone: string, campaignId: string | null, now: number): number {
+  markDncMany(phones: readonly string[], campaignId: string | null, now: number): number {
+    if (phones.length === 0) return 0;
+    const list = JSON.stringify(phones);
     return campaignId === null
-      ? this.#markDncEverywhere.run({ phone, now }).changes
-      : this.#markDnc.run({ phone, campaignId, now }).changes;
+      ? this.#markDncEverywhere.run({ phones: list, now }).changes
+      : this.#markDnc.run({ phones: list, campaignId, now }).changes;
+  }
+
+  /** markDncMany for one number. */
+  markDnc(phone: string, campaignId: string | null, now: number): number {
+    return this.markDncMany([phone], campaignId, now);
   }
 
   /**
