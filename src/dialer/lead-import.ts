@@ -218,7 +218,7 @@ export class LeadImporter {
         throw err;
       }
       file = createReadStream(path, { highWaterMark: CSV_PIECE_CHARS });
-      const started = await this.start(file, options);
+      const started = await this.#start(file, options, true);
       void started.done.then(remove);
       return started;
     } catch (err) {
@@ -243,6 +243,14 @@ export class LeadImporter {
    * read to its end and discarded.
    */
   async start(input: CsvInput, options: LeadImportOptions): Promise<StartedImport> {
+    return this.#start(input, options, false);
+  }
+
+  /**
+   * start(); `local`: the input is our own spooled file, destroyed rather than drained when the import
+   * stops reading it early (no client waits for its end).
+   */
+  async #start(input: CsvInput, options: LeadImportOptions, local: boolean): Promise<StartedImport> {
     const { campaignId } = options;
     this.#check(options);
     const source = new CsvSource(input, {
@@ -262,7 +270,7 @@ export class LeadImporter {
       plan = planRows(header!.cells, options.mapping);
       first = rest;
     } catch (err) {
-      source.abandon(err instanceof CsvTooLargeError);
+      source.abandon(local || err instanceof CsvTooLargeError);
       if (err instanceof CsvError || err instanceof CsvTooLargeError || err instanceof CsvEncodingError) {
         throw new LeadImportError('CSV_INVALID', `The file cannot be read: ${err.message}`);
       }
@@ -270,13 +278,18 @@ export class LeadImporter {
     }
 
     const id = randomUUID();
-    this.#store.leadImports.start({
-      id,
-      campaignId,
-      listName: options.listName,
-      by: options.by,
-      at: this.#now(),
-    });
+    try {
+      this.#store.leadImports.start({
+        id,
+        campaignId,
+        listName: options.listName,
+        by: options.by,
+        at: this.#now(),
+      });
+    } catch (err) {
+      source.abandon(local); // as for a bad header: a client's stream drained, our file closed
+      throw err;
+    }
     this.#logger.info(
       {
         importId: id,
@@ -289,7 +302,7 @@ export class LeadImporter {
       'lead import started',
     );
     let stopped = false;
-    const done = this.#run(id, source, plan, first, options, () => stopped).finally(() =>
+    const done = this.#run(id, source, plan, first, options, local, () => stopped).finally(() =>
       this.#running.delete(id),
     );
     this.#running.set(id, {
@@ -315,6 +328,7 @@ export class LeadImporter {
     plan: RowPlan,
     first: CsvRecord[],
     options: LeadImportOptions,
+    local: boolean,
     stopped: () => boolean,
   ): Promise<ImportRecord> {
     const { campaignId } = options;
@@ -435,7 +449,9 @@ export class LeadImporter {
         failure = `import failed: ${(err as Error).message}`;
         this.#logger.error({ importId: id, campaignId, err }, 'lead import failed');
       }
-      source.abandon(!(err instanceof CsvError));
+      // A malformed client stream is drained (the client still gets its answer); our own file is just
+      // closed, not read to its end.
+      source.abandon(local || !(err instanceof CsvError));
     }
 
     try {
