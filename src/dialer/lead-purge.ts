@@ -253,16 +253,15 @@ export async function purgeExpired(
 }
 
 /**
- * Runs purgeExpired every `everyMs` (and once at start unless `runAtStart` is false); a run still going
- * when the next is due is not doubled. A failing run is logged and the schedule goes on. stop() ends
- * the schedule and a run going on after its current step.
+ * Runs purgeExpired every `everyMs` (and once at start); a run still going when the next is due is not
+ * doubled. A failing run is logged and the schedule goes on. stop() ends the schedule and a run going
+ * on after its current step.
  */
 export function scheduleLeadPurge(options: {
   store: Store;
   logger: Logger;
   everyMs: number;
   now?: () => number;
-  runAtStart?: boolean;
 }): { stop(): void; runNow(): Promise<LeadPurgeRecord[]> } {
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ component: 'lead-purge' });
@@ -280,12 +279,12 @@ export function scheduleLeadPurge(options: {
   };
   const timer = setInterval(tick, options.everyMs);
   timer.unref();
-  const first = options.runAtStart === false ? undefined : setImmediate(tick);
+  const first = setImmediate(tick);
   return {
     stop() {
       abort.abort();
       clearInterval(timer);
-      if (first) clearImmediate(first);
+      clearImmediate(first);
     },
     runNow,
   };
