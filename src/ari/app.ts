@@ -88,6 +88,8 @@ export class AriApp {
   private readonly log: Logger;
   private accepting = true;
   private resynced = false;
+  /** Bumped at every socket open and loss: a resync counts for readiness only within its generation. */
+  private connectionGeneration = 0;
   private resyncing: Promise<ResyncReport> | undefined;
   private lastResync: ResyncReport | undefined;
   private readonly recoverers: Recoverer[] = [];
@@ -149,19 +151,30 @@ export class AriApp {
       onOpen: ({ reconnect }) => {
         metrics.ariConnected.set(1);
         if (reconnect) metrics.ariReconnects.inc();
-        this.resynced = false;
-        const run = this.resync();
+        const run = this.resyncForConnection();
         firstResync ??= run;
-        return run.then(() => {
-          this.resynced = true;
-        });
+        return run;
       },
       onDown: () => {
+        this.connectionGeneration += 1;
         this.resynced = false;
         metrics.ariConnected.set(0);
       },
     });
     await firstResync;
+  }
+
+  /**
+   * Resyncs for the socket just opened; only a run that started after this open makes the service ready.
+   * A run still going from before (begun while the old socket was up) is let finish, then a fresh one runs.
+   */
+  private async resyncForConnection(): Promise<void> {
+    const generation = ++this.connectionGeneration;
+    this.resynced = false;
+    await this.resyncing?.catch(() => {});
+    if (generation !== this.connectionGeneration) return;
+    await this.resync();
+    if (generation === this.connectionGeneration) this.resynced = true;
   }
 
   /**
