@@ -27,7 +27,7 @@ export interface DialOptions {
   channelId?: string;
 }
 
-const STATUS_OUTCOME: Record<string, DialOutcome> = {
+const STATUS_OUTCOME: Record<string, Exclude<DialOutcome, 'answered'>> = {
   BUSY: 'busy',
   NOANSWER: 'no-answer',
   CONGESTION: 'congestion',
@@ -39,7 +39,7 @@ const STATUS_OUTCOME: Record<string, DialOutcome> = {
 };
 
 /** Q.850 causes of a leg destroyed without a Dial status (19: the originate timeout ran out). */
-const CAUSE_OUTCOME: Record<number, DialOutcome> = {
+const CAUSE_OUTCOME: Record<number, Exclude<DialOutcome, 'answered'>> = {
   17: 'busy',
   18: 'no-answer',
   19: 'no-answer',
@@ -47,8 +47,14 @@ const CAUSE_OUTCOME: Record<number, DialOutcome> = {
   38: 'congestion',
 };
 
-/** A dial attempt's outcome from the last Dial status seen, else from the cause of the channel's end. */
-export function dialOutcome(status: string | undefined, cause: number | undefined): DialOutcome {
+/**
+ * An unanswered (or not joined) attempt's outcome from the last Dial status seen, else from the cause of
+ * the channel's end. An ANSWER status maps to 'failed': answered is never decided here.
+ */
+export function dialOutcome(
+  status: string | undefined,
+  cause: number | undefined,
+): Exclude<DialOutcome, 'answered'> {
   return status ? (STATUS_OUTCOME[status] ?? 'failed') : (CAUSE_OUTCOME[cause ?? -1] ?? 'failed');
 }
 

@@ -99,7 +99,7 @@ export class CallSession implements EventOwner {
   private readonly waiters = new Set<Waiter>();
   private readonly taps = new Set<(event: RawAriEvent) => void>();
   private readonly tasks = new Set<Task>();
-  private readonly owned = new Map<string, { kind: ResourceKind; id: string }>();
+  private readonly owned = new Map<string, { kind: ResourceKind; id: string; stopAtEnd?: boolean }>();
   private channelGone = false;
   private onChannelGone: (() => void) | undefined;
   private endPromise: Promise<void> | undefined;
@@ -149,9 +149,13 @@ export class CallSession implements EventOwner {
     return true;
   }
 
-  /** Registers an ARI object as this call's, so its events route here and teardown releases it. */
-  own(kind: ResourceKind, id: string): void {
-    this.owned.set(`${kind}:${id}`, { kind, id });
+  /**
+   * Registers an ARI object as this call's, so its events route here and teardown releases it. A playback
+   * dies with the call's channel or bridge by itself; one on a channel that outlives the call (a tone to an
+   * agent's line) is owned with `stopAtEnd`, and teardown stops it.
+   */
+  own(kind: ResourceKind, id: string, options: { stopAtEnd?: boolean } = {}): void {
+    this.owned.set(`${kind}:${id}`, { kind, id, stopAtEnd: options.stopAtEnd });
     this.deps.router.register(this, kind, id);
   }
 
@@ -373,10 +377,10 @@ export class CallSession implements EventOwner {
             setTimeout(resolve, 2_000).unref();
           });
       const releases: Promise<unknown>[] = [];
-      for (const { kind, id } of this.owned.values()) {
+      for (const { kind, id, stopAtEnd } of this.owned.values()) {
         if (kind === 'bridge') releases.push(this.release(() => this.deps.rest.destroyBridge(id)));
-        // A playback may be on a channel that outlives the call (a tone to an agent's line): stopped.
-        if (kind === 'playback') releases.push(this.release(() => this.deps.rest.stopPlayback(id)));
+        if (kind === 'playback' && stopAtEnd)
+          releases.push(this.release(() => this.deps.rest.stopPlayback(id)));
         if (kind === 'channel' && !(id === this.channelId && this.channelGone)) {
           releases.push(this.release(() => this.deps.rest.hangup(id)));
         }

@@ -705,7 +705,11 @@ export class DialerService {
     }
     this.deps.metrics.dialerNextCall.observe((performance.now() - acceptedAt) / 1000);
     this.deps.onDialing?.(offer.agentId, offer.attemptId);
-    session.done.then(() => {
+    this.settleWhenEnded(offer, session);
+  }
+
+  private settleWhenEnded(offer: Offer, session: CallSession): void {
+    void session.done.then(() => {
       try {
         this.callEnded(offer, session);
       } catch (err) {
@@ -716,7 +720,7 @@ export class DialerService {
 
   /** The customer answered: into the agent's bridge, and recording starts. */
   private async answered(offer: Offer, session: CallSession): Promise<void> {
-    await this.stopTone(offer);
+    void this.stopTone(offer); // alongside the join: the customer is not kept waiting for it
     const bridgeId = this.deps.agents.bridgeOf(offer.agentId);
     const agent = this.deps.agents.get(offer.agentId);
     if (
@@ -760,13 +764,10 @@ export class DialerService {
   private callEnded(offer: Offer, session: CallSession): void {
     this.releaseSlot(offer);
     if (offer.answeredAt === undefined) {
-      const outcome: Exclude<DialOutcomeName, 'answered'> = offer.cancelReason
+      // Answered but gone before it reached the agent (Dial status ANSWER) comes out 'failed': not a contact.
+      const outcome = offer.cancelReason
         ? 'cancelled'
-        : (() => {
-            const o = dialOutcome(offer.dialStatus, session.channelGoneCause);
-            // Answered but gone before it reached the agent: not a contact.
-            return o === 'answered' ? 'failed' : o;
-          })();
+        : dialOutcome(offer.dialStatus, session.channelGoneCause);
       this.notReached(offer, outcome);
       // The one way a preview call can be abandoned: kept visible in the stats.
       if (offer.abandoned) this.deps.store.attempts.update(offer.attemptId, { skipReason: 'abandoned' });
@@ -835,11 +836,12 @@ export class DialerService {
     const id = `${this.deps.ari.appName}-tone-${randomUUID()}`;
     offer.tone = id;
     // Owned by the customer call: its teardown stops the tone whatever ends the call.
-    offer.session?.own('playback', id);
+    offer.session?.own('playback', id, { stopAtEnd: true });
     try {
       await this.deps.ari.rest.playOnChannel(lineId, [tone], id);
-      // The call may have been answered or ended while the tone was being started: stop it then.
-      if (offer.tone !== id || offer.phase !== 'dialing') {
+      // The call may have been answered or ended while the tone was being started (its teardown may have
+      // tried to stop the tone before it existed): stop it then.
+      if (offer.tone !== id || offer.phase !== 'dialing' || offer.session?.isEnded) {
         await this.deps.ari.rest.stopPlayback(id).catch(() => {});
         return;
       }
@@ -1030,7 +1032,6 @@ export class DialerService {
     const bridgeId = agents.bridgeOf(attempt.agentId);
     if (attempt.state === 'connected' && channel && pbx.inApp.has(channelId) && lead && bridgeId) {
       const session = this.deps.ari.openSession(channel, 'outbound', attempt.callId ?? undefined);
-      session.own('channel', channelId);
       const offer: Offer = {
         attemptId: attempt.id,
         agentId: attempt.agentId,
@@ -1047,13 +1048,7 @@ export class DialerService {
       this.offers.set(attempt.agentId, offer);
       this.byAttempt.set(attempt.id, offer);
       this.deps.ari.runSession(session, { direction: 'outbound', handler: async (s) => s.done }, undefined);
-      session.done.then(() => {
-        try {
-          this.callEnded(offer, session);
-        } catch (err) {
-          log.error({ err }, 'could not settle the ended customer call');
-        }
-      });
+      this.settleWhenEnded(offer, session);
       // The old recording ended with the restart (finalized on its own); record the rest of the call.
       this.deps.onConnected(session, {
         direction: 'outbound',
