@@ -224,7 +224,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     metrics,
     config: config.dialer,
     now: nowMs,
-    hotlineWaiting: () => hotline.snapshot().waiting.length,
+    hotlineWaiting: () => hotline.waitingCount,
     onConnected: (session, meta) => record(session, 'connect', meta),
     onDialing: options.onDialing,
   });
@@ -386,8 +386,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
       while ((await finalizer.pending().catch(() => 0)) > 0 && Date.now() < finalizeBy) await sleep(200);
       await finalizer.close();
       await dialer.close();
-      await importer.close();
+      // The API first: an upload still arriving is registered before the importer collects its imports.
       await api.close();
+      await importer.close();
       await ari.stop();
       redis.disconnect();
       store.close();

@@ -153,6 +153,11 @@ export class HotlineQueue {
     return 'queued';
   }
 
+  /** Callers waiting now (the dialer asks on every offer: no snapshot built for it). */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
   snapshot(): QueueSnapshot {
     const now = this.deps.now();
     return {
