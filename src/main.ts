@@ -90,7 +90,19 @@ async function main(): Promise<void> {
     });
   }
 
+  // A stop asked for while starting (which waits for Asterisk as long as it takes) ends the process, and
+  // hands the lease over at once rather than making the standby wait out its time to live.
+  const whileStarting = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutdown requested while starting: exiting');
+    const released = Promise.resolve(lease?.release()).catch(() => {});
+    const bounded = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
+    void Promise.race([released, bounded]).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', whileStarting);
+  process.once('SIGINT', whileStarting);
   const service = await startService(config, { logger });
+  process.off('SIGTERM', whileStarting);
+  process.off('SIGINT', whileStarting);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
