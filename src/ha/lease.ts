@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -14,18 +15,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0`;
-
-/** Sleeps ms, or less if signal aborts; leaves no listener on the signal (a standby loops here for days). */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Who drives ARI among instances sharing one Asterisk, Redis and store: the holder of a Redis key with a
@@ -78,7 +67,8 @@ export class LeaderLease {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'standby: cannot reach Redis for the lease');
       }
-      await sleep(this.renewEveryMs, signal);
+      // Wakes early on abort; leaves no listener behind (a standby loops here for days).
+      await delay(this.renewEveryMs, undefined, { signal }).catch(() => {});
     }
     return false;
   }
