@@ -58,7 +58,7 @@ const decoderFor = (encoding: CsvEncoding = 'utf-8') => new TextDecoder(encoding
 const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${n} bytes`);
 
 /** Pulls chunks from a stream one at a time (paused in between), so the reader sets the pace. */
-export interface ChunkReader {
+interface ChunkReader {
   next(): Promise<Buffer | Uint8Array | string | null>;
   /** Stops reading: the rest is read and discarded, or the stream destroyed. */
   abandon(destroy: boolean): void;
@@ -133,7 +133,7 @@ function iterableReader(input: AsyncIterable<Buffer | Uint8Array | string>): Chu
 }
 
 /** A chunk reader over any CSV input. */
-export function readerOf(input: CsvInput): ChunkReader {
+function readerOf(input: CsvInput): ChunkReader {
   if (typeof input === 'string') {
     let given = false;
     return {
@@ -148,9 +148,6 @@ export function readerOf(input: CsvInput): ChunkReader {
   if (input instanceof Readable) return streamReader(input);
   return iterableReader(input);
 }
-
-const isReader = (input: CsvInput | ChunkReader): input is ChunkReader =>
-  typeof input === 'object' && !(input instanceof Readable) && 'abandon' in input && 'next' in input;
 
 /**
  * Copies an input to a file as fast as it arrives, up to `maxBytes` (CsvTooLargeError beyond, the input
@@ -224,8 +221,8 @@ export class CsvSource {
   #bytes = 0;
   #done = false;
 
-  constructor(input: CsvInput | ChunkReader, options: CsvSourceOptions = {}) {
-    this.#reader = isReader(input) ? input : readerOf(input);
+  constructor(input: CsvInput, options: CsvSourceOptions = {}) {
+    this.#reader = readerOf(input);
     this.#parser = new CsvStreamParser(options);
     this.#decoder = decoderFor(options.encoding);
     this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
