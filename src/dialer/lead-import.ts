@@ -646,8 +646,9 @@ export function planRows(header: string[], mapping: LeadColumnMapping): RowPlan 
   const listed = names.map((n) => (n === '' ? '(unnamed)' : n)).join(', ');
   const find = (what: string, column: string): number => {
     const wanted = column.trim();
-    let at = names.filter((n) => n === wanted).length === 1 ? names.indexOf(wanted) : -1;
-    if (at < 0 && names.filter((n) => n === wanted).length > 1) {
+    const exact = names.filter((n) => n === wanted).length;
+    let at = exact === 1 ? names.indexOf(wanted) : -1;
+    if (exact > 1) {
       throw new LeadImportError(
         'MAPPING_INVALID',
         `Column ${JSON.stringify(wanted)} appears twice in the header`,
@@ -703,10 +704,10 @@ function readRow(record: CsvRecord, plan: RowPlan, country: string): GoodRow | {
   const { cells, raw, line } = record;
   if (raw.length > LEAD_LIMITS.rowChars)
     return { reason: `row longer than ${LEAD_LIMITS.rowChars} characters` };
-  if (cells.length < plan.width) {
-    return { reason: `${cells.length} cells where the header has ${plan.width}` };
-  }
-  if (cells.length > plan.width && cells.slice(plan.width).some((c) => c.trim() !== '')) {
+  if (
+    cells.length < plan.width ||
+    (cells.length > plan.width && cells.slice(plan.width).some((c) => c.trim() !== ''))
+  ) {
     return { reason: `${cells.length} cells where the header has ${plan.width}` };
   }
   const phone = normalizePhone(cells[plan.phone]!, country);
