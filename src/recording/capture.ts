@@ -150,3 +150,8 @@ export class CallRecorder {
 export function recordingPrefix(appName: string): string {
   return `rec-${appName}-`;
 }
+
+/** The call id in a recording's name (see the capture's naming: prefix, call id, layout, segment). */
+export function recordingCallId(name: string, prefix: string): string {
+  return name.slice(prefix.length, prefix.length + 36);
+}

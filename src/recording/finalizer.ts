@@ -8,6 +8,8 @@ import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
 import { wavDurationSec } from '../ivr/messages.js';
 import type { Store } from '../store/index.js';
+import type { RecordingRecord } from '../store/recordings.js';
+import { recordingCallId } from './capture.js';
 
 export interface FinalizerOptions {
   redisUrl: string;
@@ -79,12 +81,6 @@ export class RecordingFinalizer {
   }
 
   async enqueue(name: string, callEndedAt?: number): Promise<void> {
-    // A job that gave up earlier keeps its id: retry it rather than adding nothing.
-    const existing = await this.queue.getJob(name);
-    if (existing && (await existing.isFailed())) {
-      await existing.retry('failed');
-      return;
-    }
     await this.queue.add(
       'finalize',
       { name, enqueuedAt: Date.now(), callEndedAt },
@@ -115,23 +111,48 @@ export class RecordingFinalizer {
       if (!rec.name.startsWith(this.options.namePrefix)) continue; // another instance's
       const row = this.options.store.recordings.byName(rec.name);
       if (row?.status === 'stored' || row?.status === 'purged') continue;
-      await this.enqueue(rec.name);
+      await this.requeue(rec.name);
       queued += 1;
     }
     for (const row of this.options.store.recordings.unfinished()) {
       if (isLive(row.callId) || stored.some((r) => r.name === row.name)) continue;
-      await this.enqueue(row.name);
+      await this.requeue(row.name);
       queued += 1;
     }
     if (queued) this.log.info({ queued }, 'recordings queued for finalizing after start');
     return queued;
   }
 
+  /**
+   * A recording on the PBX but not in the index (lost between start and a crash): indexed from its name
+   * and the call's record. Returns the row when the call is known (its start and direction are then true).
+   */
+  private indexFound(name: string): RecordingRecord | undefined {
+    const { store, namePrefix } = this.options;
+    const callId = recordingCallId(name, namePrefix);
+    const call = store.calls.get(callId);
+    const row = store.recordings.started({
+      callId,
+      name,
+      direction: call?.direction ?? 'inbound',
+      startedAt: call?.startedAt ?? Date.now(),
+    });
+    this.log.warn({ recording: name }, 'recording found on the PBX with no index entry: indexing it');
+    return call ? row : undefined;
+  }
+
+  /** Queues again a recording met at reconcile; a job that gave up earlier keeps its id, so it is retried. */
+  private async requeue(name: string): Promise<void> {
+    const existing = await this.queue.getJob(name);
+    if (existing && (await existing.isFailed())) await existing.retry('failed');
+    else await this.enqueue(name);
+  }
+
   private async process(job: Job<FinalizeJob>): Promise<void> {
     const { name } = job.data;
     const { store, rest } = this.options;
-    const row = store.recordings.byName(name);
-    if (row?.status === 'stored' || row?.status === 'purged') return; // done already (idempotent)
+    const indexed = store.recordings.byName(name);
+    if (indexed?.status === 'stored' || indexed?.status === 'purged') return; // done already (idempotent)
     // Still being written: try again later.
     const live = await rest.getLiveRecording(name).then(
       (r) => r.state === 'recording' || r.state === 'queued' || r.state === 'paused',
@@ -141,12 +162,7 @@ export class RecordingFinalizer {
       },
     );
     if (live) throw new NotYet(`recording ${name} is still being written`);
-    if (!row) {
-      // On the PBX but not in the index (lost between start and a crash): index what the name tells.
-      const callId = name.slice(this.options.namePrefix.length, this.options.namePrefix.length + 36);
-      store.recordings.started({ callId, name, direction: 'inbound', startedAt: Date.now() });
-      this.log.warn({ recording: name }, 'recording found on the PBX with no index entry: indexing it');
-    }
+    const row = indexed ?? this.indexFound(name);
     store.recordings.finalizing(name);
     let wav: Buffer;
     try {
@@ -179,14 +195,14 @@ export class RecordingFinalizer {
     await writeFile(`${path}.part`, wav);
     await rename(`${path}.part`, path); // never a half file under the final name
     const sha256 = createHash('sha256').update(wav).digest('hex');
-    const indexed = store.recordings.stored(name, {
+    const kept = store.recordings.stored(name, {
       filePath: path,
       sizeBytes: wav.length,
       sha256,
       durationSec: Math.round(durationSec * 100) / 100,
       endedAt,
     });
-    if (!indexed && store.recordings.byName(name)?.status !== 'stored') {
+    if (!kept && store.recordings.byName(name)?.status !== 'stored') {
       throw new Error(`recording ${name} could not be indexed: keeping the PBX copy`);
     }
     // Only now, with the file kept and indexed, may Asterisk's copy go.
