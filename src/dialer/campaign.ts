@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DialOutcome } from '../ari/dial.js';
 import { hoursSchema } from '../ivr/flow.js';
 
 /** A campaign's life: built as a draft, dialed while active, held while paused, closed when finished. */
@@ -13,15 +14,14 @@ export const CAMPAIGN_MOVES: Record<CampaignState, readonly CampaignState[]> = {
   finished: [],
 };
 
-/** How a dial attempt ended on the network (from real call progress). */
-export const DIAL_OUTCOMES = ['answered', 'busy', 'no-answer', 'congestion', 'failed', 'cancelled'] as const;
-export type DialOutcomeName = (typeof DIAL_OUTCOMES)[number];
+/** How a dial attempt ended on the network (from real call progress): the ARI layer's outcomes. */
+export type DialOutcomeName = DialOutcome;
 
 const code = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)');
 
-export const dispositionSchema = z.object({
+const dispositionSchema = z.object({
   code,
   label: z.string().min(1).max(80),
   /** The agent spoke with the right person (contact rate). */
@@ -49,7 +49,7 @@ const retryRule = z.object({
     .max(60 * 24 * 30),
 });
 
-export const DEFAULT_DISPOSITIONS: Disposition[] = [
+const DEFAULT_DISPOSITIONS: Disposition[] = [
   { code: 'sale', label: 'Sale', contact: true, sale: true, final: true, doNotCall: false },
   {
     code: 'not-interested',
@@ -139,14 +139,7 @@ export const campaignSettingsSchema = z
         /** Ring time before a no-answer. */
         noAnswerSec: z.number().min(1).max(120).default(25),
       })
-      .default({
-        maxConcurrent: 48,
-        maxPerAgentHour: 60,
-        dailyCap: 10_000,
-        previewSec: 30,
-        onPreviewTimeout: 'dial',
-        noAnswerSec: 25,
-      }),
+      .prefault({}),
     dispositions: z.array(dispositionSchema).min(1).default(DEFAULT_DISPOSITIONS),
     /** Calls a day the campaign aims for (progress in the stats). */
     dailyTarget: z.number().int().min(0).max(1_000_000).default(4_800),
@@ -168,9 +161,7 @@ export const campaignSettingsSchema = z
 export type CampaignSettings = z.infer<typeof campaignSettingsSchema>;
 export type CampaignSettingsInput = z.input<typeof campaignSettingsSchema>;
 
-export const campaignIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)')
+export const campaignIdSchema = code
   // 'global' names the global do-not-call list's scope.
   .refine((id) => id !== 'global', "'global' is reserved");
 

@@ -12,6 +12,12 @@ export function inCallingWindow(settings: Pick<CampaignSettings, 'window'>, now:
   return scheduleBranch(settings.window, now) === 'open';
 }
 
+/** The campaign names the agent, or the agent's team. */
+export function worksCampaign(agent: { id: string; teamId: string | null }, campaign: Campaign): boolean {
+  const { agents, teams } = campaign.settings;
+  return agents.includes(agent.id) || (agent.teamId !== null && teams.includes(agent.teamId));
+}
+
 /** Campaigns an agent may work now, highest priority first (ties: the oldest campaign first). */
 export function campaignsFor(
   agent: { id: string; teamId: string | null },
@@ -19,13 +25,7 @@ export function campaignsFor(
   now: Date,
 ): Campaign[] {
   return campaigns
-    .filter(
-      (c) =>
-        c.state === 'active' &&
-        (c.settings.agents.includes(agent.id) ||
-          (agent.teamId !== null && c.settings.teams.includes(agent.teamId))) &&
-        inCallingWindow(c.settings, now),
-    )
+    .filter((c) => c.state === 'active' && worksCampaign(agent, c) && inCallingWindow(c.settings, now))
     .sort((a, b) => b.settings.priority - a.settings.priority || a.createdAt - b.createdAt);
 }
 
@@ -144,7 +144,7 @@ export function afterAttempt(
 }
 
 /** The lead states and the moves between them (checked by the dialer's one lead transition). */
-export const LEAD_MOVES: Record<LeadState, readonly LeadState[]> = {
+const LEAD_MOVES: Record<LeadState, readonly LeadState[]> = {
   new: ['reserved', 'dnc'],
   retry: ['reserved', 'dnc'],
   callback: ['reserved', 'dnc'],

@@ -2,6 +2,7 @@ import type { AgentView } from '../agents/types.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import type { Campaign } from './campaign.js';
+import { worksCampaign } from './policy.js';
 
 /**
  * A campaign's live figures for today (its own time zone): leads by state, attempts and outcomes, the
@@ -19,12 +20,7 @@ export function campaignStats(store: Store, campaign: Campaign, now: number, age
     Object.entries(day.byDisposition).reduce((n, [code, k]) => n + (codes.has(code) ? k : 0), 0);
   const contacts = count(contactCodes);
   const sales = count(saleCodes);
-  const working = agents.filter(
-    (a) =>
-      a.state !== 'logged-out' &&
-      (campaign.settings.agents.includes(a.id) ||
-        (a.teamId !== null && campaign.settings.teams.includes(a.teamId))),
-  );
+  const working = agents.filter((a) => a.state !== 'logged-out' && worksCampaign(a, campaign));
   const rate = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : 0);
   return {
     campaignId: campaign.id,

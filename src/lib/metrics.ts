@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AGENT_STATES } from '../agents/state.js';
 
 /** All Prometheus metrics of one service instance, on their own registry (tests build several). */
 export class Metrics {
@@ -142,14 +143,7 @@ export class Metrics {
     collect: () => {
       const agents = this.sources.agents?.();
       if (!agents) return;
-      const counts: Record<string, number> = {
-        'logged-out': 0,
-        ready: 0,
-        reserved: 0,
-        'on-call': 0,
-        'wrap-up': 0,
-        'not-ready': 0,
-      };
+      const counts: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s) => [s, 0]));
       for (const a of agents) counts[a.state] = (counts[a.state] ?? 0) + 1;
       for (const [state, n] of Object.entries(counts)) this.agentsByState.set({ state }, n);
     },
