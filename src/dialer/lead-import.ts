@@ -168,13 +168,14 @@ export class LeadImporter {
     this.#progressEveryMs = options.progressEveryMs ?? 500;
     this.#now = options.now ?? Date.now;
     this.#spoolDir = options.spoolDir ?? tmpdir();
+    // The leads a batch's numbers are already in (where they came from), asked once per batch.
     this.#duplicateOf = this.#store.db.prepare<
       [string, string],
-      { importId: string | null; listName: string | null }
+      { phone: string; importId: string | null; listName: string | null }
     >(
-      `SELECT l.import_id AS importId, i.list_name AS listName FROM leads l
+      `SELECT l.phone, l.import_id AS importId, i.list_name AS listName FROM leads l
          LEFT JOIN lead_imports i ON i.id = l.import_id
-       WHERE l.campaign_id = ? AND l.phone = ?`,
+       WHERE l.campaign_id = ? AND l.phone IN (SELECT value FROM json_each(?))`,
     );
     // The rule of store.dnc.blocked (the global list or the campaign's), asked once per batch.
     this.#dncOf = this.#store.db.prepare<[string, string], { phone: string; global: number }>(
@@ -506,6 +507,16 @@ export class LeadImporter {
     return new Map(found.map((f) => [f.phone, f.global === 1]));
   }
 
+  /** The leads these rows' numbers are already in: number -> the import and list it came from. */
+  #existing(
+    campaignId: string,
+    rows: GoodRow[],
+  ): Map<string, { importId: string | null; listName: string | null }> {
+    if (rows.length === 0) return new Map();
+    const found = this.#duplicateOf.all(campaignId, JSON.stringify(rows.map((r) => r.phone)));
+    return new Map(found.map(({ phone, ...from }) => [phone, from]));
+  }
+
   /** Scrubs and deduplicates a batch of valid rows, inserts what is left, and adds the rest to `report`. */
   #write(id: string, options: LeadImportOptions, rows: GoodRow[], report: ImportError[], c: Counters): void {
     if (rows.length === 0) return;
@@ -555,13 +566,15 @@ export class LeadImporter {
       sources.push(row);
     }
     const inserted = this.#store.leads.insertMany(leads);
+    const skipped = sources.filter((_, i) => !inserted[i]);
+    const existingOf = this.#existing(campaignId, skipped);
     inserted.forEach((ok, i) => {
       if (ok) {
         c.imported += 1;
         return;
       }
       const row = sources[i]!;
-      const existing = this.#duplicateOf.get(campaignId, row.phone);
+      const existing = existingOf.get(row.phone);
       c.duplicates += 1;
       report.push({
         line: row.line,
