@@ -1,4 +1,5 @@
 import type { Store } from '../store/index.js';
+import { HttpError } from './plugins/errors.js';
 import type { Principal } from './types.js';
 
 /** What the scope rules need to know about an agent. */
@@ -22,6 +23,25 @@ export function agentScope(store: Store, principal: Principal): (agent: ScopedAg
   const filter = agentScopeFilter(store, principal);
   if (filter === null) return () => true;
   return (agent) => inAgentScope(filter, agent);
+}
+
+/** Throws 403 unless the caller may see and act for the agent. */
+export function assertAgentInScope(store: Store, principal: Principal, agent: ScopedAgent): void {
+  if (!agentScope(store, principal)(agent))
+    throw new HttpError(403, 'FORBIDDEN', `You may not see or act for agent ${agent.id}`);
+}
+
+/** The agent (from `directory`) if the caller may see and act for it: 404 unknown, 403 out of scope. */
+export function visibleAgent<A extends ScopedAgent>(
+  store: Store,
+  principal: Principal,
+  directory: { get(id: string): A | undefined },
+  id: string,
+): A {
+  const agent = directory.get(id);
+  if (!agent) throw new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
+  assertAgentInScope(store, principal, agent);
+  return agent;
 }
 
 /** The same rule as data, for queries: null means every agent. */

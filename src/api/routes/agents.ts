@@ -6,7 +6,7 @@ import { NOT_READY_REASONS } from '../../agents/state.js';
 import { AgentNotFoundError, AgentStateError, type RequestedAgentEvent } from '../../agents/types.js';
 import { CsvError } from '../../lib/csv.js';
 import { agentInputSchema, agentPatchSchema } from '../../store/index.js';
-import { agentScope, type ScopedAgent } from '../agent-scope.js';
+import { agentScope, assertAgentInScope, type ScopedAgent, visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { AgentApiDeps } from '../types.js';
 import { agentRecordBody, agentRecordSchema, agentViewBody, agentViewSchema, iso } from './agent-schemas.js';
@@ -35,20 +35,12 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
   // Only the import takes CSV; the parser is scoped to this plugin.
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  /** Throws 403 unless the caller may see and act for the agent. */
-  const assertInScope = (request: FastifyRequest, agent: ScopedAgent) => {
-    if (!agentScope(app.store, request.principal!)(agent)) {
-      throw new HttpError(403, 'FORBIDDEN', `You may not see or act for agent ${agent.id}`);
-    }
-  };
+  const assertInScope = (request: FastifyRequest, agent: ScopedAgent) =>
+    assertAgentInScope(app.store, request.principal!, agent);
 
   /** The agent's live view, if the caller may see it. */
-  const visibleView = (request: FastifyRequest, id: string) => {
-    const view = directory.get(id);
-    if (!view) throw notFound(id);
-    assertInScope(request, view);
-    return view;
-  };
+  const visibleView = (request: FastifyRequest, id: string) =>
+    visibleAgent(app.store, request.principal!, directory, id);
 
   /** Rows of an import CSV; a file that cannot be read is refused whole. */
   const csvRows = (text: string) => {

@@ -11,15 +11,12 @@ import {
 import { type CampaignBook, CampaignError } from '../../dialer/campaigns.js';
 import { DialerError, type DialerService } from '../../dialer/dialer.js';
 import { campaignStats } from '../../dialer/stats.js';
-import { agentScope } from '../agent-scope.js';
+import { visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 
 export interface DialerApiDeps {
   campaigns: CampaignBook;
-  dialer: Pick<
-    DialerService,
-    'preview' | 'accept' | 'skip' | 'dispose' | 'hangup' | 'markDoNotCall' | 'activeCalls'
-  >;
+  dialer: Pick<DialerService, 'preview' | 'accept' | 'skip' | 'dispose' | 'hangup' | 'markDoNotCall'>;
   directory: AgentDirectory;
   now: () => number;
 }
@@ -67,9 +64,9 @@ function mapped(err: unknown): unknown {
   return err;
 }
 
-function run<T>(fn: () => T): T {
+async function run<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     throw mapped(err);
   }
@@ -81,14 +78,15 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
 
   const actor = (request: FastifyRequest) => `${request.principal!.role}:${request.principal!.name}`;
 
-  /** The agent must exist and be in the caller's scope (an agent key: only itself). */
-  const agentInScope = (request: FastifyRequest, id: string) => {
-    const agent = directory.get(id);
-    if (!agent) throw new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
-    if (!agentScope(app.store, request.principal!)(agent))
-      throw new HttpError(403, 'FORBIDDEN', `You may not see or act for agent ${id}`);
-    return agent;
+  const campaignOf = (id: string) => {
+    const campaign = campaigns.get(id);
+    if (!campaign) throw new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${id}`);
+    return campaign;
   };
+
+  /** The agent must exist and be in the caller's scope (an agent key: only itself). */
+  const agentInScope = (request: FastifyRequest, id: string) =>
+    visibleAgent(app.store, request.principal!, directory, id);
 
   app.get(
     '/campaigns',
@@ -124,7 +122,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request, reply) => {
-      const campaign = run(() => campaigns.create(request.body, actor(request)));
+      const campaign = await run(() => campaigns.create(request.body, actor(request)));
       return reply.status(201).send(body(campaign));
     },
   );
@@ -141,8 +139,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request) => {
-      const campaign = campaigns.get(request.params.id);
-      if (!campaign) throw new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${request.params.id}`);
+      const campaign = campaignOf(request.params.id);
       return body(campaign);
     },
   );
@@ -166,7 +163,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request) =>
-      body(run(() => campaigns.update(request.params.id, request.body as never, actor(request)))),
+      body(await run(() => campaigns.update(request.params.id, request.body as never, actor(request)))),
   );
 
   app.post(
@@ -185,7 +182,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request) =>
-      body(run(() => campaigns.setState(request.params.id, request.body.state, actor(request)))),
+      body(await run(() => campaigns.setState(request.params.id, request.body.state, actor(request)))),
   );
 
   app.get(
@@ -200,8 +197,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request) => {
-      const campaign = campaigns.get(request.params.id);
-      if (!campaign) throw new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${request.params.id}`);
+      const campaign = campaignOf(request.params.id);
       return campaignStats(app.store, campaign, deps.now(), directory.list());
     },
   );
@@ -243,7 +239,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      return run(() => dialer.accept(request.params.id, actor(request))) as unknown as Record<
+      return (await run(() => dialer.accept(request.params.id, actor(request)))) as unknown as Record<
         string,
         unknown
       >;
@@ -264,7 +260,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request, reply) => {
       agentInScope(request, request.params.id);
-      run(() => dialer.skip(request.params.id, request.body.reason, actor(request)));
+      await run(() => dialer.skip(request.params.id, request.body.reason, actor(request)));
       return reply.status(204).send(null);
     },
   );
@@ -282,11 +278,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request, reply) => {
       agentInScope(request, request.params.id);
-      try {
-        await dialer.hangup(request.params.id);
-      } catch (err) {
-        throw mapped(err);
-      }
+      await run(() => dialer.hangup(request.params.id));
       return reply.status(204).send(null);
     },
   );
@@ -319,11 +311,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       const at = callbackAt ? Date.parse(callbackAt) : undefined;
       if (at !== undefined && at < deps.now() - 60_000)
         throw new HttpError(400, 'VALIDATION_FAILED', 'callbackAt is in the past');
-      try {
-        return await dialer.dispose(request.params.id, { code, notes, callbackAt: at }, actor(request));
-      } catch (err) {
-        throw mapped(err);
-      }
+      return run(() => dialer.dispose(request.params.id, { code, notes, callbackAt: at }, actor(request)));
     },
   );
 

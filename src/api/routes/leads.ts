@@ -273,6 +273,14 @@ function reportCsv(store: Store, importId: string, kind: ImportError['kind'] | u
   return Readable.from(lines(), { objectMode: false });
 }
 
+/** A number put on a do-not-call list (201 new, 200 listed already). */
+const dncAdded = z.object({
+  scope: z.string(),
+  phone: z.string(),
+  added: z.boolean(),
+  leadsMarked: z.number().int(),
+});
+
 /** Leads, their imports and distribution, purges, and the do-not-call lists. Mounted under /v1. */
 export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) => {
   const { store } = app;
@@ -297,13 +305,11 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
   };
 
   /** The teams a team leader leads; null for supervisors and admins (all teams). */
-  const ledTeams = (request: FastifyRequest): string[] | null => {
-    const filter = agentScopeFilter(store, request.principal!);
-    return filter === null ? null : [...filter.teamIds];
-  };
+  const ledTeams = (request: FastifyRequest): readonly string[] | null =>
+    agentScopeFilter(store, request.principal!)?.teamIds ?? null;
 
-  const assertLeads = (request: FastifyRequest, teamId: string) => {
-    const teams = ledTeams(request);
+  /** `teams`: the caller's ledTeams, worked out once per request. */
+  const assertLeads = (teams: readonly string[] | null, teamId: string) => {
     if (teams !== null && !teams.includes(teamId)) {
       throw new HttpError(403, 'FORBIDDEN', `You do not lead team ${teamId}`);
     }
@@ -534,7 +540,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
           }
           filter.teamId = teams[0];
         }
-        assertLeads(request, filter.teamId!);
+        assertLeads(teams, filter.teamId!);
       }
       const query = { campaignId: id, ...filter };
       const leads = store.leads.list({ ...query, limit, offset });
@@ -593,10 +599,11 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
       campaignOf(id);
       const { teamId, agentId, count } = request.body;
       const target = teamAndAgent(teamId, agentId);
-      if (agentId === undefined && ledTeams(request) !== null) {
+      const teams = ledTeams(request);
+      if (agentId === undefined && teams !== null) {
         throw new HttpError(403, 'FORBIDDEN', "Only a supervisor gives the pool's leads to a team");
       }
-      assertLeads(request, teamId);
+      assertLeads(teams, teamId);
       const assigned = await assignLeads(
         store,
         id,
@@ -631,10 +638,11 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
       campaignOf(id);
       const { teamId, agentId } = request.body;
       teamAndAgent(teamId, agentId);
-      if (agentId === undefined && ledTeams(request) !== null) {
+      const teams = ledTeams(request);
+      if (agentId === undefined && teams !== null) {
         throw new HttpError(403, 'FORBIDDEN', "Only a supervisor returns a team's leads to the pool");
       }
-      assertLeads(request, teamId);
+      assertLeads(teams, teamId);
       const unassigned = await unassignLeads(store, id, agentId ? { agentId } : { teamId }, now());
       request.log.info({ campaignId: id, teamId, agentId, unassigned }, 'leads unassigned');
       return { unassigned };
@@ -758,21 +766,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
             phone: z.string().min(1).max(60),
             reason: z.string().trim().max(DNC_REASON_CHARS).optional(),
           }),
-          response: {
-            200: z.object({
-              scope: z.string(),
-              phone: z.string(),
-              added: z.boolean(),
-              leadsMarked: z.number().int(),
-            }),
-            201: z.object({
-              scope: z.string(),
-              phone: z.string(),
-              added: z.boolean(),
-              leadsMarked: z.number().int(),
-            }),
-            ...errorResponses(400, 401, 403, 404),
-          },
+          response: { 200: dncAdded, 201: dncAdded, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {
