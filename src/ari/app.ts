@@ -170,11 +170,23 @@ export class AriApp {
    */
   private async resyncForConnection(): Promise<void> {
     const generation = ++this.connectionGeneration;
+    const current = () => generation === this.connectionGeneration;
     this.resynced = false;
     await this.resyncing?.catch(() => {});
-    if (generation !== this.connectionGeneration) return;
-    await this.resync();
-    if (generation === this.connectionGeneration) this.resynced = true;
+    // A failed run (Asterisk slow to answer a list, say) is tried again: readiness must not stay off for
+    // as long as the socket happens to stay up.
+    for (let attempt = 0; current(); attempt += 1) {
+      try {
+        await this.resync();
+        if (current()) this.resynced = true;
+        return;
+      } catch (err) {
+        if (!current()) return;
+        const retryInMs = Math.min(5_000, 500 * 2 ** attempt);
+        this.log.error({ err, retryInMs }, 'resync failed: trying again');
+        await new Promise((r) => setTimeout(r, retryInMs).unref());
+      }
+    }
   }
 
   /**
@@ -198,6 +210,7 @@ export class AriApp {
 
   async stop(): Promise<void> {
     this.options.metrics.ariConnected.set(0);
+    this.connectionGeneration += 1; // no resync is retried after this
     await this.connection.stop();
     // A resync still running (a reconnect just before the stop) finishes before the store closes.
     await this.resyncing?.catch(() => {});

@@ -73,3 +73,30 @@ describe('ARI connection cut while calls are live', () => {
       expect(service.store.calls.findByChannel(call.serviceChannelId)?.endedAt).toBeGreaterThan(0);
   });
 });
+
+describe('a resync that fails', () => {
+  it('is tried again until it succeeds: readiness comes back without another reconnect', async () => {
+    const service = await startTestService({ ari: { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } });
+    try {
+      const rest = service.ari.rest;
+      const listBridges = rest.listBridges.bind(rest);
+      let failures = 0;
+      // Asterisk too slow to answer, once (the kind of fault a loaded PBX gives).
+      rest.listBridges = async () => {
+        if (failures === 0) {
+          failures += 1;
+          throw new Error('bridges.list: timed out (injected)');
+        }
+        return listBridges();
+      };
+      service.ari.connection.dropSocket();
+      await eventually(() => failures === 1, 'the resync after the reconnect failed', 10_000);
+      expect(service.ari.isReady).toBe(false);
+      await eventually(() => service.ari.isReady, 'ready again: the failed resync was tried again', 10_000);
+      const reconnects = (await service.metrics.ariReconnects.get()).values[0]?.value;
+      expect(reconnects).toBe(1); // the one the test made: the retry needed no other
+    } finally {
+      await service.stop();
+    }
+  });
+});
