@@ -26,6 +26,7 @@ import { CallRecorder, type RecordingMeta, recordingPrefix } from './recording/c
 import { RecordingFinalizer } from './recording/finalizer.js';
 import { RecordingPurger } from './recording/retention.js';
 import { openStore, type Store } from './store/index.js';
+import { IvrHandoff } from './wiring/handoff.js';
 
 export interface Service {
   config: Config;
@@ -126,13 +127,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
   const prompts = new PromptLibrary(config.ivr.prompts.dir, config.ivr.prompts.pbxDir);
   if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
-  // The inbound route runs the IVR; it is built after the ARI app it needs (see below).
-  let ivr: IvrEngine | undefined;
+  // The IVR needs ARI and the hotline, which need the IVR (inbound route, max wait): they get its handoff.
+  const ivrHandoff = new IvrHandoff();
   const greeting = greetingHandler(config.inbound.greeting);
-  const inbound: CallRoute = {
-    direction: 'inbound',
-    handler: (session, start) => (ivr ? ivr.handle(session, start) : greeting(session, start)),
-  };
+  const inbound: CallRoute = { direction: 'inbound', handler: ivrHandoff.handle };
   const ari = new AriApp({
     ari: config.ari,
     logger,
@@ -195,6 +193,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger,
     config: config.hotline,
     now: nowMs,
+    resumeIvr: ivrHandoff.resume,
     onConnect: (ms) => {
       metrics.hotlineConnect.observe(ms / 1000);
       options.onHotlineConnect?.(ms);
@@ -245,7 +244,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
 
   const keeper = new VoiceMessageKeeper(ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
-  ivr = new IvrEngine({
+  const ivr = new IvrEngine({
     lines: config.ivr.lines,
     overflow: config.ivr.overflow,
     catalog,
@@ -294,8 +293,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       },
     },
   });
-  const ivrEngine = ivr;
-  hotline.resumeIvr = (session, flow, node) => ivrEngine.resume(session, flow, node);
+  ivrHandoff.attach(ivr);
   const today = () => localDay(config.ivr.timezone, now());
 
   const api = await buildApi({
@@ -308,7 +306,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
       { name: 'store', check: () => store.healthy() },
     ],
-    ivr: { catalog, live: () => ivrEngine.snapshot(), today, prompts },
+    ivr: { catalog, live: () => ivr.snapshot(), today, prompts },
     agents: {
       directory: agents,
       queue: () => hotline.snapshot(),
@@ -404,7 +402,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     store,
     redis,
     ari,
-    ivr: ivrEngine,
+    ivr,
     catalog,
     prompts,
     agents,

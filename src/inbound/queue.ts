@@ -85,8 +85,6 @@ export class HotlineQueue {
   private dispatchAgain = false;
   private accepting = true;
   private readonly log: Logger;
-  /** Set by the service once the IVR exists: runs a caller from an IVR node (max-wait outcome). */
-  resumeIvr: ((session: CallSession, flow: string, node: string) => Promise<void>) | undefined;
 
   constructor(
     private readonly deps: {
@@ -98,6 +96,8 @@ export class HotlineQueue {
       logger: Logger;
       config: HotlineConfig;
       now: () => number;
+      /** Runs a caller from an IVR node (the max-wait outcome). */
+      resumeIvr: (session: CallSession, flow: string, node: string) => Promise<void>;
       /** Routing decision to caller bridged with the agent, in ms (benchmarks, metrics). */
       onConnect?: (ms: number) => void;
       /** Customer and agent are joined (full-call recording starts here). */
@@ -396,8 +396,8 @@ export class HotlineQueue {
     await session.ari.stopMoh(session.channelId).catch(() => {});
     const { flow, node, prompts } = this.deps.config.maxWait;
     try {
-      if (flow && node && this.resumeIvr) {
-        await this.resumeIvr(session, flow, node);
+      if (flow && node) {
+        await this.deps.resumeIvr(session, flow, node);
       } else {
         for (const media of prompts) await session.run(new PlayTask([media]));
         await session.hangup('hotline max wait');
