@@ -9,14 +9,14 @@ import type { DomainSteps } from './lifecycle.js';
 
 /** Lead imports and the scheduled lead purge. */
 export function wireLeads(deps: { core: Core; store: Store }) {
-  const { config, logger } = deps.core;
+  const { config, logger, nowMs } = deps.core;
   const { store } = deps;
   // Imports a crash cut short are marked failed (what they imported stays, with its error report).
   // Uploads are spooled under this instance's storage folder, not the shared /tmp: cleaning up after a
   // crash must never touch another instance's upload in progress.
   const spoolDir = join(config.storage.dir, 'lead-uploads');
   mkdirSync(spoolDir, { recursive: true });
-  const interrupted = failInterruptedImports(store, Date.now(), spoolDir);
+  const interrupted = failInterruptedImports(store, nowMs(), spoolDir);
   if (interrupted > 0)
     logger.warn({ imports: interrupted }, 'lead imports interrupted by the last stop marked failed');
   const importer = new LeadImporter({
@@ -36,7 +36,12 @@ export function wireLeads(deps: { core: Core; store: Store }) {
       start: {
         // Used leads and those past their campaign's days are deleted, keeping anonymized counts.
         schedule: () => {
-          purge = scheduleLeadPurge({ store, logger, everyMs: config.dialer.purgeEveryMin * 60_000 });
+          purge = scheduleLeadPurge({
+            store,
+            logger,
+            everyMs: config.dialer.purgeEveryMin * 60_000,
+            now: nowMs,
+          });
         },
       },
       stop: { unschedule: () => purge?.stop(), requestWork: () => importer.close() },
