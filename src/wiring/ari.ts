@@ -43,6 +43,7 @@ export function wireAri(deps: {
     ari: config.ari,
     logger,
     metrics,
+    now: deps.core.now,
     journal: journalFor(deps.store, config.service.instanceId),
     route: (start) => (start.args?.[0] === 'inbound' ? inbound : undefined),
     // orphanPolicy 'reattach': a caller found in the app after a restart starts the IVR again rather than

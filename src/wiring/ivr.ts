@@ -33,7 +33,7 @@ export function wireIvr(deps: {
   const { store, hotline, record } = deps;
   const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
   if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
-  const prompts = new PromptLibrary(config.ivr.prompts.dir, config.ivr.prompts.pbxDir);
+  const prompts = new PromptLibrary(config.ivr.prompts.dir, config.ivr.prompts.pbxDir, logger);
   const keeper = new VoiceMessageKeeper(deps.ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
   const today = () => localDay(config.ivr.timezone, now());
   const inboundMeta = (session: CallSession) => ({

@@ -41,6 +41,7 @@ export function wireRecording(deps: {
     appName: config.ari.app,
     store,
     logger,
+    now: deps.core.nowMs,
     layout: config.recording.layout,
     finalize: (name, endedAt) => {
       finalizer
