@@ -9,7 +9,8 @@ import {
   campaignSettingsSchema,
 } from '../../dialer/campaign.js';
 import { type CampaignBook, CampaignError } from '../../dialer/campaigns.js';
-import { DialerError, type DialerService } from '../../dialer/dialer.js';
+import type { DialerService } from '../../dialer/dialer.js';
+import { DialerError } from '../../dialer/errors.js';
 import { campaignStats } from '../../dialer/stats.js';
 import { visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
