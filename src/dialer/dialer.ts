@@ -13,6 +13,7 @@ import { canMove, hasCustomerCall, isSettled } from './offer-state.js';
 import { cancelCall, OfferBook } from './offers.js';
 import { DialerRecovery } from './recovery.js';
 import { TrunkSlots } from './slots.js';
+import { campaignStats } from './stats.js';
 
 export type { DialerConfig } from './context.js';
 export type { PreviewView } from './offer-selection.js';
@@ -187,6 +188,13 @@ export class DialerService {
   /** The agent marks the lead's number do-not-call (in preview, or the call just ended). */
   markDoNotCall(agentId: string, reason: string, by: string): { numberMasked: string } {
     return this.selection.markDoNotCall(agentId, reason, by);
+  }
+
+  /** A campaign's live figures for today (its time zone); undefined when there is no such campaign. */
+  campaignStats(campaignId: string): ReturnType<typeof campaignStats> | undefined {
+    const campaign = this.deps.campaigns.get(campaignId);
+    if (!campaign) return undefined;
+    return campaignStats(this.deps.store, campaign, this.deps.now(), this.deps.agents.list());
   }
 
   // --- events from agents, campaigns and the hotline ----------------------------------------------------
