@@ -100,7 +100,9 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
           'Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, ' +
           'maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, ' +
           'maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions ' +
-          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays.',
+          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. ' +
+          'dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a ' +
+          'rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.',
         body: z.strictObject({
           id: campaignIdSchema,
           name: z.string().trim().min(1).max(100),
