@@ -1,5 +1,7 @@
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
 import type { Config } from '../config/schema.js';
+import type { CampaignBook } from '../dialer/campaigns.js';
+import type { DialerService } from '../dialer/dialer.js';
 import type { LeadImporter } from '../dialer/lead-import.js';
 import type { FlowCatalog } from '../ivr/catalog.js';
 import type { IvrLiveSnapshot } from '../ivr/live.js';
@@ -9,7 +11,6 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { RetentionRules } from '../recording/retention.js';
 import type { Role, Store } from '../store/index.js';
-import type { DialerApiDeps } from './routes/dialer.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
 export interface ReadinessProbe {
@@ -38,6 +39,16 @@ export interface ApiDeps {
   leads?: LeadApiDeps;
   /** Campaigns and the agents' preview dialing; their routes exist only when given. */
   dialer?: DialerApiDeps;
+}
+
+export interface DialerApiDeps {
+  campaigns: CampaignBook;
+  dialer: Pick<
+    DialerService,
+    'preview' | 'accept' | 'skip' | 'dispose' | 'hangup' | 'markDoNotCall' | 'campaignStats'
+  >;
+  directory: AgentDirectory;
+  now: () => number;
 }
 
 export interface LeadApiDeps {
