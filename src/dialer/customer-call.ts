@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { bridgeTask } from '../ari/bridge.js';
 import { dialOutcome } from '../ari/dial.js';
+import { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
 import type { DialEvent, RawAriEvent } from '../ari/types.js';
 import { bestEffort } from '../lib/best-effort.js';
@@ -157,7 +159,7 @@ export class CustomerCall {
             // Progress (RINGING, PROGRESS) is not an end.
             if (status && status !== 'RINGING' && status !== 'PROGRESS') offer.dialStatus = status;
           });
-          void this.playTone(offer, 'tone:ring');
+          this.playTone(offer, s, 'tone:ring');
         },
       );
     } catch (err) {
@@ -208,7 +210,6 @@ export class CustomerCall {
    * counted, and it should stay 0) or the join failed. The dialer's one bridging step.
    */
   private async joinCustomerToAgent(offer: Offer, session: CallSession): Promise<boolean> {
-    void this.stopTone(offer); // alongside the join: the customer is not kept waiting for it
     const { agents } = this.ctx.deps;
     const bridgeId = agents.bridgeOf(offer.agentId);
     const agent = agents.get(offer.agentId);
@@ -224,7 +225,10 @@ export class CustomerCall {
       return false;
     }
     try {
-      await session.ari.addToBridge(bridgeId, [session.channelId]);
+      // The ring tone stops alongside the join: the customer is not kept waiting for it.
+      await session.run(
+        bridgeTask({ bridge: { join: bridgeId }, stopAtJoin: offer.tone ? [offer.tone] : [] }),
+      );
       return true;
     } catch (err) {
       offer.abandoned = !session.isEnded;
@@ -289,44 +293,24 @@ export class CustomerCall {
     deps.agents.released(offer.agentId, 'dialer');
   }
 
-  /** What the agent hears while the customer's phone rings. */
-  private async playTone(offer: Offer, tone: string): Promise<void> {
-    const { agents, ari, bus } = this.ctx.deps;
+  /** What the agent hears while the customer's phone rings; the join stops it, the call's teardown otherwise. */
+  private playTone(offer: Offer, session: CallSession, tone: string): void {
+    const { agents, bus } = this.ctx.deps;
     // Played to the agent's line channel itself (it stays in its bridge): cheaper for Asterisk than a
     // bridge playback, which adds an announcer channel per ringing call.
     const lineId = agents.lineOf(offer.agentId);
     if (!lineId) return;
-    const id = `${ari.appName}-tone-${randomUUID()}`;
-    offer.tone = id;
-    // Owned by the customer call: its teardown stops the tone whatever ends the call.
-    offer.session?.own('playback', id, { stopAtEnd: true });
-    try {
-      await ari.rest.playOnChannel(lineId, [tone], id);
-      // The call may have been answered or ended while the tone was being started (its teardown may have
-      // tried to stop the tone before it existed): stop it then.
-      if (offer.tone !== id || offer.state !== 'dialing' || offer.session?.isEnded) {
-        await bestEffort(ari.rest.stopPlayback(id), offer.log, 'stop the ring tone');
-        return;
-      }
-      bus.publish('dialer', 'progress-tone', {
-        agentId: offer.agentId,
-        attemptId: offer.attemptId,
-        playbackId: id,
-        tone,
-      });
-    } catch (err) {
-      if (offer.tone === id) offer.tone = undefined;
-      offer.log.warn({ err: (err as Error).message }, 'could not play the progress tone to the agent');
-    }
-  }
-
-  /** Stops the tone at answer (the call's teardown stops it in every other case). */
-  private async stopTone(offer: Offer): Promise<void> {
-    const id = offer.tone;
-    if (!id) return;
-    offer.tone = undefined;
-    offer.session?.disown('playback', id);
-    await bestEffort(this.ctx.deps.ari.rest.stopPlayback(id), offer.log, 'stop the ring tone');
+    offer.tone = new PlayTask([tone], {
+      target: { kind: 'channel', id: lineId },
+      onStarted: (playbackId) =>
+        bus.publish('dialer', 'progress-tone', {
+          agentId: offer.agentId,
+          attemptId: offer.attemptId,
+          playbackId,
+          tone,
+        }),
+    });
+    void bestEffort(session.run(offer.tone), offer.log, 'progress tone to the agent');
   }
 
   private dialString(phone: string): string {

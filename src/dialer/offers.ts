@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
 import type { LeadRecord } from '../store/index.js';
 import { type OfferEvent, type OfferState, offerTransition } from './offer-state.js';
@@ -16,7 +17,7 @@ export interface Offer {
   /** Withdraws a dial waiting for a channel. */
   abort: AbortController;
   session?: CallSession;
-  tone?: string;
+  tone?: PlayTask;
   dialStatus?: string;
   answeredAt?: number;
   /** Holds a trunk channel (released exactly once). */
