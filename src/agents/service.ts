@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { AriApp, PbxSnapshot } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
 import type { ChannelDtmfReceivedEvent, RawAriEvent } from '../ari/types.js';
-import type { EventBus } from '../lib/events.js';
 import type { Store } from '../store/index.js';
+import type { AgentNotifier } from './notifier.js';
 import {
   type AgentEvent,
   type AgentState,
@@ -78,7 +78,7 @@ export class AgentService implements AgentDirectory {
       store: Store;
       redis: Redis;
       ari: AriApp;
-      bus: EventBus;
+      events: AgentNotifier;
       logger: Logger;
       config: AgentsConfig;
       now: () => number;
@@ -253,7 +253,7 @@ export class AgentService implements AgentDirectory {
     this.persist(seat);
     const view = this.view(seat);
     if (seat.retired && to.state !== 'logged-out') setImmediate(() => this.retire(seat));
-    this.deps.bus.publish('agent', 'state', { ...view });
+    this.deps.events.stateChanged(view);
     if (to.state === 'ready') for (const listener of this.readyListeners) listener(view);
     return view;
   }

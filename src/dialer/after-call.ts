@@ -75,7 +75,7 @@ export class AfterCall {
       disposedAt: now,
     });
     if (attempt.callId) deps.store.recordings.setDisposition(attempt.callId, disposition.code);
-    deps.bus.publish('dialer', 'disposed', {
+    deps.events.disposed({
       agentId,
       attemptId: attempt.id,
       campaignId: campaign.id,

@@ -9,6 +9,7 @@ import type { RecordingMeta } from '../recording/capture.js';
 import type { Store } from '../store/index.js';
 import type { CampaignBook } from './campaigns.js';
 import type { DialerLeads } from './dialer-leads.js';
+import type { DialerNotifier } from './notifier.js';
 import type { Offer, OfferBook } from './offers.js';
 import type { TrunkSlots } from './slots.js';
 
@@ -26,7 +27,10 @@ export interface DialerDeps {
   ari: AriApp;
   agents: AgentService;
   campaigns: CampaignBook;
-  bus: EventBus;
+  /** Agent and hotline events the dialer reacts to. */
+  bus: Pick<EventBus, 'subscribe'>;
+  /** Where the dialer's own events are published. */
+  events: DialerNotifier;
   logger: Logger;
   metrics: Metrics;
   config: DialerConfig;

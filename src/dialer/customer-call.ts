@@ -132,7 +132,7 @@ export class CustomerCall {
       store.attempts.update(offer.attemptId, { state: 'dialing', dialedAt, callId });
     })();
     const channelId = customerChannelId(deps.ari.appName, offer.attemptId);
-    deps.bus.publish('dialer', 'dialing', { agentId: offer.agentId, attemptId: offer.attemptId });
+    deps.events.dialing({ agentId: offer.agentId, attemptId: offer.attemptId });
     let session: CallSession;
     try {
       session = await deps.ari.originateSession(
@@ -192,7 +192,7 @@ export class CustomerCall {
     deps.agents.connected(offer.agentId, offer.attemptId, 'dialer');
     deps.metrics.dialOutcomes.inc({ campaign: offer.campaignId, outcome: 'answered' });
     session.log.info('customer answered: connected to the agent');
-    deps.bus.publish('dialer', 'connected', { agentId: offer.agentId, attemptId: offer.attemptId });
+    deps.events.connected({ agentId: offer.agentId, attemptId: offer.attemptId });
     deps.onConnected(session, {
       direction: 'outbound',
       agentId: offer.agentId,
@@ -262,7 +262,7 @@ export class CustomerCall {
     });
     // The agent's wrap-up starts: the disposition is owed.
     deps.agents.callEnded(offer.agentId, offer.attemptId, 'dialer');
-    deps.bus.publish('dialer', 'call-ended', { agentId: offer.agentId, attemptId: offer.attemptId, talkMs });
+    deps.events.callEnded({ agentId: offer.agentId, attemptId: offer.attemptId, talkMs });
   }
 
   /** Nobody was reached: the lead's retry follows the outcome, and the agent gets the next lead. */
@@ -284,18 +284,14 @@ export class CustomerCall {
       releasePhone: true,
     });
     deps.metrics.dialOutcomes.inc({ campaign: offer.campaignId, outcome });
-    deps.bus.publish('dialer', 'not-reached', {
-      agentId: offer.agentId,
-      attemptId: offer.attemptId,
-      outcome,
-    });
+    deps.events.notReached({ agentId: offer.agentId, attemptId: offer.attemptId, outcome });
     this.ctx.offers.forget(offer);
     deps.agents.released(offer.agentId, 'dialer');
   }
 
   /** What the agent hears while the customer's phone rings; the join stops it, the call's teardown otherwise. */
   private playTone(offer: Offer, session: CallSession, tone: string): void {
-    const { agents, bus } = this.ctx.deps;
+    const { agents, events } = this.ctx.deps;
     // Played to the agent's line channel itself (it stays in its bridge): cheaper for Asterisk than a
     // bridge playback, which adds an announcer channel per ringing call.
     const lineId = agents.lineOf(offer.agentId);
@@ -303,12 +299,7 @@ export class CustomerCall {
     offer.tone = new PlayTask([tone], {
       target: { kind: 'channel', id: lineId },
       onStarted: (playbackId) =>
-        bus.publish('dialer', 'progress-tone', {
-          agentId: offer.agentId,
-          attemptId: offer.attemptId,
-          playbackId,
-          tone,
-        }),
+        events.progressTone({ agentId: offer.agentId, attemptId: offer.attemptId, playbackId, tone }),
     });
     void bestEffort(session.run(offer.tone), offer.log, 'progress tone to the agent');
   }

@@ -89,16 +89,9 @@ export class DialerService {
       // to the queue (the preview goes back to the pool); calls already placed carry on.
       if (event.topic === 'queue' && (event.type === 'caller-queued' || event.type === 'caller-requeued')) {
         setImmediate(() => this.yieldToHotline());
-        return;
+      } else if (event.topic === 'agent' && event.type === 'state') {
+        this.agentChanged(event.data);
       }
-      if (event.topic !== 'agent' || event.type !== 'state') return;
-      const { id, state } = event.data as { id: string; state: string };
-      const offer = this.offers.ofAgent(id);
-      if (!offer || state === 'reserved') return;
-      // Logged out or set not ready before the customer answered: the lead goes back, a ringing call
-      // is cancelled; no customer is ever connected to nobody.
-      if (canMove(offer.state, 'withdraw')) this.selection.withdraw(offer, 'agent left before the call');
-      else if (offer.state === 'dialing') cancelCall(offer, 'agent left while ringing');
     });
     this.deps.campaigns.onChange((campaign) => this.campaignChanged(campaign));
     ari.addRecoverer((pbx) => this.recovery.recover(pbx));
@@ -198,6 +191,17 @@ export class DialerService {
   }
 
   // --- events from agents, campaigns and the hotline ----------------------------------------------------
+
+  /**
+   * An agent's state changed. Logged out or set not ready before the customer answered: the lead goes
+   * back, a ringing call is cancelled; no customer is ever connected to nobody.
+   */
+  private agentChanged(agent: AgentView): void {
+    const offer = this.offers.ofAgent(agent.id);
+    if (!offer || agent.state === 'reserved') return;
+    if (canMove(offer.state, 'withdraw')) this.selection.withdraw(offer, 'agent left before the call');
+    else if (offer.state === 'dialing') cancelCall(offer, 'agent left while ringing');
+  }
 
   private lineDropped(agent: AgentView): void {
     const offer = this.offers.ofAgent(agent.id);

@@ -248,7 +248,7 @@ export class OfferSelection {
     }, previewSec * 1000);
     offer.previewTimer.unref();
     log.info({ from: lead.state, number: maskNumber(lead.phone) }, 'lead offered for preview');
-    deps.bus.publish('dialer', 'preview', {
+    deps.events.preview({
       agentId: agent.id,
       attemptId,
       campaignId: campaign.id,
@@ -294,11 +294,7 @@ export class OfferSelection {
       releasePhone: true,
     });
     this.ctx.offers.forget(offer);
-    deps.bus.publish('dialer', 'withdrawn', {
-      agentId: offer.agentId,
-      attemptId: offer.attemptId,
-      reason,
-    });
+    deps.events.withdrawn({ agentId: offer.agentId, attemptId: offer.attemptId, reason });
     deps.agents.released(offer.agentId, 'dialer');
     return true;
   }

@@ -9,9 +9,9 @@ import { DialTask } from '../ari/dial.js';
 import { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
 import { bestEffort } from '../lib/best-effort.js';
-import type { EventBus } from '../lib/events.js';
 import { maskNumber } from '../lib/logger.js';
 import type { Store } from '../store/index.js';
+import type { HotlineNotifier, QueueCaller } from './notifier.js';
 import { expectedWaitMinutes, nextAnnouncementAt, pickAgent } from './policy.js';
 
 export interface HotlineConfig {
@@ -95,7 +95,7 @@ export class HotlineQueue {
       ari: AriApp;
       store: Store;
       redis: Redis;
-      bus: EventBus;
+      events: HotlineNotifier;
       logger: Logger;
       config: HotlineConfig;
       now: () => number;
@@ -149,7 +149,7 @@ export class HotlineQueue {
     });
     this.saveWaiting(entry);
     session.log.info({ position: this.waiting.length }, 'caller queued for the hotline');
-    this.publish('caller-queued', entry);
+    this.deps.events.callerQueued(this.caller(entry));
     void session.done.then(() => this.callerGone(entry.callId));
     await session.startMoh(this.deps.config.mohClass);
     this.dispatch();
@@ -236,7 +236,7 @@ export class HotlineQueue {
       this.saveConnected(entry.callId, record);
       log.info({ waitedMs: answeredAt - entry.enqueuedAt }, 'hotline caller connected to agent');
       this.deps.onConnected?.(session, agent);
-      this.publish('caller-connected', entry, { agentId: agent.id });
+      this.deps.events.callerConnected(this.caller(entry), agent.id);
     } catch (err) {
       entry.offering = false;
       this.deps.agents.released(agent.id, 'hotline');
@@ -294,7 +294,7 @@ export class HotlineQueue {
       this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
       this.forget(WAITING_KEY, callId);
       entry.session.log.info({ waitedMs: now - entry.enqueuedAt }, 'hotline caller abandoned');
-      this.publish('caller-abandoned', entry);
+      this.deps.events.callerAbandoned(this.caller(entry));
       return;
     }
     const call = this.connected.get(callId);
@@ -303,7 +303,7 @@ export class HotlineQueue {
     this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
     this.forget(CONNECTED_KEY, callId);
     this.deps.agents.callEnded(call.agentId, callId, 'hotline');
-    this.deps.bus.publish('call', 'ended', { callId, agentId: call.agentId, talkMs: now - call.answeredAt });
+    this.deps.events.callEnded(callId, call.agentId, now - call.answeredAt);
   }
 
   /** The agent's persistent line dropped mid-call: the caller goes back to the head of the line. */
@@ -325,7 +325,7 @@ export class HotlineQueue {
     this.saveWaiting(entry);
     call.session.log.warn({ agentId: agent.id }, 'agent line dropped mid-call: caller back in the queue');
     void call.session.startMoh(this.deps.config.mohClass);
-    this.publish('caller-requeued', entry);
+    this.deps.events.callerRequeued(this.caller(entry));
     this.dispatch();
   }
 
@@ -365,7 +365,7 @@ export class HotlineQueue {
     entry.announcement = task;
     try {
       await session.stopMoh();
-      this.publish('caller-announced', entry, { position, minutes });
+      this.deps.events.callerAnnounced(this.caller(entry), position, minutes);
       await session.run(task);
     } catch (err) {
       // the caller hung up, or an agent took the call mid-announcement
@@ -385,7 +385,7 @@ export class HotlineQueue {
     this.deps.store.hotlineCalls.ended(entry.callId, { at: this.deps.now(), outcome: 'timeout' });
     this.forget(WAITING_KEY, entry.callId);
     session.log.info('hotline caller waited the longest allowed');
-    this.publish('caller-timeout', entry);
+    this.deps.events.callerTimedOut(this.caller(entry));
     entry.announcement?.kill();
     await session.stopMoh();
     const { flow, node, prompts } = this.deps.config.maxWait;
@@ -507,14 +507,14 @@ export class HotlineQueue {
     });
   }
 
-  private publish(type: string, entry: Waiting, extra: Record<string, unknown> = {}): void {
-    this.deps.bus.publish('queue', type, {
+  /** The caller as the queue events show them, with how many wait now. */
+  private caller(entry: Waiting): QueueCaller {
+    return {
       queue: 'hotline',
       callId: entry.callId,
       callerMasked: entry.callerMasked,
       waiting: this.waiting.length,
-      ...extra,
-    });
+    };
   }
 }
 

@@ -13,6 +13,7 @@ import type { Flow } from './flow.js';
 import { IvrLines } from './lines.js';
 import type { IvrLiveSnapshot } from './live.js';
 import { buildNode } from './nodes.js';
+import type { IvrNotifier } from './notifier.js';
 
 export interface IvrOverflowPolicy {
   /** 'busy': the caller past the line limit hears the announcement and is hung up (busy). 'wait': hears
@@ -34,6 +35,8 @@ export interface IvrEngineOptions {
   /** When no flow answers the number. */
   noFlow?: CallHandler;
   logger: Logger;
+  /** Where the IVR's live events (callers entering and leaving, overflows) are published. */
+  events: IvrNotifier;
   /** Counted for metrics. */
   onOverflow?: () => void;
   onLines?: (inUse: number, waiting: number) => void;
@@ -116,12 +119,22 @@ export class IvrEngine {
     const { run, untap } = this.newRun(session, flow, version, dnis);
     let outcome: IvrOutcome = 'error';
     let after: (() => Promise<void>) | undefined;
+    let entered = false;
     try {
       if (!(await this.takeLine(session, run))) {
         outcome = 'overflow';
         await session.hangup('IVR overflow');
         return;
       }
+      entered = true;
+      this.options.events.entered({
+        callId: session.id,
+        flow: flow.name,
+        version,
+        node: startNode,
+        callerMasked: run.callerMasked,
+        resumed: !record,
+      });
       try {
         ({ outcome, after } = await this.runFlow(run, startNode));
       } finally {
@@ -141,6 +154,7 @@ export class IvrEngine {
       throw err;
     } finally {
       untap();
+      if (entered) this.options.events.left({ callId: session.id, flow: flow.name, outcome });
       if (record) this.close(run, outcome);
       else
         session.log.info(
@@ -203,6 +217,12 @@ export class IvrEngine {
     this.options.store.ivrStats.bumpOverflow(this.options.today(), run.dnis);
     run.path.push({ node: '(overflow)', type: 'overflow', at: this.nowMs(), result: overflow.mode });
     session.log.info({ mode: overflow.mode, inUse: this.lines.inUse }, 'IVR lines full');
+    this.options.events.overflow({
+      callId: session.id,
+      mode: overflow.mode,
+      inUse: this.lines.inUse,
+      capacity: this.lines.capacity,
+    });
     if (overflow.mode === 'busy') {
       await playPrompts(run, overflow.prompts, { bargeIn: false });
       return false;

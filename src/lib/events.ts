@@ -1,20 +1,45 @@
-/** A change UIs follow live (agents board, queue wall, call list). */
-export interface LiveEvent {
-  topic: 'agent' | 'queue' | 'call' | 'dialer';
-  type: string;
-  at: number;
-  data: Record<string, unknown>;
-}
+import type { AgentsEvent } from '../agents/notifier.js';
+import type { DialerEvent } from '../dialer/notifier.js';
+import type { HotlineEvent } from '../inbound/notifier.js';
+import type { IvrEvent } from '../ivr/notifier.js';
+import type { RecordingEvent } from '../recording/notifier.js';
 
 /**
- * In-process publish/subscribe for live changes, fed by the agent, queue and call code and read by the
- * SSE route. A slow or throwing subscriber never affects the publisher.
+ * The events of one topic, from a map of event type to its data: `{topic, type, at, data}` with `at` in
+ * epoch ms of the business clock. Data types are object type aliases (not interfaces), so an event's data
+ * still reads as a plain record where one is expected.
+ */
+export type EventsOf<Topic extends string, DataByType> = {
+  [Type in keyof DataByType & string]: { topic: Topic; type: Type; at: number; data: DataByType[Type] };
+}[keyof DataByType & string];
+
+/**
+ * A change UIs follow live (agents board, queue wall, call list, dialer, recordings, IVR): one union per
+ * domain, each published by that domain's notifier. Narrow on `topic` and `type` to read `data`.
+ */
+export type DomainEvent = AgentsEvent | HotlineEvent | DialerEvent | RecordingEvent | IvrEvent;
+
+export type Topic = DomainEvent['topic'];
+
+/** Every topic once (the record makes the compiler check the list against the union). */
+const EVERY_TOPIC: Record<Topic, true> = {
+  agent: true,
+  queue: true,
+  call: true,
+  dialer: true,
+  recording: true,
+  ivr: true,
+};
+export const TOPICS = Object.keys(EVERY_TOPIC) as readonly Topic[];
+
+/**
+ * In-process publish/subscribe for live changes, fed by the domains' notifiers and read by the SSE route
+ * and the dialer. A slow or throwing subscriber never affects the publisher.
  */
 export class EventBus {
-  private readonly subscribers = new Set<(event: LiveEvent) => void>();
+  private readonly subscribers = new Set<(event: DomainEvent) => void>();
 
-  publish(topic: LiveEvent['topic'], type: string, data: Record<string, unknown>): void {
-    const event: LiveEvent = { topic, type, at: Date.now(), data };
+  publish(event: DomainEvent): void {
     for (const subscriber of this.subscribers) {
       try {
         subscriber(event);
@@ -24,7 +49,7 @@ export class EventBus {
     }
   }
 
-  subscribe(subscriber: (event: LiveEvent) => void): () => void {
+  subscribe(subscriber: (event: DomainEvent) => void): () => void {
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
   }
@@ -32,4 +57,12 @@ export class EventBus {
   get size(): number {
     return this.subscribers.size;
   }
+}
+
+/** The base of each domain's notifier: the bus it publishes on, and the business clock that stamps `at`. */
+export abstract class Notifier {
+  constructor(
+    protected readonly bus: Pick<EventBus, 'publish'>,
+    protected readonly now: () => number,
+  ) {}
 }

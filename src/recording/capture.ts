@@ -4,6 +4,7 @@ import type { CallSession } from '../ari/session.js';
 import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
 import { bestEffort, observed } from '../lib/best-effort.js';
 import type { Store } from '../store/index.js';
+import type { RecordingNotifier } from './notifier.js';
 
 export interface RecordingMeta {
   direction: 'inbound' | 'outbound' | 'internal';
@@ -21,6 +22,8 @@ const SPY: Record<Layout, 'both' | 'in' | 'out'> = { mixed: 'both', customer: 'i
 
 interface Active {
   session: CallSession;
+  /** The call's agent, for the events. */
+  agentId: string | null;
   names: string[];
   pausedAt?: number;
   startedAt: number;
@@ -46,6 +49,7 @@ export class CallRecorder {
       /** Called once the call has ended, per recording name. */
       finalize: (name: string, callEndedAt: number) => void;
       onFailed?: () => void;
+      events: RecordingNotifier;
       /** The business clock (epoch ms) for recording start, pauses and call end; default: the real clock. */
       now?: () => number;
     },
@@ -57,7 +61,8 @@ export class CallRecorder {
   async start(session: CallSession, meta: RecordingMeta): Promise<void> {
     if (this.active.has(session.id) || session.isEnded) return;
     const layouts: Layout[] = this.deps.layout === 'split' ? ['mixed', 'customer', 'agent'] : ['mixed'];
-    const entry: Active = { session, names: [], startedAt: this.now() };
+    const agentId = meta.agentId ?? null;
+    const entry: Active = { session, agentId, names: [], startedAt: this.now() };
     this.active.set(session.id, entry);
     void session.done.then(() => this.ended(session.id));
     for (const layout of layouts) {
@@ -81,7 +86,7 @@ export class CallRecorder {
       });
       session.own('channel', snoopId);
       session.own('recording', name);
-      this.watchFailure(session, name);
+      this.watchFailure(session, name, agentId);
       const inStasis = observed(
         session.waitFor((e) => e.type === 'StasisStart' && e.channel?.id === snoopId, { timeoutMs: 5_000 }),
       );
@@ -95,6 +100,14 @@ export class CallRecorder {
       await session.ari.recordChannel(snoopId, { name, format: 'wav', ifExists: 'overwrite' });
       session.log.info({ recording: name, layout }, 'call recording started');
     }
+    this.deps.events.started({
+      callId: session.id,
+      agentId,
+      direction: meta.direction,
+      teamId: meta.teamId ?? null,
+      campaignId: meta.campaignId ?? null,
+      recordings: entry.names.length,
+    });
   }
 
   /** Pauses the call's recording (e.g. while a card number is given); the gap is kept in the metadata. */
@@ -103,6 +116,7 @@ export class CallRecorder {
     if (!entry || entry.pausedAt !== undefined) return false;
     entry.pausedAt = this.now();
     await Promise.all(entry.names.map((n) => entry.session.ari.pauseRecording(n)));
+    this.deps.events.paused({ callId, agentId: entry.agentId });
     return true;
   }
 
@@ -112,8 +126,9 @@ export class CallRecorder {
     const from = entry.pausedAt - entry.startedAt;
     entry.pausedAt = undefined;
     await Promise.all(entry.names.map((n) => entry.session.ari.unpauseRecording(n)));
-    for (const name of entry.names)
-      this.deps.store.recordings.addPause(name, { from, to: this.now() - entry.startedAt });
+    const to = this.now() - entry.startedAt;
+    for (const name of entry.names) this.deps.store.recordings.addPause(name, { from, to });
+    this.deps.events.resumed({ callId, agentId: entry.agentId, pausedMs: to - from });
     return true;
   }
 
@@ -122,7 +137,7 @@ export class CallRecorder {
   }
 
   /** Until the call ends (the usual case: the watch just stops then). */
-  private watchFailure(session: CallSession, name: string): void {
+  private watchFailure(session: CallSession, name: string, agentId: string | null): void {
     const failed = session
       .waitFor(
         (e: RawAriEvent): e is RecordingEvent =>
@@ -133,6 +148,7 @@ export class CallRecorder {
         this.deps.store.recordings.failed(name, `RecordingFailed: ${cause}`);
         this.deps.onFailed?.();
         session.log.error({ recording: name, cause }, 'ALERT: call recording failed');
+        this.deps.events.failed({ callId: session.id, agentId, recording: name, cause });
       });
     void bestEffort(failed, session.log, 'record the recording failure');
   }
@@ -150,6 +166,7 @@ export class CallRecorder {
         });
     }
     for (const name of entry.names) this.deps.finalize(name, endedAt);
+    this.deps.events.ended({ callId, agentId: entry.agentId, recordings: entry.names.length });
   }
 }
 

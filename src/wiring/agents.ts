@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
+import { AgentNotifier } from '../agents/notifier.js';
 import { AgentService } from '../agents/service.js';
 import type { AgentApiDeps } from '../api/server.js';
 import type { AriApp } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
+import { HotlineNotifier } from '../inbound/notifier.js';
 import { HotlineQueue } from '../inbound/queue.js';
 import { maskNumber } from '../lib/logger.js';
 import { dayBounds } from '../lib/time.js';
@@ -24,13 +26,21 @@ export function wireAgents(deps: {
 }) {
   const { config, logger, metrics, bus, now, nowMs } = deps.core;
   const { store, redis, ari } = deps;
-  const agents = new AgentService({ store, redis, ari, bus, logger, config: config.agents, now: nowMs });
+  const agents = new AgentService({
+    store,
+    redis,
+    ari,
+    events: new AgentNotifier(bus, nowMs),
+    logger,
+    config: config.agents,
+    now: nowMs,
+  });
   const hotline = new HotlineQueue({
     agents,
     ari,
     store,
     redis,
-    bus,
+    events: new HotlineNotifier(bus, nowMs),
     logger,
     config: config.hotline,
     now: nowMs,

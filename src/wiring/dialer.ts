@@ -4,6 +4,7 @@ import type { ApiDeps } from '../api/server.js';
 import type { AriApp } from '../ari/app.js';
 import { CampaignBook } from '../dialer/campaigns.js';
 import { DialerService } from '../dialer/dialer.js';
+import { DialerNotifier } from '../dialer/notifier.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -33,6 +34,7 @@ export function wireDialer(deps: {
     agents,
     campaigns,
     bus,
+    events: new DialerNotifier(bus, nowMs),
     logger,
     metrics,
     config: config.dialer,

@@ -8,6 +8,7 @@ import type { HotlineQueue } from '../inbound/queue.js';
 import { FlowCatalog } from '../ivr/catalog.js';
 import { IvrEngine } from '../ivr/engine.js';
 import { VoiceMessageKeeper } from '../ivr/messages.js';
+import { IvrNotifier } from '../ivr/notifier.js';
 import { PromptLibrary } from '../ivr/prompts.js';
 import { maskNumber } from '../lib/logger.js';
 import { localDay } from '../lib/time.js';
@@ -29,7 +30,7 @@ export function wireIvr(deps: {
   handoff: IvrHandoff;
   onDtmfToPrompt?: (ms: number) => void;
 }) {
-  const { config, logger, metrics, now } = deps.core;
+  const { config, logger, metrics, bus, now, nowMs } = deps.core;
   const { store, hotline, record } = deps;
   const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
   if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
@@ -47,6 +48,7 @@ export function wireIvr(deps: {
     catalog,
     store,
     logger,
+    events: new IvrNotifier(bus, nowMs),
     today,
     noFlow: greetingHandler(config.inbound.greeting),
     onOverflow: () => metrics.ivrOverflows.inc(),

@@ -4,6 +4,7 @@ import type { AriApp } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
 import { CallRecorder, type RecordingMeta, recordingPrefix } from '../recording/capture.js';
 import { RecordingFinalizer } from '../recording/finalizer.js';
+import { RecordingNotifier } from '../recording/notifier.js';
 import { RecordingPurger } from '../recording/retention.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
@@ -19,7 +20,7 @@ export function wireRecording(deps: {
   ari: AriApp;
   onRecordingFinalized?: (ms: number) => void;
 }) {
-  const { config, logger, metrics, now } = deps.core;
+  const { config, logger, metrics, bus, now, nowMs } = deps.core;
   const { store, ari } = deps;
   const finalizer = new RecordingFinalizer({
     redisUrl: config.redis.url,
@@ -41,7 +42,8 @@ export function wireRecording(deps: {
     appName: config.ari.app,
     store,
     logger,
-    now: deps.core.nowMs,
+    now: nowMs,
+    events: new RecordingNotifier(bus, nowMs),
     layout: config.recording.layout,
     finalize: (name, endedAt) => {
       finalizer

@@ -1,7 +1,11 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/lib/events.js';
+import { DialerNotifier } from '../../src/dialer/notifier.js';
+import { HotlineNotifier } from '../../src/inbound/notifier.js';
+import { IvrNotifier } from '../../src/ivr/notifier.js';
+import { type DomainEvent, EventBus } from '../../src/lib/events.js';
+import { RecordingNotifier } from '../../src/recording/notifier.js';
 import type { Role } from '../../src/store/index.js';
 import { FakeDirectory } from './fake-directory.js';
 import { bearer, buildTestApi, type TestApi } from './helpers.js';
@@ -26,6 +30,10 @@ beforeEach(async () => {
 afterEach(async () => {
   await api.close();
 });
+
+/** An event as a notifier publishes it, with only the data a test looks at (the route passes data on). */
+const event = (topic: DomainEvent['topic'], type: string, data: Record<string, unknown>) =>
+  ({ topic, type, at: Date.now(), data }) as unknown as DomainEvent;
 
 const keyFor = (role: Role, agentId?: string) =>
   api.store.apiKeys.create(`test ${role}`, role, { agentId }).key;
@@ -84,8 +92,8 @@ describe('GET /v1/events', () => {
     expect(stream.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(bus.size).toBe(1);
 
-    bus.publish('agent', 'state', { id: 'a1', state: 'ready' });
-    bus.publish('queue', 'caller-queued', { callId: 'c1' });
+    bus.publish(event('agent', 'state', { id: 'a1', state: 'ready' }));
+    bus.publish(event('queue', 'caller-queued', { callId: 'c1' }));
     const frames = await stream.until('queue.caller-queued');
     expect(frames).toEqual([
       {
@@ -108,11 +116,11 @@ describe('GET /v1/events', () => {
       inboundRole: 'none',
     });
     const stream = await subscribe(keyFor('agent', 'a1'));
-    bus.publish('agent', 'state', { id: 'a2', state: 'ready' });
-    bus.publish('call', 'ended', { callId: 'c0', agentId: 'a2' });
-    bus.publish('agent', 'state', { id: 'a1', state: 'ready' });
-    bus.publish('call', 'ended', { callId: 'c1', agentId: 'a1' });
-    bus.publish('queue', 'caller-queued', { callId: 'c2' });
+    bus.publish(event('agent', 'state', { id: 'a2', state: 'ready' }));
+    bus.publish(event('call', 'ended', { callId: 'c0', agentId: 'a2' }));
+    bus.publish(event('agent', 'state', { id: 'a1', state: 'ready' }));
+    bus.publish(event('call', 'ended', { callId: 'c1', agentId: 'a1' }));
+    bus.publish(event('queue', 'caller-queued', { callId: 'c2' }));
     const frames = await stream.until('queue.caller-queued');
     expect(frames.map((f) => [f.event, f.data.data.id ?? f.data.data.callId])).toEqual([
       ['agent.state', 'a1'],
@@ -124,8 +132,8 @@ describe('GET /v1/events', () => {
 
   it('filters by topic, and refuses an unknown one', async () => {
     const stream = await subscribe(keyFor('team-leader'), '?topics=queue,call');
-    bus.publish('agent', 'state', { id: 'a1' });
-    bus.publish('queue', 'caller-queued', { callId: 'c1' });
+    bus.publish(event('agent', 'state', { id: 'a1' }));
+    bus.publish(event('queue', 'caller-queued', { callId: 'c1' }));
     expect((await stream.until('queue.caller-queued')).map((f) => f.event)).toEqual(['queue.caller-queued']);
     stream.close();
 
@@ -135,6 +143,91 @@ describe('GET /v1/events', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect((await api.app.inject({ url: '/v1/events' })).statusCode).toBe(401);
+  });
+
+  it('streams the dialer, recording and IVR topics; an agent key gets only those about itself', async () => {
+    api.store.agents.create({
+      id: 'a1',
+      name: 'Ann',
+      teamId: null,
+      role: 'agent',
+      endpoint: 'PJSIP/1001',
+      lineMode: 'persistent',
+      inboundRole: 'primary',
+    });
+    const board = await subscribe(keyFor('supervisor'), '?topics=recording,ivr');
+    const own = await subscribe(keyFor('agent', 'a1'));
+    const now = () => 1_767_225_600_000;
+    const dialer = new DialerNotifier(bus, now);
+    const recording = new RecordingNotifier(bus, now);
+    const ivr = new IvrNotifier(bus, now);
+    ivr.entered({
+      callId: 'c1',
+      flow: 'main',
+      version: 1,
+      node: 'menu',
+      callerMasked: '***',
+      resumed: false,
+    });
+    dialer.dialing({ agentId: 'a2', attemptId: 'x2' });
+    dialer.dialing({ agentId: 'a1', attemptId: 'x1' });
+    recording.started({
+      callId: 'c1',
+      agentId: 'a2',
+      direction: 'inbound',
+      teamId: null,
+      campaignId: null,
+      recordings: 1,
+    });
+    recording.paused({ callId: 'c3', agentId: 'a1' });
+    ivr.left({ callId: 'c1', flow: 'main', outcome: 'queue' });
+    const frames = await board.until('ivr.left');
+    expect(frames.map((f) => f.event)).toEqual([
+      'ivr.entered',
+      'recording.started',
+      'recording.paused',
+      'ivr.left',
+    ]);
+    expect(frames[0]!.data).toEqual({
+      topic: 'ivr',
+      type: 'entered',
+      at: 1_767_225_600_000,
+      data: { callId: 'c1', flow: 'main', version: 1, node: 'menu', callerMasked: '***', resumed: false },
+    });
+    expect(
+      (await own.until('recording.paused')).map((f) => [
+        f.event,
+        f.data.data.attemptId ?? f.data.data.callId,
+      ]),
+    ).toEqual([
+      ['dialer.dialing', 'x1'],
+      ['recording.paused', 'c3'],
+    ]);
+    board.close();
+    own.close();
+  });
+
+  it('frames an event exactly as before: `event: <topic>.<type>` and the event as JSON, fields in order', async () => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(`${base}/v1/events?topics=call`, { headers: bearer(keyFor('supervisor')) }, resolve).on(
+        'error',
+        reject,
+      );
+    });
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    new HotlineNotifier(bus, () => 1_767_225_600_000).callEnded('c1', 'a1', 61_000);
+    await expect
+      .poll(() => text)
+      .toBe(
+        ': connected\n\n' +
+          'event: call.ended\n' +
+          'data: {"topic":"call","type":"ended","at":1767225600000,"data":{"callId":"c1","agentId":"a1","talkMs":61000}}\n\n',
+      );
+    res.destroy();
   });
 
   it('unsubscribes when the client goes away', async () => {

@@ -1,10 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { LiveEvent } from '../../lib/events.js';
+import { type DomainEvent, TOPICS } from '../../lib/events.js';
 import type { AgentApiDeps, Principal } from '../types.js';
-
-const TOPICS = ['agent', 'queue', 'call', 'dialer'] as const satisfies readonly LiveEvent['topic'][];
 
 /** Keeps proxies and browsers from timing out an idle stream. */
 const HEARTBEAT_MS = 15_000;
@@ -13,21 +11,36 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const topicList = `(${TOPICS.join('|')})`;
 
-/** Agent events carry the agent as data.id (its view) or data.agentId; other events as data.agentId. */
-const isAbout = (event: LiveEvent, agentId: string) =>
-  event.data.agentId === agentId || (event.topic === 'agent' && event.data.id === agentId);
+/** The agent an event is about, if any: an agent event's view, or the agent the call or offer is with. */
+function agentOf(event: DomainEvent): string | null | undefined {
+  switch (event.topic) {
+    case 'agent':
+      return event.data.id;
+    case 'queue':
+      return event.type === 'caller-connected' ? event.data.agentId : undefined;
+    case 'call':
+    case 'dialer':
+    case 'recording':
+      return event.data.agentId;
+    case 'ivr':
+      return undefined;
+  }
+}
 
 /** Which events a caller gets: the topics asked for; an agent key only queue events and its own. */
 function eventFilter({ role, agentId }: Principal, topics: string | undefined) {
   const chosen = new Set(topics?.split(',') ?? TOPICS);
-  return (event: LiveEvent): boolean => {
+  return (event: DomainEvent): boolean => {
     if (!chosen.has(event.topic)) return false;
     if (role !== 'agent') return true;
-    return event.topic === 'queue' || (agentId !== null && isAbout(event, agentId));
+    return event.topic === 'queue' || (agentId !== null && agentOf(event) === agentId);
   };
 }
 
-const frame = (event: LiveEvent) => `event: ${event.topic}.${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+/** One event as an SSE frame: `event: <topic>.<type>`, and the event as JSON in this field order. */
+function frame({ topic, type, at, data }: DomainEvent): string {
+  return `event: ${topic}.${type}\ndata: ${JSON.stringify({ topic, type, at, data })}\n\n`;
+}
 
 /** GET /v1/events: live changes as Server-Sent Events. Mounted under /v1. */
 export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bus }) => {
@@ -44,10 +57,10 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
         tags: ['events'],
         summary: 'Live events (Server-Sent Events)',
         description:
-          'A text/event-stream of agent, queue and call changes: each event is `event: <topic>.<type>` ' +
-          'and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. ' +
-          'An agent key gets queue events and events about itself only. Any role. Errors (400, 401) have ' +
-          'the usual shape.',
+          'A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is ' +
+          '`event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s ' +
+          'keeps the stream open. An agent key gets queue events and events about itself only. Any role. ' +
+          'Errors (400, 401) have the usual shape.',
         querystring: z.object({
           topics: z
             .string()
