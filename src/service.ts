@@ -24,6 +24,7 @@ import { IvrHandoff } from './wiring/handoff.js';
 import { wireIvr } from './wiring/ivr.js';
 import { wireLeads } from './wiring/leads.js';
 import { Lifecycle } from './wiring/lifecycle.js';
+import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
 import { wireStore } from './wiring/store.js';
 
@@ -136,6 +137,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       onDialing: options.onDialing,
     }),
   );
+  // Who gets an agent who becomes ready (the hotline first, then the dialer): decided in one place.
+  life.add(wireReadyAgents({ agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
   const { api, url } = life.add(
     await wireApi({

@@ -55,8 +55,6 @@ interface Seat {
   retired?: boolean;
 }
 
-type Listener = (agent: AgentView) => void;
-
 /**
  * The agents' live side: one seat per stored agent with its state (through the one transition function),
  * its persistent line (a call held to the agent's phone for the shift, bridged in the agent's own bridge),
@@ -65,7 +63,7 @@ type Listener = (agent: AgentView) => void;
  */
 export class AgentService implements AgentDirectory {
   private readonly seats = new Map<string, Seat>();
-  private readonly readyListeners = new Set<Listener>();
+  private readyRoute: ((agent: AgentView) => void) | undefined;
   private readonly dropListeners = new Set<(agent: AgentView, callId: string | undefined) => void>();
   private readonly customerHangupListeners = new Set<(agentId: string, callId: string) => void>();
   private readonly wrapUpListeners = new Set<(agentId: string, callId: string, wrapMs: number) => void>();
@@ -184,9 +182,13 @@ export class AgentService implements AgentDirectory {
     this.apply(agentId, { type: 'hangup' }, by);
   }
 
-  onReady(listener: Listener): () => void {
-    this.readyListeners.add(listener);
-    return () => this.readyListeners.delete(listener);
+  /**
+   * Where an agent who becomes ready goes: one route, set once (src/wiring/ready-agents.ts), that decides
+   * between the hotline and the dialer, so nothing depends on the order listeners were added in.
+   */
+  routeReadyAgents(route: (agent: AgentView) => void): void {
+    if (this.readyRoute) throw new Error('ready agents are already routed');
+    this.readyRoute = route;
   }
 
   /** The agent's line dropped (with the call they were on, if any). */
@@ -254,7 +256,7 @@ export class AgentService implements AgentDirectory {
     const view = this.view(seat);
     if (seat.retired && to.state !== 'logged-out') setImmediate(() => this.retire(seat));
     this.deps.events.stateChanged(view);
-    if (to.state === 'ready') for (const listener of this.readyListeners) listener(view);
+    if (to.state === 'ready') this.readyRoute?.(view);
     return view;
   }
 

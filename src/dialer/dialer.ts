@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
 import type { LeadState } from '../store/index.js';
 import { AfterCall } from './after-call.js';
@@ -78,8 +79,6 @@ export class DialerService {
   async start(): Promise<void> {
     this.running = true;
     const { agents, ari, bus } = this.deps;
-    // After the hotline's listener (registered first): a ready agent is the queue's to take first.
-    agents.onReady((agent) => setImmediate(() => void this.selection.offerNext(agent.id)));
     agents.onLineDropped((agent) => this.lineDropped(agent));
     agents.onCustomerHangupRequest((_agentId, callId) => {
       void this.offers.ofAttempt(callId)?.session?.hangup('agent ended the call');
@@ -116,6 +115,14 @@ export class DialerService {
   /** Calls the dialer has up (ringing or talking). */
   activeCalls(): number {
     return this.slots.active();
+  }
+
+  /**
+   * Offers the agent their next lead, if the rule gives the dialer this agent (src/agents/ready-agent.ts):
+   * an agent who became ready comes here only after the hotline had its turn (src/wiring/ready-agents.ts).
+   */
+  offerNext(agentId: string): void {
+    void this.selection.offerNext(agentId);
   }
 
   /** Offers leads to every ready agent without one (a due job, the ticker, a campaign resumed). */
@@ -210,11 +217,13 @@ export class DialerService {
     else if (hasCustomerCall(offer.state)) cancelCall(offer, 'agent line dropped');
   }
 
+  /** A caller now waits: previews of agents the rule now gives the hotline go back (and so do the agents). */
   private yieldToHotline(): void {
-    if (this.deps.hotlineWaiting() === 0) return;
+    const waiting = { hotlineCallers: this.deps.hotlineWaiting() };
     for (const offer of this.offers.all()) {
       if (offer.state !== 'preview') continue;
-      if (this.deps.agents.get(offer.agentId)?.inboundRole === 'none') continue;
+      const agent = this.deps.agents.get(offer.agentId);
+      if (agent && nextWorkFor(agent, waiting) !== 'hotline') continue;
       this.selection.withdraw(offer, 'hotline caller waiting');
     }
   }

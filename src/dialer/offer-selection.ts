@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
 import { maskNumber } from '../lib/logger.js';
 import type { LeadRecord, LeadState } from '../store/index.js';
@@ -105,7 +106,7 @@ export class OfferSelection {
     };
   }
 
-  /** Offers the agent the next lead, if they are ready on their line and no hotline caller waits. */
+  /** Offers the agent the next lead, if they are ready and the rule gives them to the dialer, not the hotline. */
   async offerNext(agentId: string): Promise<void> {
     const { deps, offers } = this.ctx;
     if (!this.ctx.running() || this.offering.has(agentId)) return;
@@ -120,8 +121,8 @@ export class OfferSelection {
       const undisposed = deps.store.attempts.awaitingDisposition(agentId);
       if (undisposed?.state === 'ended') this.afterCall.settleUndisposed(undisposed.id, agentId);
     }
-    if (agent.lineMode !== 'persistent' || !agent.lineUp) return;
-    if (agent.inboundRole !== 'none' && deps.hotlineWaiting() > 0) return; // the hotline first
+    // On a persistent line that is up, and no hotline caller waits for them (src/agents/ready-agent.ts).
+    if (nextWorkFor(agent, { hotlineCallers: deps.hotlineWaiting() }) !== 'dialer') return;
     this.offering.add(agentId);
     try {
       const now = deps.now();

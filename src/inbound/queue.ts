@@ -112,7 +112,6 @@ export class HotlineQueue {
 
   start(): void {
     this.deps.ari.addRecoverer((pbx) => this.recover(pbx));
-    this.deps.agents.onReady(() => this.dispatch());
     this.deps.agents.onLineDropped((agent, callId) => this.agentDropped(agent, callId));
     // Handle time = talk + after-call work: the wrap-up of a hotline call is kept with it.
     this.deps.agents.onWrapUpDone((_agentId, callId, wrapMs) => {
@@ -175,8 +174,12 @@ export class HotlineQueue {
     };
   }
 
-  /** Hands waiting callers to ready agents, head of the line first. Re-entrant calls fold into one pass. */
-  private dispatch(): void {
+  /**
+   * Hands waiting callers to ready agents, head of the line first: when a caller comes, an offer ends,
+   * once a second, and when an agent becomes ready while callers wait (src/wiring/ready-agents.ts).
+   * Re-entrant calls fold into one pass.
+   */
+  dispatch(): void {
     if (this.dispatching) {
       this.dispatchAgain = true;
       return;
