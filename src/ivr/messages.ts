@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
+import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 
 export interface VoiceMessageMeta {
@@ -13,22 +14,6 @@ export interface VoiceMessageMeta {
   node: string;
   callerMasked: string;
   dnis: string;
-}
-
-/** Seconds of audio in a PCM WAV file (from its header), 0 if the header is not one we understand. */
-export function wavDurationSec(wav: Buffer): number {
-  if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
-    return 0;
-  let offset = 12;
-  let byteRate = 0;
-  while (offset + 8 <= wav.length) {
-    const id = wav.toString('ascii', offset, offset + 4);
-    const size = wav.readUInt32LE(offset + 4);
-    if (id === 'fmt ') byteRate = wav.readUInt32LE(offset + 16);
-    if (id === 'data') return byteRate > 0 ? Math.min(size, wav.length - offset - 8) / byteRate : 0;
-    offset += 8 + size + (size % 2);
-  }
-  return 0;
 }
 
 /**

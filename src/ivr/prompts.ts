@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ASTERISK_RATE, MAX_WAV_BYTES, readWavInfo, toAsteriskWavAsync, type WavInfo } from './wav.js';
+import { ASTERISK_RATE, MAX_WAV_BYTES, readWavInfo, toAsteriskWavAsync, type WavInfo } from '../lib/wav.js';
 
 /** A prompt's name: its file is <name>.wav. */
 export const promptNameSchema = z

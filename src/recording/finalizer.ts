@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
-import { wavDurationSec } from '../ivr/messages.js';
+import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 import type { RecordingRecord } from '../store/recordings.js';
 import { recordingCallId } from './capture.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
 import { PromptLibrary } from '../../src/ivr/prompts.js';
-import { buildWav, MAX_WAV_BYTES, parseWav } from '../../src/ivr/wav.js';
+import { buildWav, MAX_WAV_BYTES, parseWav } from '../../src/lib/wav.js';
 import type { Role } from '../../src/store/index.js';
 import { bearer, buildTestApi, type TestApi } from './helpers.js';
 

@@ -8,7 +8,7 @@ import {
   promptLanguageSchema,
   promptNameSchema,
 } from '../../ivr/prompts.js';
-import { MAX_WAV_BYTES, WavError } from '../../ivr/wav.js';
+import { MAX_WAV_BYTES, WavError } from '../../lib/wav.js';
 import type { StoredFlow } from '../../store/index.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { IvrApiDeps } from '../types.js';
