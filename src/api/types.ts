@@ -7,8 +7,7 @@ import type { PromptLibrary } from '../ivr/prompts.js';
 import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { RetentionRules } from '../recording/retention.js';
-import type { Role, Store } from '../store/index.js';
+import type { RetentionRules, Role, Store } from '../store/index.js';
 import type { DialerApiDeps } from './routes/dialer.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */

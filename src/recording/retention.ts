@@ -1,14 +1,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '../lib/logger.js';
-import type { RecordingRecord, Store } from '../store/index.js';
-
-/** How long recordings are kept, from the call's start: per campaign, else the default. */
-export interface RetentionRules {
-  defaultDays: number;
-  /** By campaign id. */
-  campaignDays: Record<string, number>;
-}
+import type { RecordingRecord, RetentionRules, Store } from '../store/index.js';
 
 const DAY_MS = 86_400_000;
 

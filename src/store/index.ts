@@ -100,6 +100,7 @@ export {
   type RecordingRecord,
   type RecordingScope,
   type RecordingStatus,
+  type RetentionRules,
   type StoredFile,
 } from './recordings.js';
 export { ROLES, type Role } from './roles.js';
