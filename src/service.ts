@@ -123,7 +123,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const now = options.now ?? (() => new Date());
   const nowMs = () => now().getTime();
   const bus = new EventBus();
-  const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
+  const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger, now: nowMs });
   const prompts = new PromptLibrary(config.ivr.prompts.dir, config.ivr.prompts.pbxDir);
   if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
   // The inbound route runs the IVR; it is built after the ARI app it needs (see below).

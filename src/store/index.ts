@@ -63,6 +63,7 @@ export type {
   CallbackSource,
   CallbackStatus,
   FlowSummary,
+  FlowVersion,
   IvrDayStats,
   IvrNodeCounter,
   IvrNodeStats,
@@ -72,7 +73,6 @@ export type {
   IvrSessionRecord,
   IvrSessionStart,
   NewCallbackRequest,
-  StoredFlow,
   TimeWindow,
   VoiceMessage,
 } from './ivr.js';

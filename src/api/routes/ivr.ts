@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { StoredFlow } from '../../ivr/catalog.js';
 import { FlowConflictError, FlowValidationError } from '../../ivr/catalog.js';
 import { flowNameSchema, flowSchema } from '../../ivr/flow.js';
 import {
@@ -9,7 +10,6 @@ import {
   promptNameSchema,
 } from '../../ivr/prompts.js';
 import { MAX_WAV_BYTES, WavError } from '../../lib/wav.js';
-import type { StoredFlow } from '../../store/index.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { IvrApiDeps } from '../types.js';
 
