@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { AgentRoster } from './agents/roster.js';
 import { AgentService } from './agents/service.js';
 import { buildApi } from './api/server.js';
 import { AriApp, type CallRoute } from './ari/app.js';
@@ -10,20 +11,24 @@ import type { CallJournal, CallSession } from './ari/session.js';
 import type { Config } from './config/schema.js';
 import { CampaignBook } from './dialer/campaigns.js';
 import { DialerService } from './dialer/dialer.js';
-import { failInterruptedImports, LeadImporter } from './dialer/lead-import.js';
-import { scheduleLeadPurge } from './dialer/lead-purge.js';
 import { greetingHandler } from './inbound/greeting.js';
 import { HotlineQueue } from './inbound/queue.js';
 import { FlowCatalog } from './ivr/catalog.js';
 import { IvrEngine } from './ivr/engine.js';
 import { VoiceMessageKeeper } from './ivr/messages.js';
 import { PromptLibrary } from './ivr/prompts.js';
+import { IvrRecords } from './ivr/records.js';
+import { failInterruptedImports, LeadImporter } from './leads/import.js';
+import { scheduleLeadPurge } from './leads/purge.js';
+import { LeadService } from './leads/service.js';
 import { EventBus } from './lib/events.js';
 import { createLogger, type Logger, maskNumber } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
 import { dayBounds, localDay } from './lib/time.js';
 import { CallRecorder, type RecordingMeta, recordingPrefix } from './recording/capture.js';
 import { RecordingFinalizer } from './recording/finalizer.js';
+import { RecordingLibrary } from './recording/library.js';
+import { QaService } from './recording/qa.js';
 import { RecordingPurger } from './recording/retention.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -298,30 +303,51 @@ export async function startService(config: Config, options: ServiceOptions = {})
   hotline.resumeIvr = (session, flow, node) => ivrEngine.resume(session, flow, node);
   const today = () => localDay(config.ivr.timezone, now());
 
+  // The services the API's routes call: they own the writes to the store.
+  const roster = new AgentRoster({ store, seats: agents, logger, now: nowMs });
+  const library = new RecordingLibrary({
+    store,
+    logger,
+    now: nowMs,
+    control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
+  });
+  const qa = new QaService({ store, library, logger, now: nowMs });
+  const leads = new LeadService({
+    store,
+    importer,
+    logger,
+    defaultCountry: config.dialer.defaultCountry,
+    now: nowMs,
+  });
+
   const api = await buildApi({
     config,
     logger,
     store,
+    now: nowMs,
     metrics,
     readiness: [
       { name: 'ari', check: () => ari.isReady },
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
       { name: 'store', check: () => store.healthy() },
     ],
-    ivr: { catalog, live: () => ivrEngine.snapshot(), today, prompts },
+    ivr: { catalog, live: () => ivrEngine.snapshot(), today, prompts, records: new IvrRecords(store) },
     agents: {
       directory: agents,
+      roster,
       queue: () => hotline.snapshot(),
+      hotlineCalls: (from, to) => store.hotlineCalls.forDay(from, to),
       bus,
       today: () => dayBounds(config.ivr.timezone, now()),
     },
     recordings: {
       dir: config.recording.dir,
       rules: () => config.recording.retention,
-      control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
+      library,
+      qa,
     },
     dialer: { campaigns, dialer, directory: agents, now: nowMs },
-    leads: { importer, defaultCountry: config.dialer.defaultCountry },
+    leads: { leads },
   });
 
   metrics.sources.queue = () => hotline.snapshot();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type Attendance, attendanceFromLog } from '../agents/attendance.js';
 import type { AgentStateName, NotReadyReason } from '../agents/state.js';
 import type { InboundRole, LineMode } from '../agents/types.js';
 import type { Database } from './db.js';
@@ -321,7 +320,7 @@ export interface AgentLogEntry {
 const LOG_COLUMNS = `agent_id AS agentId, at, from_state AS fromState, event, to_state AS toState, reason,
   call_id AS callId, "by"`;
 
-/** Every state change of every agent, kept for attendance and reports. */
+/** Every state change of every agent, kept for attendance (see AgentRoster.attendance) and reports. */
 export class AgentLogRepository {
   readonly #add;
   readonly #window;
@@ -350,11 +349,10 @@ export class AgentLogRepository {
     return this.#window.all(agentId, from, to);
   }
 
-  /** Attendance in [from, to); the window ends at `now` at the latest, so today's report stops at now. */
-  attendance(agentId: string, from: number, to: number, now = Date.now()): Attendance {
-    const end = Math.min(to, now);
+  /** Changes in [from, to), oldest first, led by the last change before `from` (the state at `from`). */
+  window(agentId: string, from: number, to: number): AgentLogEntry[] {
     const before = this.#lastBefore.get(agentId, from);
-    const entries = this.forAgent(agentId, from, end);
-    return attendanceFromLog(before ? [before, ...entries] : entries, from, end);
+    const entries = this.forAgent(agentId, from, to);
+    return before ? [before, ...entries] : entries;
   }
 }

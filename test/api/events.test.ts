@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/lib/events.js';
 import type { Role } from '../../src/store/index.js';
 import { FakeDirectory } from './fake-directory.js';
-import { bearer, buildTestApi, type TestApi } from './helpers.js';
+import { agentServices, bearer, buildTestApi, type TestApi } from './helpers.js';
 
 let api: TestApi;
 let bus: EventBus;
@@ -12,12 +12,16 @@ let base: string;
 beforeEach(async () => {
   bus = new EventBus();
   api = await buildTestApi({
-    agents: (store) => ({
-      directory: new FakeDirectory(store),
-      queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
-      bus,
-      today: () => ({ from: 0, to: 1 }),
-    }),
+    agents: (store, logger) => {
+      const directory = new FakeDirectory(store);
+      return {
+        directory,
+        ...agentServices(store, logger, directory),
+        queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
+        bus,
+        today: () => ({ from: 0, to: 1 }),
+      };
+    },
   });
   // A real server: inject() would wait for the end of a stream that never ends.
   await api.app.listen({ host: '127.0.0.1', port: 0 });

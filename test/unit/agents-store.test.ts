@@ -179,7 +179,7 @@ describe('AgentLogRepository', () => {
     reason: NotReadyReason | null = null,
   ): AgentLogEntry => ({ agentId: 'a1', at, fromState, event, toState, reason, callId: null, by: 'test' });
 
-  it('keeps changes and answers attendance from them, counting from before the window', () => {
+  it('keeps changes and reads a window of them, led by the last change before it', () => {
     store.agentLog.add(change(1_000, 'logged-out', 'login', 'not-ready', 'login'));
     store.agentLog.add(change(2_000, 'not-ready', 'ready', 'ready'));
     store.agentLog.add(change(5_000, 'ready', 'not-ready', 'not-ready', 'break'));
@@ -188,14 +188,8 @@ describe('AgentLogRepository', () => {
     expect(store.agentLog.forAgent('a1', 0, 10_000)[0]).toEqual(
       change(1_000, 'logged-out', 'login', 'not-ready', 'login'),
     );
-
-    const attendance = store.agentLog.attendance('a1', 1_500, 10_000, 7_000);
-    expect(attendance).toMatchObject({
-      loggedInMs: 5_500,
-      readyMs: 3_000,
-      notReadyMs: { login: 500, break: 2_000 },
-      logins: [{ at: 1_500, until: 7_000 }],
-    });
+    expect(store.agentLog.window('a1', 1_500, 7_000).map((e) => e.at)).toEqual([1_000, 2_000, 5_000]);
+    expect(store.agentLog.window('a1', 0, 1_000)).toEqual([]);
   });
 });
 

@@ -10,7 +10,6 @@ import {
 } from '../../dialer/campaign.js';
 import { type CampaignBook, CampaignError } from '../../dialer/campaigns.js';
 import { DialerError, type DialerService } from '../../dialer/dialer.js';
-import { campaignStats } from '../../dialer/stats.js';
 import { visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 
@@ -85,8 +84,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
   };
 
   /** The agent must exist and be in the caller's scope (an agent key: only itself). */
-  const agentInScope = (request: FastifyRequest, id: string) =>
-    visibleAgent(app.store, request.principal!, directory, id);
+  const agentInScope = (request: FastifyRequest, id: string) => visibleAgent(request, directory, id);
 
   app.get(
     '/campaigns',
@@ -198,7 +196,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request) => {
       const campaign = campaignOf(request.params.id);
-      return campaignStats(app.store, campaign, deps.now(), directory.list());
+      return campaigns.stats(campaign, directory.list());
     },
   );
 
