@@ -27,6 +27,8 @@ export class VoiceMessageKeeper {
     private readonly store: Store,
     private readonly dir: string,
     private readonly logger: Logger,
+    /** The service's clock: when a message was kept, and the day folder it goes to. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async keep(meta: VoiceMessageMeta, options: { waitMs?: number } = {}): Promise<string | undefined> {
@@ -52,8 +54,8 @@ export class VoiceMessageKeeper {
       }
     }
     const id = randomUUID();
-    const now = new Date();
-    const day = now.toISOString().slice(0, 10);
+    const keptAt = this.now();
+    const day = new Date(keptAt).toISOString().slice(0, 10);
     const folder = join(this.dir, day);
     await mkdir(folder, { recursive: true });
     const path = join(folder, `${id}.wav`);
@@ -69,7 +71,7 @@ export class VoiceMessageKeeper {
       filePath: path,
       durationSec: Math.round(wavDurationSec(wav) * 10) / 10,
       sizeBytes: wav.length,
-      createdAt: now.getTime(),
+      createdAt: keptAt,
     });
     await this.rest.deleteStoredRecording(meta.recordingName).catch((err: unknown) => {
       log.warn({ err: (err as Error).message }, 'kept the message but could not delete it on the PBX');

@@ -107,7 +107,10 @@ export class TeamRepository {
     this.#agentExists = db.prepare<[string], number>('SELECT 1 FROM agents WHERE id = ?').pluck();
   }
 
-  /** Throws StoreError TEAM_EXISTS (id or name taken) or UNKNOWN_AGENT (leader). */
+  /**
+   * Throws StoreError TEAM_EXISTS (id or name taken) or UNKNOWN_AGENT (leader). The service passes its
+   * clock; the default is for seeding scripts and test fixtures.
+   */
   create(input: { id?: string; name: string; leaderAgentId?: string | null }, now = Date.now()): Team {
     const team: Team = {
       id: input.id ?? randomUUID(),
@@ -216,7 +219,7 @@ export class AgentRepository {
     this.#importMany = db.transaction((rows: readonly unknown[], now: number) => this.#import(rows, now));
   }
 
-  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. */
+  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. The default time is for seeding scripts and fixtures. */
   create(input: AgentInput, now = Date.now()): AgentRecord {
     if (this.#get.get(input.id)) throw new StoreError('AGENT_EXISTS', `An agent with id ${input.id} exists`);
     this.#checkTeam(input.teamId);
@@ -226,7 +229,7 @@ export class AgentRepository {
   }
 
   /** Null if there is no such agent; throws StoreError UNKNOWN_TEAM. */
-  update(id: string, patch: AgentPatch, now = Date.now()): AgentRecord | null {
+  update(id: string, patch: AgentPatch, now: number): AgentRecord | null {
     const current = this.get(id);
     if (!current) return null;
     if (patch.teamId !== undefined) this.#checkTeam(patch.teamId);
@@ -247,7 +250,7 @@ export class AgentRepository {
   }
 
   /** Soft delete: the agent's history stays for reports. False if unknown or already inactive. */
-  deactivate(id: string, now = Date.now()): boolean {
+  deactivate(id: string, now: number): boolean {
     return this.#deactivate(id, now);
   }
 
@@ -255,7 +258,7 @@ export class AgentRepository {
    * Upserts rows by id in one transaction. Each row is validated with agentInputSchema; good rows are
    * written, bad ones reported with why. An existing agent keeps its active flag and creation time.
    */
-  importMany(rows: readonly unknown[], now = Date.now()): ImportResult {
+  importMany(rows: readonly unknown[], now: number): ImportResult {
     return this.#importMany(rows, now);
   }
 

@@ -91,7 +91,7 @@ export class ApiKeyRepository {
   }
 
   /** The key's owner if the key exists and is not revoked, else null. */
-  verify(key: string, now = Date.now()): ApiKeyIdentity | null {
+  verify(key: string, now: number): ApiKeyIdentity | null {
     if (!key.startsWith(KEY_MARKER) || key.length <= PREFIX_LENGTH) return null;
     const digest = sha256(key);
     // The prefix narrows the lookup; the hash comparison that decides runs in constant time.

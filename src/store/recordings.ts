@@ -300,7 +300,7 @@ export class RecordingRepository {
   }
 
   /** The file is kept and checked. False if unknown or purged. */
-  stored(name: string, file: StoredFile, now = Date.now()): boolean {
+  stored(name: string, file: StoredFile, now: number): boolean {
     return this.#stored.run({ ...file, name, now }).changes > 0;
   }
 
@@ -409,7 +409,7 @@ export class RecordingRepository {
   }
 
   /** False unless the recording was stored and not on legal hold. */
-  markPurged(id: string, at = Date.now()): boolean {
+  markPurged(id: string, at: number): boolean {
     return this.#markPurged.run(at, id).changes > 0;
   }
 }

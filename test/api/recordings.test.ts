@@ -220,7 +220,7 @@ describe('GET /v1/recordings/:id/audio', () => {
     expect((await get('/v1/recordings/r-live/audio', keys.a2)).json().error.code).toBe(
       'RECORDING_NOT_AVAILABLE',
     );
-    api.store.recordings.markPurged('r-a1');
+    api.store.recordings.markPurged('r-a1', Date.now());
     const purged = await get('/v1/recordings/r-a1/audio', keys.admin);
     expect(purged.statusCode).toBe(404);
     expect(purged.json().error.message).toMatch(/purged/);

@@ -73,7 +73,7 @@ describe('TeamRepository', () => {
     store.agents.create(seat('a1', { teamId: 'sales' }));
     expect(() => store.teams.remove('sales')).toThrow(storeError('TEAM_NOT_EMPTY'));
 
-    store.agents.deactivate('a1');
+    store.agents.deactivate('a1', 3_000);
     expect(store.teams.remove('sales')).toBe(true);
     expect(store.agents.get('a1')?.teamId).toBeNull();
     expect(store.teams.remove('sales')).toBe(false);
@@ -99,7 +99,7 @@ describe('AgentRepository', () => {
       updatedAt: 2_000,
     });
     expect(store.agents.get('a102')).toEqual(edited);
-    expect(store.agents.update('nope', { name: 'x' })).toBeNull();
+    expect(store.agents.update('nope', { name: 'x' }, 3_000)).toBeNull();
 
     expect(store.agents.list({ teamId: 'sales' }).map((a) => a.id)).toEqual(['a101', 'a102']);
   });
@@ -108,7 +108,7 @@ describe('AgentRepository', () => {
     store.agents.create(seat('a101'));
     expect(() => store.agents.create(seat('a101'))).toThrow(storeError('AGENT_EXISTS'));
     expect(() => store.agents.create(seat('a102', { teamId: 'nope' }))).toThrow(storeError('UNKNOWN_TEAM'));
-    expect(() => store.agents.update('a101', { teamId: 'nope' })).toThrow(storeError('UNKNOWN_TEAM'));
+    expect(() => store.agents.update('a101', { teamId: 'nope' }, 3_000)).toThrow(storeError('UNKNOWN_TEAM'));
   });
 
   it('deactivates (keeping the row, dropping team leadership) and reactivates', () => {
@@ -116,21 +116,21 @@ describe('AgentRepository', () => {
     store.agents.create(seat('a2'));
     store.teams.update('sales', { leaderAgentId: 'a1' });
 
-    expect(store.agents.deactivate('a1')).toBe(true);
-    expect(store.agents.deactivate('a1')).toBe(false);
-    expect(store.agents.deactivate('nope')).toBe(false);
+    expect(store.agents.deactivate('a1', 3_000)).toBe(true);
+    expect(store.agents.deactivate('a1', 3_000)).toBe(false);
+    expect(store.agents.deactivate('nope', 3_000)).toBe(false);
     expect(store.agents.get('a1')).toMatchObject({ active: false, teamId: 'sales' });
     expect(store.teams.get('sales')?.leaderAgentId).toBeNull();
     expect(store.agents.list({ active: true }).map((a) => a.id)).toEqual(['a2']);
     expect(store.agents.list({ active: false }).map((a) => a.id)).toEqual(['a1']);
 
-    store.agents.update('a1', { active: true });
+    store.agents.update('a1', { active: true }, 3_000);
     expect(store.agents.list({ active: true })).toHaveLength(2);
   });
 
   it('imports good rows, reports bad ones, and keeps an existing agent active flag', () => {
     store.agents.create(seat('a1', { name: 'Old name' }));
-    store.agents.deactivate('a1');
+    store.agents.deactivate('a1', 3_000);
 
     const result = store.agents.importMany(
       [

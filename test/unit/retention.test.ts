@@ -58,13 +58,17 @@ describe('RecordingPurger', () => {
       startedAt: T0,
       campaignId: options.campaignId ?? null,
     });
-    store.recordings.stored(id, {
-      filePath,
-      sizeBytes: 12,
-      sha256: '0'.repeat(64),
-      durationSec: 1,
-      endedAt: T0,
-    });
+    store.recordings.stored(
+      id,
+      {
+        filePath,
+        sizeBytes: 12,
+        sha256: '0'.repeat(64),
+        durationSec: 1,
+        endedAt: T0,
+      },
+      T0,
+    );
     return join(dir, 'recordings', filePath);
   }
 
