@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { LeaderLease } from './ha/lease.js';
+import { bestEffort } from './lib/best-effort.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { startService } from './service.js';
 
@@ -94,7 +95,8 @@ async function main(): Promise<void> {
   // hands the lease over at once rather than making the standby wait out its time to live.
   const whileStarting = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutdown requested while starting: exiting');
-    const released = Promise.resolve(lease?.release()).catch(() => {});
+    // A failed release is logged and the process exits all the same: the lease then runs out by itself.
+    const released = bestEffort(lease?.release(), logger, 'releasing the lease');
     const bounded = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
     void Promise.race([released, bounded]).then(() => process.exit(0));
   };

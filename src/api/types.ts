@@ -1,6 +1,8 @@
 import type { AgentRoster } from '../agents/roster.js';
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
 import type { Config } from '../config/schema.js';
+import type { CampaignBook } from '../dialer/campaigns.js';
+import type { DialerService } from '../dialer/dialer.js';
 import type { FlowCatalog } from '../ivr/catalog.js';
 import type { IvrLiveSnapshot } from '../ivr/live.js';
 import type { PromptLibrary } from '../ivr/prompts.js';
@@ -12,7 +14,6 @@ import type { Metrics } from '../lib/metrics.js';
 import type { RecordingLibrary } from '../recording/library.js';
 import type { QaService } from '../recording/qa.js';
 import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
-import type { DialerApiDeps } from './routes/dialer.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
 export interface ReadinessProbe {
@@ -48,6 +49,16 @@ export interface ApiDeps {
   leads?: LeadApiDeps;
   /** Campaigns and the agents' preview dialing; their routes exist only when given. */
   dialer?: DialerApiDeps;
+}
+
+export interface DialerApiDeps {
+  campaigns: CampaignBook;
+  dialer: Pick<
+    DialerService,
+    'preview' | 'accept' | 'skip' | 'dispose' | 'hangup' | 'markDoNotCall' | 'campaignStats'
+  >;
+  directory: AgentDirectory;
+  now: () => number;
 }
 
 export interface LeadApiDeps {

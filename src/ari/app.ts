@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { bestEffort, observed } from '../lib/best-effort.js';
 import { maskNumber } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { AriConnection } from './connection.js';
@@ -59,6 +60,8 @@ export interface AriAppOptions {
   reattach?: CallRoute;
   /** Told of each event-to-command latency sample (ms), for benchmarks. */
   onCommandLatency?: (ms: number) => void;
+  /** The business clock for call records (start, answer, end; default: the real clock). */
+  now?: () => Date;
 }
 
 export interface ResyncReport {
@@ -93,9 +96,11 @@ export class AriApp {
   private resyncing: Promise<ResyncReport> | undefined;
   private lastResync: ResyncReport | undefined;
   private readonly recoverers: Recoverer[] = [];
+  private readonly now: () => Date;
 
   constructor(private readonly options: AriAppOptions) {
     const { ari, logger, metrics } = options;
+    this.now = options.now ?? (() => new Date());
     this.log = logger.child({ component: 'ari-app', app: ari.app });
     this.rest = new AriRest({
       url: ari.url,
@@ -172,7 +177,8 @@ export class AriApp {
     const generation = ++this.connectionGeneration;
     const current = () => generation === this.connectionGeneration;
     this.resynced = false;
-    await this.resyncing?.catch(() => {});
+    // Only its end matters here: the run that awaited it logged its failure.
+    await Promise.allSettled([this.resyncing]);
     // A failed run (Asterisk slow to answer a list, say) is tried again: readiness must not stay off for
     // as long as the socket happens to stay up.
     for (let attempt = 0; current(); attempt += 1) {
@@ -212,8 +218,9 @@ export class AriApp {
     this.options.metrics.ariConnected.set(0);
     this.connectionGeneration += 1; // no resync is retried after this
     await this.connection.stop();
-    // A resync still running (a reconnect just before the stop) finishes before the store closes.
-    await this.resyncing?.catch(() => {});
+    // A resync still running (a reconnect just before the stop) finishes before the store closes; the run
+    // that awaited it logged its failure.
+    await Promise.allSettled([this.resyncing]);
     this.rest.close();
   }
 
@@ -221,6 +228,7 @@ export class AriApp {
     const { metrics } = this.options;
     metrics.ariEvents.inc({ type: typeof event.type === 'string' ? event.type : 'invalid' });
     const at = Date.parse(event.timestamp?.replace(/([+-]\d\d)(\d\d)$/, '$1:$2') ?? '');
+    // Lag against Asterisk's own (real) clock: a measurement, never the business clock.
     if (Number.isFinite(at)) metrics.ariEventLag.observe(Math.max(0, (Date.now() - at) / 1000));
     this.router.dispatch(event);
   }
@@ -230,13 +238,13 @@ export class AriApp {
     const log = this.log.child({ channelId: channel.id });
     if (!this.accepting) {
       log.info('not accepting calls (draining): refusing');
-      this.rest.hangup(channel.id, 'busy').catch(() => {});
+      void bestEffort(() => this.rest.hangup(channel.id, 'busy'), log, 'refuse the call');
       return;
     }
     const route = this.options.route(event);
     if (!route) {
       log.warn({ args: event.args }, 'no handler for this call: hanging up');
-      this.rest.hangup(channel.id, 'congestion').catch(() => {});
+      void bestEffort(() => this.rest.hangup(channel.id, 'congestion'), log, 'hang up the unrouted call');
       return;
     }
     const session = this.openSession(channel, route.direction);
@@ -272,14 +280,14 @@ export class AriApp {
       state: 'Down',
       caller: { name: '', number: '' },
       connected: { name: '', number: '' },
-      creationtime: new Date().toISOString(),
+      creationtime: this.now().toISOString(),
     };
     const session = this.openSession(placeholder, route.direction, id);
     // Asterisk may report the answer before the originate's response: wait for it from now on.
-    const answered = session.waitFor(
-      (e): e is StasisStartEvent => e.type === 'StasisStart' && e.channel?.id === channelId,
+    // A leg that is never answered ends the session; runSession sees that.
+    const answered = observed(
+      session.waitFor((e): e is StasisStartEvent => e.type === 'StasisStart' && e.channel?.id === channelId),
     );
-    answered.catch(() => {}); // a leg that is never answered ends the session; runSession sees that
     onOpened?.(session);
     try {
       await session.ari.originate({
@@ -317,6 +325,7 @@ export class AriApp {
         router: this.router,
         journal,
         logger,
+        now: this.now,
         onCommandLatency: (ms) => {
           metrics.ariEventToCommand.observe(ms / 1000);
           this.options.onCommandLatency?.(ms);
@@ -432,12 +441,7 @@ export class AriApp {
         report.orphansAdopted += 1;
       } else {
         this.log.info({ channelId }, 'orphan channel in the app: hanging up');
-        try {
-          await this.rest.hangup(channelId);
-        } catch (err) {
-          if (!isGone(err))
-            this.log.warn({ err: (err as Error).message, channelId }, 'could not hang up orphan');
-        }
+        await bestEffort(() => this.rest.hangup(channelId), this.log, `hang up orphan ${channelId}`);
         report.orphansHungUp += 1;
       }
     }
@@ -445,12 +449,7 @@ export class AriApp {
     // 4. Bridges this app made (ids carry the app name) that no session owns.
     for (const bridge of bridges) {
       if (!bridge.id.startsWith(`${app}-`) || this.router.ownerOf('bridge', bridge.id)) continue;
-      try {
-        await this.rest.destroyBridge(bridge.id);
-      } catch (err) {
-        if (!isGone(err))
-          this.log.warn({ err: (err as Error).message, bridgeId: bridge.id }, 'could not destroy bridge');
-      }
+      await bestEffort(() => this.rest.destroyBridge(bridge.id), this.log, `destroy bridge ${bridge.id}`);
       report.bridgesDestroyed += 1;
     }
 
@@ -462,7 +461,7 @@ export class AriApp {
         : live.has(record.channelId)
           ? 'orphan hung up'
           : 'call had ended';
-      journal.ended(record.id, `service restarted: ${outcome}`, new Date());
+      journal.ended(record.id, `service restarted: ${outcome}`, this.now());
       report.recordsClosed += 1;
     }
 

@@ -231,6 +231,7 @@ export class AriConnection {
   private startHeartbeat(client: Client): void {
     const every = this.options.heartbeatMs ?? 5_000;
     clearInterval(this.heartbeatTimer);
+    // Socket liveness is measured in real time (Date.now), never on the business clock.
     this.lastPong = Date.now();
     this.heartbeatTimer = setInterval(() => {
       if (client !== this.client) return;
@@ -255,6 +256,7 @@ export class AriConnection {
     if (!check || this.checkingRegistration || !current()) return; // e.g. the early check after a stop
     this.checkingRegistration = true;
     try {
+      // A failed check says nothing either way (undefined): only a definite "not registered" reconnects.
       const registered = await check().catch(() => undefined);
       if (registered !== false || !current()) return;
       this.log.warn(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { bestEffort, observed } from '../lib/best-effort.js';
 import type { CallSession, Task } from './session.js';
 import type { DialEvent, RawAriEvent } from './types.js';
 
@@ -80,17 +81,18 @@ export class DialTask implements Task<DialResult> {
     const id = this.channelId;
     session.own('channel', id);
     let status: string | undefined;
-    const ended = session.waitFor(
-      (e: RawAriEvent) => {
-        if (e.type === 'Dial' && (e as DialEvent).peer?.id === id && (e as DialEvent).dialstatus) {
-          status = (e as DialEvent).dialstatus;
-          return status !== 'ANSWER' && status !== 'PROGRESS' && status !== 'RINGING';
-        }
-        return (e.type === 'StasisStart' || e.type === 'ChannelDestroyed') && e.channel?.id === id;
-      },
-      { signal: this.abort.signal },
+    const ended = observed(
+      session.waitFor(
+        (e: RawAriEvent) => {
+          if (e.type === 'Dial' && (e as DialEvent).peer?.id === id && (e as DialEvent).dialstatus) {
+            status = (e as DialEvent).dialstatus;
+            return status !== 'ANSWER' && status !== 'PROGRESS' && status !== 'RINGING';
+          }
+          return (e.type === 'StasisStart' || e.type === 'ChannelDestroyed') && e.channel?.id === id;
+        },
+        { signal: this.abort.signal },
+      ),
     );
-    ended.catch(() => {});
     const { endpoint, app, appArgs, timeoutSec, callerId, formats, variables } = this.options;
     try {
       await session.ari.originate({
@@ -131,7 +133,7 @@ export class DialTask implements Task<DialResult> {
     this.settled = true;
     const session = this.session;
     if (session && !session.isEnded) {
-      await session.ari.hangup(result.channelId).catch(() => {});
+      await bestEffort(() => session.ari.hangup(result.channelId), session.log, 'hang up the unanswered leg');
       session.disown('channel', result.channelId);
     }
     return result;

@@ -97,7 +97,8 @@ export class AriRest {
     }
     const payload = body === undefined ? undefined : JSON.stringify(body);
     // A refused connection never reached Asterisk, so retrying is safe; it rides out a short network
-    // cut or an ARI reconnect instead of failing the call. Anything else is not retried.
+    // cut or an ARI reconnect instead of failing the call. Anything else is not retried. (A command's
+    // retry window and timeout are real time, never the business clock.)
     const retryUntil = Date.now() + (this.options.refusedRetryMs ?? 5_000);
     let response: RawResponse | undefined;
     for (let delay = 100; !response; delay = Math.min(delay * 2, 1_000)) {

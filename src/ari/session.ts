@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { bestEffort } from '../lib/best-effort.js';
 import { isGone } from './errors.js';
 import type { AriRest } from './rest.js';
 import type { EventOwner, EventRouter, ResourceKind } from './router.js';
@@ -44,6 +45,8 @@ export interface Task<T = unknown> {
 
 export class SessionEndedError extends Error {
   override readonly name = 'SessionEndedError';
+  /** The call is gone: a clean-up step failing with this is the expected race (bestEffort ignores it). */
+  readonly isGone = true;
   constructor(readonly reason: string) {
     super(`call ended: ${reason}`);
   }
@@ -64,6 +67,8 @@ export interface SessionDeps {
   router: EventRouter;
   journal: CallJournal;
   logger: Logger;
+  /** The business clock for the call's start, answer and end times (default: the real clock). */
+  now?: () => Date;
   /** Called with the time from an event's arrival to the first command the session sends after it. */
   onCommandLatency?: (ms: number) => void;
   onEnded?: (session: CallSession) => void;
@@ -82,7 +87,7 @@ export class CallSession implements EventOwner {
   readonly id: string;
   readonly channelId: string;
   readonly direction: CallDirection;
-  readonly startedAt = new Date();
+  readonly startedAt: Date;
   readonly log: Logger;
   readonly ari: SessionCommands;
   /** The primary channel as last reported by Asterisk. */
@@ -105,6 +110,7 @@ export class CallSession implements EventOwner {
   private endPromise: Promise<void> | undefined;
   private eventArrivedAt: number | undefined;
   private resolveDone!: () => void;
+  private readonly now: () => Date;
   /** Settles when teardown has finished. */
   readonly done = new Promise<void>((resolve) => {
     this.resolveDone = resolve;
@@ -120,6 +126,8 @@ export class CallSession implements EventOwner {
     this.channel = channel;
     this.channelId = channel.id;
     this.direction = direction;
+    this.now = deps.now ?? (() => new Date());
+    this.startedAt = this.now();
     this.stateValue = channel.state === 'Up' ? 'up' : 'ringing';
     this.log = deps.logger.child({ callId: this.id, channelId: channel.id });
     this.ari = this.instrument(deps.rest);
@@ -238,6 +246,7 @@ export class CallSession implements EventOwner {
 
   /** Router entry point. */
   handleEvent(event: RawAriEvent): void {
+    // Event-to-command latency is a pure duration: the monotonic clock, never the business clock.
     const arrivedAt = performance.now();
     if (this.trail.length >= 200) this.trail.shift();
     this.trail.push(event.type);
@@ -274,11 +283,11 @@ export class CallSession implements EventOwner {
         this.deps.journal.event(this.id, 'StasisStart');
         // A channel the service originated enters Stasis only once answered.
         if (channel.state === 'Up' && this.transition('answer'))
-          this.deps.journal.answered(this.id, new Date());
+          this.deps.journal.answered(this.id, this.now());
         break;
       case 'ChannelStateChange':
         if (channel.state === 'Up' && this.transition('answer'))
-          this.deps.journal.answered(this.id, new Date());
+          this.deps.journal.answered(this.id, this.now());
         break;
       case 'StasisEnd':
       case 'ChannelDestroyed': {
@@ -300,6 +309,30 @@ export class CallSession implements EventOwner {
     return this.end(reason);
   }
 
+  /** Music on hold to the caller while it waits. Best effort: a caller who just hung up is no error. */
+  startMoh(mohClass?: string): Promise<void> {
+    return bestEffort(() => this.ari.startMoh(this.channelId, mohClass), this.log, 'start music on hold');
+  }
+
+  stopMoh(): Promise<void> {
+    return bestEffort(() => this.ari.stopMoh(this.channelId), this.log, 'stop music on hold');
+  }
+
+  /**
+   * Hangs the call up when another channel of it leaves (the agent or transfer target hung up). Stops
+   * watching when the call ends first.
+   */
+  hangupWhenLegLeaves(legId: string, reason: string): void {
+    const left = this.waitFor(
+      (e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === legId,
+    );
+    void bestEffort(
+      left.then(() => this.hangup(reason)),
+      this.log,
+      'hang up after the leg left',
+    );
+  }
+
   /** Tells the session its channel vanished while the service was not looking (resync). */
   markChannelGone(): void {
     this.channelGone = true;
@@ -311,7 +344,7 @@ export class CallSession implements EventOwner {
    * synthetic), so no task waits forever on a playback that finished in the gap.
    */
   async reconcile(liveChannelIds: ReadonlySet<string>): Promise<void> {
-    const now = new Date().toISOString();
+    const now = this.now().toISOString();
     for (const { kind, id } of [...this.owned.values()]) {
       if (this.isEnded) return;
       if (kind === 'playback') {
@@ -397,24 +430,20 @@ export class CallSession implements EventOwner {
       this.tasks.clear();
       try {
         this.deps.journal.event(this.id, 'ended', { reason, trail: this.trail });
-        this.deps.journal.ended(this.id, reason, new Date());
+        this.deps.journal.ended(this.id, reason, this.now());
       } catch (err) {
         this.log.error({ err }, 'could not record call end');
       }
       this.transition('finish');
-      this.log.info({ reason, durationMs: Date.now() - this.startedAt.getTime() }, 'call ended');
+      this.log.info({ reason, durationMs: this.now().getTime() - this.startedAt.getTime() }, 'call ended');
       this.deps.onEnded?.(this);
       this.resolveDone();
     }
   }
 
   /** Runs a releasing command; "already gone" is the expected race with a hang-up, not an error. */
-  private async release(fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      if (!isGone(err)) this.log.warn({ err: (err as Error).message }, 'release on teardown failed');
-    }
+  private release(fn: () => Promise<unknown>): Promise<void> {
+    return bestEffort(fn, this.log, 'release on teardown');
   }
 
   /** Wraps the REST commands so the first command after an event records the event-to-command latency. */

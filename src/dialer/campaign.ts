@@ -129,9 +129,12 @@ export const campaignSettingsSchema = z
       .object({
         /** Customer calls of this campaign at once. */
         maxConcurrent: z.number().int().min(1).max(1000).default(48),
-        /** Calls one agent places in a rolling clock hour for this campaign. */
+        /** Calls one agent places in a rolling hour (the last 60 minutes) for this campaign. */
         maxPerAgentHour: z.number().int().min(1).max(1000).default(60),
-        /** Calls a day for the campaign (in its time zone). */
+        /**
+         * Calls the campaign places in a calendar day: from local midnight to midnight in its calling
+         * window's time zone (`window.timezone`), not a rolling 24 hours.
+         */
         dailyCap: z.number().int().min(1).max(1_000_000).default(10_000),
         /** How long the agent previews the lead before the timer acts. */
         previewSec: z.number().int().min(1).max(600).default(30),

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { AgentView } from '../agents/types.js';
 import type { Store } from '../store/index.js';
 import {
   CAMPAIGN_MOVES,
@@ -8,7 +7,6 @@ import {
   type CampaignState,
   campaignSettingsSchema,
 } from './campaign.js';
-import { campaignStats } from './stats.js';
 
 export class CampaignError extends Error {
   override readonly name = 'CampaignError';
@@ -51,11 +49,6 @@ export class CampaignBook {
 
   get(id: string): Campaign | undefined {
     return this.cache.get(id);
-  }
-
-  /** The campaign's live figures for today (see campaignStats), with the agents as they are now. */
-  stats(campaign: Campaign, agents: readonly AgentView[]): ReturnType<typeof campaignStats> {
-    return campaignStats(this.store, campaign, this.now(), agents);
   }
 
   onChange(listener: (campaign: Campaign) => void): () => void {

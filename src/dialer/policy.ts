@@ -4,6 +4,7 @@
  * The dialer service only carries them out.
  */
 import { scheduleBranch } from '../lib/calendar.js';
+import { dayBounds } from '../lib/time.js';
 import type { LeadState } from '../store/dialer.js';
 import type { Campaign, CampaignSettings, DialOutcomeName, Disposition } from './campaign.js';
 
@@ -63,7 +64,27 @@ export function fairShares(
   return shares;
 }
 
-export interface PacingInput {
+/** What the caps are decided on (counts of dialed attempts, from the store). */
+export interface DialedCounts {
+  /** Calls the campaign placed since the start of its calendar day (see capsSince). */
+  dialedToday: number;
+  /** Calls this agent placed for the campaign in the last hour (rolling). */
+  agentLastHour: number;
+}
+
+/**
+ * Where the caps count from at `now`: `day` is local midnight of today in the campaign's calling window
+ * time zone (dailyCap is per calendar day, not a rolling 24 h); `hour` is an hour ago (maxPerAgentHour is
+ * a rolling hour).
+ */
+export function capsSince(
+  settings: Pick<CampaignSettings, 'window'>,
+  now: number,
+): { day: number; hour: number } {
+  return { day: dayBounds(settings.window.timezone, new Date(now)).from, hour: now - 3_600_000 };
+}
+
+export interface PacingInput extends DialedCounts {
   settings: Pick<CampaignSettings, 'pacing'>;
   /** Customer calls of this campaign up now (ringing or talking). */
   campaignActive: number;
@@ -73,17 +94,14 @@ export interface PacingInput {
   trunkChannels: number;
   /** This campaign's fair share of the trunk channels (see fairShares). */
   fairShare: number;
-  /** Calls the campaign placed today (its time zone). */
-  dialedToday: number;
-  /** Calls this agent placed for the campaign in the last hour. */
-  agentLastHour: number;
 }
 
 export type PacingDecision = { dial: true } | { dial: false; reason: string; wait: boolean };
 
 /**
- * Whether a call may start now. `wait: true` means a slot frees up soon (channels), `false` means not
- * before the hour or the day turns (caps).
+ * Whether a call may start now: the one pacing decision, taken when a lead is offered, when it is
+ * accepted, while its dial waits for a channel, and once it has one. `wait: true` means a slot frees up
+ * soon (channels), `false` means not before the hour or the day turns (caps).
  */
 export function pacingDecision(p: PacingInput): PacingDecision {
   const { pacing } = p.settings;
@@ -98,6 +116,11 @@ export function pacingDecision(p: PacingInput): PacingDecision {
   if (p.campaignActive >= Math.max(1, p.fairShare))
     return { dial: false, reason: 'fair share of trunk channels used', wait: true };
   return { dial: true };
+}
+
+/** A cap holds the campaign until the hour or the day turns: no lead is offered, no call placed. */
+export function isCapped(decision: PacingDecision): decision is { dial: false; reason: string; wait: false } {
+  return !decision.dial && !decision.wait;
 }
 
 export interface LeadAfter {

@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { bestEffort } from '../lib/best-effort.js';
 import type { CampaignSettings } from './campaign.js';
-import { fairShares, pacingDecision } from './policy.js';
+import {
+  type DialedCounts,
+  fairShares,
+  isCapped,
+  type PacingDecision,
+  type PacingInput,
+  pacingDecision,
+} from './policy.js';
 
 /**
  * Atomically takes one trunk channel for a campaign in Redis, or refuses: the global cap and the
@@ -32,11 +41,17 @@ export class SlotWaitAborted extends Error {
   override readonly name = 'SlotWaitAborted';
 }
 
+/** A cap holds (the pacing decision says not before the hour or the day turns): the dial does not wait. */
+export class PacingStopped extends Error {
+  override readonly name = 'PacingStopped';
+}
+
 /**
  * The dialer's limiter: customer calls up at once, per campaign (its maxConcurrent) and in all (the
  * trunk's channels), with the trunk shared fairly between campaigns that want more than it has. Counts
  * live in Redis; a call that must wait is woken when a channel frees up, or re-checked every 250 ms so a
- * re-pacing takes effect at once.
+ * re-pacing takes effect at once. Every check is the one pacing decision (policy.ts), fed with the
+ * channels up here and the caps' counts the caller read from the store.
  */
 export class TrunkSlots {
   private readonly held = new Map<string, number>();
@@ -46,8 +61,9 @@ export class TrunkSlots {
     private readonly redis: Redis,
     private readonly key: string,
     private readonly trunkChannels: () => number,
-    /** A campaign's own concurrency limit, read at each check so a re-pacing applies at once. */
+    /** A campaign's pacing settings, read at each check so a re-pacing applies at once. */
     private readonly pacingOf: (campaignId: string) => Pick<CampaignSettings, 'pacing'> | undefined,
+    private readonly log: Logger,
   ) {}
 
   /** Forgets counts a dead run left behind; `live` are the calls still up (re-attached). */
@@ -69,38 +85,36 @@ export class TrunkSlots {
     return total;
   }
 
+  /** The pacing decision for one more call of the campaign now; undefined when the campaign is gone. */
+  decide(campaignId: string, counts: DialedCounts): PacingDecision | undefined {
+    const input = this.pacingInput(campaignId, counts);
+    return input && pacingDecision(input);
+  }
+
   /**
-   * Resolves once a channel is taken for the campaign; waits while the caps say wait. Rejects with
-   * SlotWaitAborted when `signal` aborts (the offer was withdrawn, the campaign paused).
+   * Resolves once a channel is taken for the campaign; waits while the pacing decision says wait. Rejects
+   * with SlotWaitAborted when `signal` aborts (the offer was withdrawn, the campaign paused) or the
+   * campaign is gone, and with PacingStopped when a cap holds (a re-pace lowered it during the wait).
+   * `counts` are read by the caller before the wait, which checks the caps again once it has the channel.
    */
-  async acquire(campaignId: string, signal: AbortSignal): Promise<void> {
+  async acquire(campaignId: string, counts: DialedCounts, signal: AbortSignal): Promise<void> {
     const waiter: Waiter = { campaignId, wake: () => {} };
     this.waiters.add(waiter);
     try {
       for (;;) {
         if (signal.aborted) throw new SlotWaitAborted('the dial was withdrawn while waiting for a channel');
-        const s = this.pacingOf(campaignId);
-        if (!s) throw new SlotWaitAborted(`campaign ${campaignId} is gone`);
-        const trunk = this.trunkChannels();
-        const share = fairShares(trunk, this.wants())[campaignId] ?? 0;
-        const decision = pacingDecision({
-          settings: s,
-          campaignActive: this.active(campaignId),
-          globalActive: this.active(),
-          trunkChannels: trunk,
-          fairShare: share,
-          // Caps by day and hour are checked before a lead is offered.
-          dialedToday: 0,
-          agentLastHour: 0,
-        });
+        const input = this.pacingInput(campaignId, counts);
+        if (!input) throw new SlotWaitAborted(`campaign ${campaignId} is gone`);
+        const decision = pacingDecision(input);
+        if (isCapped(decision)) throw new PacingStopped(decision.reason);
         if (decision.dial) {
-          const allowance = Math.min(s.pacing.maxConcurrent, Math.max(1, share));
+          const allowance = Math.min(input.settings.pacing.maxConcurrent, Math.max(1, input.fairShare));
           const got = await this.redis.eval(
             ACQUIRE,
             1,
             this.key,
             campaignId,
-            String(trunk),
+            String(input.trunkChannels),
             String(allowance),
           );
           if (got === 1) {
@@ -131,9 +145,24 @@ export class TrunkSlots {
     const n = this.held.get(campaignId) ?? 0;
     if (n <= 0) return;
     this.held.set(campaignId, n - 1);
-    this.redis.eval(RELEASE, 1, this.key, campaignId).catch(() => {});
+    void bestEffort(this.redis.eval(RELEASE, 1, this.key, campaignId), this.log, 'release a trunk channel');
     // The campaign furthest below its share goes first: wake everyone, the fair-share check sorts it out.
     for (const w of this.waiters) w.wake();
+  }
+
+  /** The decision's input: the campaign's settings, the channels up and its fair share, and `counts`. */
+  private pacingInput(campaignId: string, counts: DialedCounts): PacingInput | undefined {
+    const settings = this.pacingOf(campaignId);
+    if (!settings) return undefined;
+    const trunkChannels = this.trunkChannels();
+    return {
+      settings,
+      ...counts,
+      campaignActive: this.active(campaignId),
+      globalActive: this.active(),
+      trunkChannels,
+      fairShare: fairShares(trunkChannels, this.wants())[campaignId] ?? 0,
+    };
   }
 
   /** Per campaign: calls up plus dials waiting, capped by the campaign's own limit. */

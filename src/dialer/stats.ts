@@ -2,7 +2,16 @@ import type { AgentView } from '../agents/types.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import type { Campaign } from './campaign.js';
-import { worksCampaign } from './policy.js';
+import { capsSince, type DialedCounts, worksCampaign } from './policy.js';
+
+/** The counts a campaign's caps are decided on now, for one agent (see pacingDecision). */
+export function dialedCounts(store: Store, campaign: Campaign, agentId: string, now: number): DialedCounts {
+  const since = capsSince(campaign.settings, now);
+  return {
+    dialedToday: store.attempts.countDialed(campaign.id, since.day),
+    agentLastHour: store.attempts.countDialedByAgent(agentId, campaign.id, since.hour),
+  };
+}
 
 /**
  * A campaign's live figures for today (its own time zone): leads by state, attempts and outcomes, the

@@ -1,6 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { bestEffort } from '../lib/best-effort.js';
 
 /** Extends the lease only if this node still holds it. */
 const RENEW = `
@@ -24,6 +26,10 @@ return 0`;
  */
 export class LeaderLease {
   private renewTimer: NodeJS.Timeout | undefined;
+  /**
+   * The lease lives in Redis real time (PX): its renewals are timed on the monotonic clock, never on the
+   * business clock (which tests fix) nor the wall clock (which may jump).
+   */
   private lastRenewed = 0;
   private held = false;
 
@@ -53,7 +59,7 @@ export class LeaderLease {
         const got = await this.redis.set(this.key, this.nodeId, 'PX', this.ttlMs, 'NX');
         if (got === 'OK') {
           this.held = true;
-          this.lastRenewed = Date.now();
+          this.lastRenewed = performance.now();
           this.log.info({ nodeId: this.nodeId }, 'lease taken: this instance is active');
           return true;
         }
@@ -67,8 +73,10 @@ export class LeaderLease {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'standby: cannot reach Redis for the lease');
       }
-      // Wakes early on abort; leaves no listener behind (a standby loops here for days).
-      await delay(this.renewEveryMs, undefined, { signal }).catch(() => {});
+      // Wakes early on abort (the loop then ends); leaves no listener behind (a standby loops here for days).
+      await delay(this.renewEveryMs, undefined, { signal }).catch((err: unknown) => {
+        if (!signal?.aborted) throw err;
+      });
     }
     return false;
   }
@@ -82,14 +90,14 @@ export class LeaderLease {
       onLost(why);
     };
     this.renewTimer = setInterval(() => {
-      if (Date.now() - this.lastRenewed >= this.ttlMs) {
+      if (performance.now() - this.lastRenewed >= this.ttlMs) {
         lost('lease not renewed within its time to live');
         return;
       }
       this.redis
         .eval(RENEW, 1, this.key, this.nodeId, String(this.ttlMs))
         .then((ok) => {
-          if (ok === 1) this.lastRenewed = Date.now();
+          if (ok === 1) this.lastRenewed = performance.now();
           else lost('lease held by another instance');
         })
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not renew the lease'));
@@ -101,6 +109,7 @@ export class LeaderLease {
     clearInterval(this.renewTimer);
     if (!this.held) return;
     this.held = false;
-    await this.redis.eval(RELEASE, 1, this.key, this.nodeId).catch(() => {});
+    // Redis unreachable: the lease then lapses by its time to live.
+    await bestEffort(() => this.redis.eval(RELEASE, 1, this.key, this.nodeId), this.log, 'release the lease');
   }
 }

@@ -1,17 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentService } from '../agents/service.js';
 import type { AgentView, QueueSnapshot } from '../agents/types.js';
 import type { AriApp, PbxSnapshot } from '../ari/app.js';
+import { bridgeTask } from '../ari/bridge.js';
 import { DialTask } from '../ari/dial.js';
 import { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
+import { bestEffort } from '../lib/best-effort.js';
 import type { EventBus } from '../lib/events.js';
 import { maskNumber } from '../lib/logger.js';
 import type { Store } from '../store/index.js';
-import { expectedWaitMinutes, pickAgent } from './policy.js';
+import { expectedWaitMinutes, nextAnnouncementAt, pickAgent } from './policy.js';
 
 export interface HotlineConfig {
   /** Wait for the primary agent this long before overflow seats may answer (0: at once). */
@@ -68,6 +69,8 @@ interface SavedConnected {
 
 const WAITING_KEY = 'hotline:waiting';
 const CONNECTED_KEY = 'hotline:connected';
+/** Why a ring-per-call caller's call ends when the agent's leg goes. */
+const AGENT_HUNG_UP = 'agent hung up';
 
 /**
  * The 400 hotline queue. Callers wait with music on hold and hear their position and expected wait; the
@@ -85,8 +88,6 @@ export class HotlineQueue {
   private dispatchAgain = false;
   private accepting = true;
   private readonly log: Logger;
-  /** Set by the service once the IVR exists: runs a caller from an IVR node (max-wait outcome). */
-  resumeIvr: ((session: CallSession, flow: string, node: string) => Promise<void>) | undefined;
 
   constructor(
     private readonly deps: {
@@ -98,6 +99,8 @@ export class HotlineQueue {
       logger: Logger;
       config: HotlineConfig;
       now: () => number;
+      /** Runs a caller from an IVR node (the max-wait outcome). */
+      resumeIvr: (session: CallSession, flow: string, node: string) => Promise<void>;
       /** Routing decision to caller bridged with the agent, in ms (benchmarks, metrics). */
       onConnect?: (ms: number) => void;
       /** Customer and agent are joined (full-call recording starts here). */
@@ -148,7 +151,7 @@ export class HotlineQueue {
     session.log.info({ position: this.waiting.length }, 'caller queued for the hotline');
     this.publish('caller-queued', entry);
     void session.done.then(() => this.callerGone(entry.callId));
-    await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+    await session.startMoh(this.deps.config.mohClass);
     this.dispatch();
     return 'queued';
   }
@@ -206,6 +209,7 @@ export class HotlineQueue {
   }
 
   private async offer(entry: Waiting, agent: AgentView): Promise<void> {
+    // Decision-to-bridged latency (a metric): the monotonic clock, not the business clock.
     const decidedAt = performance.now();
     const { session } = entry;
     if (!this.deps.agents.reserve(agent.id, entry.callId, 'hotline')) return;
@@ -228,7 +232,7 @@ export class HotlineQueue {
       const record: Connected = { session, agentId: agent.id, answeredAt, ...connected };
       this.connected.set(entry.callId, record);
       this.deps.store.hotlineCalls.answered(entry.callId, agent.id, answeredAt);
-      this.deps.redis.hdel(WAITING_KEY, entry.callId).catch(() => {});
+      this.forget(WAITING_KEY, entry.callId);
       this.saveConnected(entry.callId, record);
       log.info({ waitedMs: answeredAt - entry.enqueuedAt }, 'hotline caller connected to agent');
       this.deps.onConnected?.(session, agent);
@@ -238,7 +242,7 @@ export class HotlineQueue {
       this.deps.agents.released(agent.id, 'hotline');
       if (!session.isEnded) {
         log.error({ err }, 'could not connect the caller to the agent');
-        await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+        await session.startMoh(this.deps.config.mohClass);
       }
     } finally {
       this.offering.delete(agent.id);
@@ -254,11 +258,7 @@ export class HotlineQueue {
     const { session } = entry;
     const agentBridge = this.deps.agents.bridgeOf(agent.id);
     if (agent.lineMode === 'persistent' && agentBridge) {
-      // Both at once: the join is what the caller waits for; the order of the two does not matter.
-      await Promise.all([
-        session.ari.stopMoh(session.channelId).catch(() => {}),
-        session.ari.addToBridge(agentBridge, [session.channelId]),
-      ]);
+      await session.run(bridgeTask({ bridge: { join: agentBridge }, stopMoh: true }));
       return {};
     }
     const dial = await session.run(
@@ -274,21 +274,15 @@ export class HotlineQueue {
       session.log.info({ agentId: agent.id, outcome: dial.outcome }, 'agent did not take the offer');
       return undefined;
     }
-    const bridgeId = `${this.deps.ari.appName}-${randomUUID()}`;
-    session.own('bridge', bridgeId);
-    await session.ari.createBridge(bridgeId, 'mixing', `hotline ${session.id}`);
-    await session.ari.stopMoh(session.channelId).catch(() => {});
-    await session.ari.addToBridge(bridgeId, [session.channelId, dial.channelId]);
-    this.watchLeg(session, dial.channelId);
+    const { bridgeId } = await session.run(
+      bridgeTask({
+        bridge: { create: { app: this.deps.ari.appName, name: `hotline ${session.id}` } },
+        legs: [dial.channelId],
+        stopMoh: true,
+        hangupWhenLegLeaves: AGENT_HUNG_UP,
+      }),
+    );
     return { bridgeId, legId: dial.channelId };
-  }
-
-  /** A ring-per-call agent who hangs up ends the customer call. */
-  private watchLeg(session: CallSession, legId: string): void {
-    session
-      .waitFor((e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === legId)
-      .then(() => session.hangup('agent hung up'))
-      .catch(() => {});
   }
 
   /** The caller's call ended: abandoned while waiting, or the end of a connected call. */
@@ -298,7 +292,7 @@ export class HotlineQueue {
     if (entry) {
       this.waiting = this.waiting.filter((w) => w !== entry);
       this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
-      this.deps.redis.hdel(WAITING_KEY, callId).catch(() => {});
+      this.forget(WAITING_KEY, callId);
       entry.session.log.info({ waitedMs: now - entry.enqueuedAt }, 'hotline caller abandoned');
       this.publish('caller-abandoned', entry);
       return;
@@ -307,7 +301,7 @@ export class HotlineQueue {
     if (!call) return;
     this.connected.delete(callId);
     this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
-    this.deps.redis.hdel(CONNECTED_KEY, callId).catch(() => {});
+    this.forget(CONNECTED_KEY, callId);
     this.deps.agents.callEnded(call.agentId, callId, 'hotline');
     this.deps.bus.publish('call', 'ended', { callId, agentId: call.agentId, talkMs: now - call.answeredAt });
   }
@@ -317,7 +311,7 @@ export class HotlineQueue {
     const call = callId ? this.connected.get(callId) : undefined;
     if (!call || call.agentId !== agent.id || call.session.isEnded) return;
     this.connected.delete(call.session.id);
-    this.deps.redis.hdel(CONNECTED_KEY, call.session.id).catch(() => {});
+    this.forget(CONNECTED_KEY, call.session.id);
     this.deps.store.hotlineCalls.requeued(call.session.id);
     // Back at the head of the line (array order), with a full wait allowance from now.
     const entry: Waiting = {
@@ -330,7 +324,7 @@ export class HotlineQueue {
     this.waiting.unshift(entry);
     this.saveWaiting(entry);
     call.session.log.warn({ agentId: agent.id }, 'agent line dropped mid-call: caller back in the queue');
-    void call.session.ari.startMoh(call.session.channelId, this.deps.config.mohClass).catch(() => {});
+    void call.session.startMoh(this.deps.config.mohClass);
     this.publish('caller-requeued', entry);
     this.dispatch();
   }
@@ -341,7 +335,7 @@ export class HotlineQueue {
     for (const entry of [...this.waiting]) {
       if (entry.offering) continue;
       if (now - entry.enqueuedAt >= maxWaitSec * 1000) void this.timeOut(entry);
-      else if (now >= (entry.lastAnnouncedAt ?? entry.enqueuedAt) + announceEverySec * 1000)
+      else if (now >= nextAnnouncementAt(entry.enqueuedAt, entry.lastAnnouncedAt, announceEverySec))
         void this.announce(entry);
     }
     this.dispatch(); // overflow thresholds pass with time
@@ -370,7 +364,7 @@ export class HotlineQueue {
     const task = new PlayTask(media);
     entry.announcement = task;
     try {
-      await session.ari.stopMoh(session.channelId).catch(() => {});
+      await session.stopMoh();
       this.publish('caller-announced', entry, { position, minutes });
       await session.run(task);
     } catch (err) {
@@ -379,7 +373,7 @@ export class HotlineQueue {
     } finally {
       entry.announcement = undefined;
       if (!session.isEnded && !entry.offering && this.waiting.includes(entry)) {
-        await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+        await session.startMoh(this.deps.config.mohClass);
       }
     }
   }
@@ -389,15 +383,15 @@ export class HotlineQueue {
     this.waiting = this.waiting.filter((w) => w !== entry);
     const { session } = entry;
     this.deps.store.hotlineCalls.ended(entry.callId, { at: this.deps.now(), outcome: 'timeout' });
-    this.deps.redis.hdel(WAITING_KEY, entry.callId).catch(() => {});
+    this.forget(WAITING_KEY, entry.callId);
     session.log.info('hotline caller waited the longest allowed');
     this.publish('caller-timeout', entry);
     entry.announcement?.kill();
-    await session.ari.stopMoh(session.channelId).catch(() => {});
+    await session.stopMoh();
     const { flow, node, prompts } = this.deps.config.maxWait;
     try {
-      if (flow && node && this.resumeIvr) {
-        await this.resumeIvr(session, flow, node);
+      if (flow && node) {
+        await this.deps.resumeIvr(session, flow, node);
       } else {
         for (const media of prompts) await session.run(new PlayTask([media]));
         await session.hangup('hotline max wait');
@@ -421,7 +415,7 @@ export class HotlineQueue {
       if (this.waiting.some((w) => w.callId === callId) || this.deps.ari.registry.get(callId)) continue;
       const channel = saved && pbx.inApp.has(saved.channelId) ? pbx.channels.get(saved.channelId) : undefined;
       if (!saved || !channel) {
-        this.deps.redis.hdel(WAITING_KEY, callId).catch(() => {});
+        this.forget(WAITING_KEY, callId);
         this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
         continue;
       }
@@ -435,7 +429,7 @@ export class HotlineQueue {
       };
       this.waiting.push(entry);
       void session.done.then(() => this.callerGone(callId));
-      await session.ari.startMoh(session.channelId, this.deps.config.mohClass).catch(() => {});
+      await session.startMoh(this.deps.config.mohClass);
       session.log.info('waiting hotline caller re-attached after restart');
     }
     this.waiting.sort((a, b) => a.enqueuedAt - b.enqueuedAt);
@@ -444,7 +438,7 @@ export class HotlineQueue {
       const saved = parse<SavedConnected>(json);
       const channel = saved && pbx.inApp.has(saved.channelId) ? pbx.channels.get(saved.channelId) : undefined;
       if (!saved || !channel) {
-        this.deps.redis.hdel(CONNECTED_KEY, callId).catch(() => {});
+        this.forget(CONNECTED_KEY, callId);
         this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
         if (saved) this.deps.agents.callEnded(saved.agentId, callId, 'hotline (restart)');
         continue;
@@ -453,8 +447,8 @@ export class HotlineQueue {
       if (saved.bridgeId) session.own('bridge', saved.bridgeId);
       if (saved.legId) {
         session.own('channel', saved.legId);
-        if (pbx.channels.has(saved.legId)) this.watchLeg(session, saved.legId);
-        else void session.hangup('agent hung up');
+        if (pbx.channels.has(saved.legId)) session.hangupWhenLegLeaves(saved.legId, AGENT_HUNG_UP);
+        else void session.hangup(AGENT_HUNG_UP);
       }
       this.connected.set(callId, {
         session,
@@ -482,6 +476,11 @@ export class HotlineQueue {
     const session = this.deps.ari.openSession(channel, 'inbound', callId);
     this.deps.ari.runSession(session, { direction: 'inbound', handler: async (s) => s.done }, undefined);
     return session;
+  }
+
+  /** Drops a caller's saved state; Redis being down only leaves a stale entry the next recovery ends. */
+  private forget(key: typeof WAITING_KEY | typeof CONNECTED_KEY, callId: string): void {
+    void bestEffort(() => this.deps.redis.hdel(key, callId), this.log, `forget ${callId} in ${key}`);
   }
 
   private saveWaiting(entry: Waiting): void {

@@ -8,7 +8,7 @@ export class DigitBuffer {
   private readonly keys: string[] = [];
   private waiter: ((digit: string | undefined) => void) | undefined;
   private readonly listeners = new Set<() => void>();
-  /** performance.now() of the newest key, for the DTMF-to-prompt latency. */
+  /** performance.now() of the newest key, for the DTMF-to-prompt latency (a metric: not the business clock). */
   lastKeyAt: number | undefined;
 
   get size(): number {

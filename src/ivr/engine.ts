@@ -86,7 +86,7 @@ export class IvrEngine {
       version: entry.version,
       callerMasked: maskNumber(session.channel.caller?.number),
       dnis,
-      startedAt: Date.now(),
+      startedAt: this.nowMs(),
     });
     await this.runIvr(session, entry.flow, entry.version, dnis, entry.flow.start, true);
   };
@@ -154,6 +154,11 @@ export class IvrEngine {
     }
   }
 
+  /** The business clock (the one schedule nodes read), for every time the IVR records. */
+  private nowMs(): number {
+    return this.services.now().getTime();
+  }
+
   snapshot(): IvrLiveSnapshot {
     return {
       lines: { capacity: this.lines.capacity, inUse: this.lines.inUse, waiting: this.lines.waiting },
@@ -196,14 +201,14 @@ export class IvrEngine {
     const { overflow } = this.options;
     this.options.onOverflow?.();
     this.options.store.ivrStats.bumpOverflow(this.options.today(), run.dnis);
-    run.path.push({ node: '(overflow)', type: 'overflow', at: Date.now(), result: overflow.mode });
+    run.path.push({ node: '(overflow)', type: 'overflow', at: this.nowMs(), result: overflow.mode });
     session.log.info({ mode: overflow.mode, inUse: this.lines.inUse }, 'IVR lines full');
     if (overflow.mode === 'busy') {
       await playPrompts(run, overflow.prompts, { bargeIn: false });
       return false;
     }
     await playPrompts(run, overflow.prompts, { bargeIn: false });
-    await session.ari.startMoh(session.channelId, overflow.mohClass).catch(() => {});
+    await session.startMoh(overflow.mohClass);
     // Stop waiting when the caller hangs up or has waited the longest allowed.
     const gaveUp = AbortSignal.any([session.signal, AbortSignal.timeout(overflow.maxWaitSec * 1000)]);
     try {
@@ -214,7 +219,7 @@ export class IvrEngine {
       }
       return got;
     } finally {
-      if (!session.isEnded) await session.ari.stopMoh(session.channelId).catch(() => {});
+      if (!session.isEnded) await session.stopMoh();
     }
   }
 
@@ -227,9 +232,10 @@ export class IvrEngine {
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const def = flow.nodes[nodeId];
       if (!def) throw new Error(`flow ${flow.name} v${run.version}: no node '${nodeId}'`);
-      this.live.set(session.id, { flow: flow.name, version: run.version, node: nodeId, since: Date.now() });
+      const enteredAt = this.nowMs();
+      this.live.set(session.id, { flow: flow.name, version: run.version, node: nodeId, since: enteredAt });
       this.services.stat(flow.name, nodeId, 'entries');
-      const pathStep: IvrPathStep = { node: nodeId, type: def.type, at: Date.now() };
+      const pathStep: IvrPathStep = { node: nodeId, type: def.type, at: enteredAt };
       run.path.push(pathStep);
       const result = await session.run(buildNode(nodeId, def, run));
       if (result.digits) pathStep.digits = result.digits;
@@ -244,7 +250,7 @@ export class IvrEngine {
   private close(run: IvrRun, outcome: IvrOutcome): void {
     try {
       this.options.store.ivrSessions.close(run.session.id, {
-        endedAt: Date.now(),
+        endedAt: this.nowMs(),
         outcome,
         path: run.path,
         // Keyed-in values are kept only as their length: the record is for routing and reports.

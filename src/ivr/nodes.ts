@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { bridgeTask } from '../ari/bridge.js';
 import { type DialResult, DialTask } from '../ari/dial.js';
 import { type CallSession, SessionEndedError, type Task } from '../ari/session.js';
 import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
+import { bestEffort, observed } from '../lib/best-effort.js';
 import { scheduleBranch } from '../lib/calendar.js';
 import { type IvrRun, type NodeResult, playPrompts } from './context.js';
 import type { FlowNode, NodeOf } from './flow.js';
@@ -150,13 +152,18 @@ class TransferNode extends IvrNode<NodeOf<'transfer'>> {
       callerId: session.channel.caller?.number || undefined,
     });
     const unkill = onAbort(this.abort.signal, () => dial.kill());
-    // The caller hears ringback prompts (looped) or music on hold while the target rings.
+    // The caller hears ringback prompts (looped) or music on hold while the target rings, whatever the
+    // dial's outcome: stopped when it ends (the caller may go on in the IVR).
     const ringing = new AbortController();
-    const ringback = (async () => {
-      if (!d.ringbackPrompts) return session.ari.startMoh(session.channelId).catch(() => {});
-      while (!ringing.signal.aborted)
-        await playPrompts(this.run, d.ringbackPrompts, { bargeIn: false, signal: ringing.signal });
-    })().catch(() => {});
+    const ringback = bestEffort(
+      async () => {
+        if (!d.ringbackPrompts) return session.startMoh();
+        while (!ringing.signal.aborted)
+          await playPrompts(this.run, d.ringbackPrompts, { bargeIn: false, signal: ringing.signal });
+      },
+      session.log,
+      'ringback',
+    );
     let result: DialResult;
     try {
       result = await session.run(dial);
@@ -164,26 +171,19 @@ class TransferNode extends IvrNode<NodeOf<'transfer'>> {
       unkill();
       ringing.abort();
       await ringback;
-      if (!d.ringbackPrompts) await session.ari.stopMoh(session.channelId).catch(() => {});
+      if (!d.ringbackPrompts) await session.stopMoh();
     }
     if (result.outcome !== 'answered') return { next: d.failed, result: `not connected (${result.outcome})` };
-    const leg = result.channelId;
-    const bridgeId = `${this.run.services.appName}-${randomUUID()}`;
-    session.own('bridge', bridgeId);
-    await session.ari.createBridge(bridgeId, 'mixing', `ivr-transfer-${session.id}`);
-    await session.ari.addToBridge(bridgeId, [session.channelId, leg]);
+    await session.run(
+      bridgeTask({
+        bridge: { create: { app: this.run.services.appName, name: `ivr-transfer-${session.id}` } },
+        legs: [result.channelId],
+        hangupWhenLegLeaves: 'transfer target hung up',
+      }),
+    );
     this.run.services.onConnected?.(session);
-    return {
-      outcome: 'agent',
-      result: 'connected',
-      // The call stays up, outside the IVR, until either side hangs up.
-      after: async () => {
-        await session.waitFor(
-          (e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === leg,
-        );
-        await session.hangup('transfer target hung up');
-      },
-    };
+    // The call stays up, outside the IVR, until either side hangs up.
+    return { outcome: 'agent', result: 'connected', after: () => session.done };
   }
 }
 
@@ -199,13 +199,14 @@ class VoicemailNode extends IvrNode<NodeOf<'voicemail'>> {
     await this.play(d.prompts, false);
     const name = `vm-${session.id}-${randomUUID().slice(0, 8)}`;
     session.own('recording', name);
-    const finished = session.waitFor(
-      (e: RawAriEvent): e is RecordingEvent =>
-        (e.type === 'RecordingFinished' || e.type === 'RecordingFailed') &&
-        (e as RecordingEvent).recording?.name === name,
-      { signal: this.abort.signal },
+    const finished = observed(
+      session.waitFor(
+        (e: RawAriEvent): e is RecordingEvent =>
+          (e.type === 'RecordingFinished' || e.type === 'RecordingFailed') &&
+          (e as RecordingEvent).recording?.name === name,
+        { signal: this.abort.signal },
+      ),
     );
-    finished.catch(() => {});
     const keep = () =>
       this.run.services.keepVoiceMessage({
         recordingName: name,
@@ -230,7 +231,7 @@ class VoicemailNode extends IvrNode<NodeOf<'voicemail'>> {
     try {
       event = await finished;
     } catch (err) {
-      if (err instanceof SessionEndedError) void keep().catch(() => {});
+      if (err instanceof SessionEndedError) void bestEffort(keep, session.log, 'keep the voice message');
       throw err;
     }
     if (event.type === 'RecordingFailed') {

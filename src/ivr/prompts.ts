@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { z } from 'zod';
+import { bestEffort } from '../lib/best-effort.js';
 import { ASTERISK_RATE, MAX_WAV_BYTES, readWavInfo, toAsteriskWavAsync, type WavInfo } from '../lib/wav.js';
 
 /** A prompt's name: its file is <name>.wav. */
@@ -59,6 +61,8 @@ export class PromptLibrary {
     readonly dir: string,
     /** The same folder as Asterisk sees it (absolute). */
     readonly pbxDir: string,
+    /** Where a failed clean-up is reported (none: not reported). */
+    private readonly log: Pick<Logger, 'warn'> = { warn: () => {} },
   ) {
     if (!pbxDir.startsWith('/') || /[\s,]/.test(pbxDir)) {
       throw new Error(
@@ -89,7 +93,8 @@ export class PromptLibrary {
       await writeFile(temp, converted, { mode: 0o644 });
       await rename(temp, file);
     } catch (err) {
-      await unlink(temp).catch(() => {});
+      // force: the failed write may never have created it. The write's error is the one thrown.
+      await bestEffort(() => rm(temp, { force: true }), this.log, 'remove the temporary prompt file');
       throw err;
     }
     return {

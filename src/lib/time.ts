@@ -64,8 +64,20 @@ function offsetMs(tz: string, date: Date): number {
   return wall - Math.floor(date.getTime() / 1000) * 1000;
 }
 
-/** Start and end (epoch ms) of the calendar day of `date` in `tz` (a DST-change day may be an hour off). */
+/**
+ * Start and end (epoch ms) of the calendar day of `date` in `tz`: from local midnight to the next one
+ * (23 or 25 hours on the days the clocks change).
+ */
 export function dayBounds(tz: string, date: Date): { from: number; to: number } {
-  const from = Date.parse(`${localDay(tz, date)}T00:00:00Z`) - offsetMs(tz, date);
-  return { from, to: from + 86_400_000 };
+  const from = localMidnight(tz, localDay(tz, date));
+  return { from, to: localMidnight(tz, localDay(tz, new Date(from + 36 * 3_600_000))) };
+}
+
+/** The instant local midnight begins `day` (YYYY-MM-DD) in `tz`. */
+function localMidnight(tz: string, day: string): number {
+  const wall = Date.parse(`${day}T00:00:00Z`);
+  // The offset in force at that midnight, not at another time of the day: they differ when the clocks
+  // change that day. A first guess, then the offset at the guess.
+  const guess = wall - offsetMs(tz, new Date(wall));
+  return wall - offsetMs(tz, new Date(guess));
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallSession } from '../ari/session.js';
 import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
+import { bestEffort, observed } from '../lib/best-effort.js';
 import type { Store } from '../store/index.js';
 
 export interface RecordingMeta {
@@ -34,6 +35,7 @@ interface Active {
  */
 export class CallRecorder {
   private readonly active = new Map<string, Active>();
+  private readonly now: () => number;
 
   constructor(
     private readonly deps: {
@@ -44,14 +46,18 @@ export class CallRecorder {
       /** Called once the call has ended, per recording name. */
       finalize: (name: string, callEndedAt: number) => void;
       onFailed?: () => void;
+      /** The business clock (epoch ms) for recording start, pauses and call end; default: the real clock. */
+      now?: () => number;
     },
-  ) {}
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
 
   /** Starts recording the call (idempotent per call). */
   async start(session: CallSession, meta: RecordingMeta): Promise<void> {
     if (this.active.has(session.id) || session.isEnded) return;
     const layouts: Layout[] = this.deps.layout === 'split' ? ['mixed', 'customer', 'agent'] : ['mixed'];
-    const entry: Active = { session, names: [], startedAt: Date.now() };
+    const entry: Active = { session, names: [], startedAt: this.now() };
     this.active.set(session.id, entry);
     void session.done.then(() => this.ended(session.id));
     for (const layout of layouts) {
@@ -76,10 +82,9 @@ export class CallRecorder {
       session.own('channel', snoopId);
       session.own('recording', name);
       this.watchFailure(session, name);
-      const inStasis = session.waitFor((e) => e.type === 'StasisStart' && e.channel?.id === snoopId, {
-        timeoutMs: 5_000,
-      });
-      inStasis.catch(() => {});
+      const inStasis = observed(
+        session.waitFor((e) => e.type === 'StasisStart' && e.channel?.id === snoopId, { timeoutMs: 5_000 }),
+      );
       await session.ari.snoop(session.channelId, {
         app: this.deps.appName,
         snoopId,
@@ -96,7 +101,7 @@ export class CallRecorder {
   async pause(callId: string): Promise<boolean> {
     const entry = this.active.get(callId);
     if (!entry || entry.pausedAt !== undefined) return false;
-    entry.pausedAt = Date.now();
+    entry.pausedAt = this.now();
     await Promise.all(entry.names.map((n) => entry.session.ari.pauseRecording(n)));
     return true;
   }
@@ -108,7 +113,7 @@ export class CallRecorder {
     entry.pausedAt = undefined;
     await Promise.all(entry.names.map((n) => entry.session.ari.unpauseRecording(n)));
     for (const name of entry.names)
-      this.deps.store.recordings.addPause(name, { from, to: Date.now() - entry.startedAt });
+      this.deps.store.recordings.addPause(name, { from, to: this.now() - entry.startedAt });
     return true;
   }
 
@@ -116,8 +121,9 @@ export class CallRecorder {
     return this.active.has(callId);
   }
 
+  /** Until the call ends (the usual case: the watch just stops then). */
   private watchFailure(session: CallSession, name: string): void {
-    session
+    const failed = session
       .waitFor(
         (e: RawAriEvent): e is RecordingEvent =>
           e.type === 'RecordingFailed' && (e as RecordingEvent).recording?.name === name,
@@ -127,22 +133,23 @@ export class CallRecorder {
         this.deps.store.recordings.failed(name, `RecordingFailed: ${cause}`);
         this.deps.onFailed?.();
         session.log.error({ recording: name, cause }, 'ALERT: call recording failed');
-      })
-      .catch(() => {});
+      });
+    void bestEffort(failed, session.log, 'record the recording failure');
   }
 
   private ended(callId: string): void {
     const entry = this.active.get(callId);
     if (!entry) return;
     this.active.delete(callId);
+    const endedAt = this.now();
     if (entry.pausedAt !== undefined) {
       for (const name of entry.names)
         this.deps.store.recordings.addPause(name, {
           from: entry.pausedAt - entry.startedAt,
-          to: Date.now() - entry.startedAt,
+          to: endedAt - entry.startedAt,
         });
     }
-    for (const name of entry.names) this.deps.finalize(name, Date.now());
+    for (const name of entry.names) this.deps.finalize(name, endedAt);
   }
 }
 

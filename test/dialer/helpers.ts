@@ -20,7 +20,7 @@ export const customer = {
 };
 
 /** Open every day, all day (a period whose end equals its start is 24 h). */
-export const ALWAYS = {
+export const ALWAYS: CampaignSettingsInput['window'] = {
   timezone: 'Europe/Berlin',
   hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '00:00' }],
   holidays: [],

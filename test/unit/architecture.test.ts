@@ -92,12 +92,6 @@ describe('the store', () => {
   });
 });
 
-/** Cycles known to be broken by work still to merge; each must still exist, or be taken off the list. */
-const KNOWN_CYCLES = [
-  // The dialer's API types move out of routes/dialer.ts (issue 11, the dialer's part).
-  ['src/api/agent-scope.ts', 'src/api/routes/dialer.ts', 'src/api/types.ts'],
-];
-
 /** Strongly connected components of more than one file (Tarjan), each sorted. */
 function importCycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
   const index = new Map<string, number>();
@@ -138,10 +132,7 @@ const importGraph = (files: readonly string[]) =>
 
 describe('imports', () => {
   it('form no cycle (type imports included)', () => {
-    const cycles = importCycles(importGraph(sourceFiles('src')));
-    expect(cycles.filter((c) => !KNOWN_CYCLES.some((k) => k.join() === c.join()))).toEqual([]);
-    // A known cycle that is gone must leave the list, so it cannot come back unnoticed.
-    expect(KNOWN_CYCLES.filter((k) => !cycles.some((c) => c.join() === k.join()))).toEqual([]);
+    expect(importCycles(importGraph(sourceFiles('src')))).toEqual([]);
   });
 
   it('are checked by a checker that finds a cycle of any length', () => {

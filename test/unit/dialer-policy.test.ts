@@ -3,12 +3,15 @@ import { type Campaign, campaignSettingsSchema } from '../../src/dialer/campaign
 import {
   afterAttempt,
   campaignsFor,
+  capsSince,
   fairShares,
   inCallingWindow,
+  isCapped,
   leadMoveAllowed,
   pacingDecision,
   stateBeforeReserve,
 } from '../../src/dialer/policy.js';
+import { dayBounds } from '../../src/lib/time.js';
 
 const settings = campaignSettingsSchema.parse({
   callerId: '+493011112222',
@@ -99,6 +102,47 @@ describe('pacing decision', () => {
       dial: false,
       reason: 'fair share of trunk channels used',
     });
+  });
+  it('a cap wins over busy channels, and only a cap stops an offer', () => {
+    const capped = pacingDecision({ ...base, dialedToday: 100, globalActive: 10 });
+    expect(capped).toEqual({ dial: false, reason: 'daily cap reached', wait: false });
+    expect(isCapped(capped)).toBe(true);
+    expect(isCapped(pacingDecision({ ...base, globalActive: 10 }))).toBe(false);
+    expect(isCapped(pacingDecision(base))).toBe(false);
+  });
+});
+
+describe('the caps count from', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const day = (timezone: string, iso: string) =>
+    capsSince({ window: { ...settings.window, timezone } }, at(iso)).day;
+
+  it('local midnight of the campaign window time zone for the daily cap (a calendar day, not 24 h)', () => {
+    // 23:59:59 Berlin (UTC+1) on Monday 30 November: the day began at 00:00 Berlin, 23:00 UTC the day before.
+    expect(day('Europe/Berlin', '2026-11-30T22:59:59Z')).toBe(at('2026-11-29T23:00:00Z'));
+    // One second later it is Tuesday in Berlin: a new day, whatever was dialed a minute ago.
+    expect(day('Europe/Berlin', '2026-11-30T23:00:00Z')).toBe(at('2026-11-30T23:00:00Z'));
+    // The same instant is still Monday evening in New York (UTC-5): its own day, from its midnight.
+    expect(day('America/New_York', '2026-11-30T23:00:00Z')).toBe(at('2026-11-30T05:00:00Z'));
+    expect(day('America/New_York', '2026-12-01T05:00:00Z')).toBe(at('2026-12-01T05:00:00Z'));
+  });
+
+  it('the right midnight on the days the clocks change', () => {
+    // Berlin springs forward at 02:00 on 29 March: the day began at 00:00 CET (23:00 UTC), not 22:00.
+    expect(day('Europe/Berlin', '2026-03-29T10:00:00Z')).toBe(at('2026-03-28T23:00:00Z'));
+    // And falls back at 03:00 on 25 October: the day began at 00:00 CEST (22:00 UTC).
+    expect(day('Europe/Berlin', '2026-10-25T12:00:00Z')).toBe(at('2026-10-24T22:00:00Z'));
+    // Those days last 23 and 25 hours.
+    const spring = dayBounds('Europe/Berlin', new Date('2026-03-29T10:00:00Z'));
+    expect(spring.to - spring.from).toBe(23 * 3_600_000);
+    const autumn = dayBounds('Europe/Berlin', new Date('2026-10-25T12:00:00Z'));
+    expect(autumn.to - autumn.from).toBe(25 * 3_600_000);
+    expect(autumn.to).toBe(at('2026-10-25T23:00:00Z'));
+  });
+
+  it('an hour ago for the agent hourly cap (rolling)', () => {
+    const now = at('2026-11-30T10:20:00Z');
+    expect(capsSince(settings, now).hour).toBe(now - 3_600_000);
   });
 });
 

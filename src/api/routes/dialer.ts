@@ -1,24 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ZodError, z } from 'zod';
-import type { AgentDirectory } from '../../agents/types.js';
 import {
   CAMPAIGN_STATES,
   type Campaign,
   campaignIdSchema,
   campaignSettingsSchema,
 } from '../../dialer/campaign.js';
-import { type CampaignBook, CampaignError } from '../../dialer/campaigns.js';
-import { DialerError, type DialerService } from '../../dialer/dialer.js';
+import { CampaignError } from '../../dialer/campaigns.js';
+import { DialerError } from '../../dialer/errors.js';
 import { visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
-
-export interface DialerApiDeps {
-  campaigns: CampaignBook;
-  dialer: Pick<DialerService, 'preview' | 'accept' | 'skip' | 'dispose' | 'hangup' | 'markDoNotCall'>;
-  directory: AgentDirectory;
-  now: () => number;
-}
+import type { DialerApiDeps } from '../types.js';
 
 const SUPERVISE = { roles: ['supervisor'] } as const;
 const VIEW = { roles: ['supervisor', 'team-leader'] } as const;
@@ -77,11 +70,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
 
   const actor = (request: FastifyRequest) => `${request.principal!.role}:${request.principal!.name}`;
 
-  const campaignOf = (id: string) => {
-    const campaign = campaigns.get(id);
-    if (!campaign) throw new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${id}`);
-    return campaign;
-  };
+  const notFound = (id: string) => new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${id}`);
 
   /** The agent must exist and be in the caller's scope (an agent key: only itself). */
   const agentInScope = (request: FastifyRequest, id: string) => visibleAgent(request, directory, id);
@@ -110,7 +99,9 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
           'Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, ' +
           'maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, ' +
           'maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions ' +
-          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays.',
+          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. ' +
+          'dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a ' +
+          'rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.',
         body: z.strictObject({
           id: campaignIdSchema,
           name: z.string().trim().min(1).max(100),
@@ -137,7 +128,8 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request) => {
-      const campaign = campaignOf(request.params.id);
+      const campaign = campaigns.get(request.params.id);
+      if (!campaign) throw notFound(request.params.id);
       return body(campaign);
     },
   );
@@ -195,8 +187,9 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       },
     },
     async (request) => {
-      const campaign = campaignOf(request.params.id);
-      return campaigns.stats(campaign, directory.list());
+      const stats = dialer.campaignStats(request.params.id);
+      if (!stats) throw notFound(request.params.id);
+      return stats;
     },
   );
 

@@ -1,0 +1,120 @@
+import type { LeadState } from '../store/index.js';
+import type { DialerContext } from './context.js';
+import { DialerError } from './errors.js';
+import { hasCustomerCall } from './offer-state.js';
+import { mayMove, moveOffer } from './offers.js';
+import { afterAttempt } from './policy.js';
+
+/**
+ * After an answered call: the agent's disposition settles the lead (its retry, callback or close) and the
+ * attempt; a wrap-up that runs out without one is settled for a later retry.
+ */
+export class AfterCall {
+  constructor(private readonly ctx: DialerContext) {}
+
+  /**
+   * The agent's disposition of the call just ended: notes, an optional callback time, the lead's next
+   * state and its retry or callback. Works on the offer in memory, or (after a restart) on the attempt
+   * the store has waiting for it.
+   */
+  dispose(
+    agentId: string,
+    input: { code: string; notes?: string; callbackAt?: number },
+    by: string,
+  ): { attemptId: string; leadState: LeadState; dueAt?: number } {
+    const { deps, offers, leads } = this.ctx;
+    const offer = offers.ofAgent(agentId);
+    if (offer && !mayMove(offer, 'dispose'))
+      throw new DialerError(
+        hasCustomerCall(offer.state) ? 'CALL_IN_PROGRESS' : 'NOT_AWAITING_DISPOSITION',
+        `agent ${agentId}: the call is not over yet (${offer.state})`,
+      );
+    const attempt = offer
+      ? deps.store.attempts.get(offer.attemptId)
+      : deps.store.attempts.awaitingDisposition(agentId);
+    if (attempt?.state !== 'ended')
+      throw new DialerError(
+        'NOT_AWAITING_DISPOSITION',
+        `agent ${agentId} has no call awaiting a disposition`,
+      );
+    const campaign = deps.campaigns.get(attempt.campaignId);
+    const disposition = campaign?.settings.dispositions.find((d) => d.code === input.code);
+    if (!campaign || !disposition)
+      throw new DialerError(
+        'UNKNOWN_DISPOSITION',
+        `unknown disposition ${input.code}; the campaign has ${(campaign?.settings.dispositions ?? []).map((d) => d.code).join(', ')}`,
+      );
+    const now = deps.now();
+    const lead = deps.store.leads.get(attempt.leadId);
+    const after = afterAttempt(
+      campaign.settings,
+      { disposition, callbackAt: input.callbackAt },
+      lead?.attempts ?? attempt.attemptNo,
+      now,
+    );
+    if (lead) {
+      if (after.doNotCall) {
+        deps.store.dnc.addMany(
+          [{ scope: campaign.id, phone: lead.phone, reason: `disposition ${disposition.code}`, by }],
+          now,
+        );
+      }
+      leads.move(lead, 'in-progress', after.state, `dispose ${disposition.code}`, {
+        dueAt: after.dueAt,
+        disposition: disposition.code,
+        // A callback the agent promised comes back to the same agent.
+        ...(after.state === 'callback' ? { agentId } : {}),
+      });
+      if (after.dueAt !== undefined) leads.scheduleDue(lead.id, after.dueAt);
+    }
+    deps.store.attempts.update(attempt.id, {
+      state: 'disposed',
+      disposition: disposition.code,
+      notes: input.notes ?? null,
+      callbackAt: input.callbackAt ?? null,
+      disposedAt: now,
+    });
+    if (attempt.callId) deps.store.recordings.setDisposition(attempt.callId, disposition.code);
+    deps.bus.publish('dialer', 'disposed', {
+      agentId,
+      attemptId: attempt.id,
+      campaignId: campaign.id,
+      disposition: disposition.code,
+      leadState: after.state,
+    });
+    if (offer) {
+      moveOffer(offer, 'dispose', { by, disposition: disposition.code, leadState: after.state });
+      offers.forget(offer);
+    }
+    return { attemptId: attempt.id, leadState: after.state, ...(after.dueAt ? { dueAt: after.dueAt } : {}) };
+  }
+
+  /** An answered call the agent never gave a disposition for: retried later (attempts allowing). */
+  settleUndisposed(attemptId: string, agentId: string): void {
+    const { deps, offers, leads } = this.ctx;
+    const offer = offers.ofAttempt(attemptId);
+    if (offer) {
+      moveOffer(offer, 'no-disposition');
+      offers.forget(offer);
+    }
+    const attempt = deps.store.attempts.get(attemptId);
+    if (attempt?.state !== 'ended') return;
+    const lead = deps.store.leads.get(attempt.leadId);
+    const campaign = deps.campaigns.get(attempt.campaignId);
+    const now = deps.now();
+    if (lead && campaign) {
+      const after = afterAttempt(campaign.settings, { noDisposition: true }, lead.attempts, now);
+      leads.move(lead, 'in-progress', after.state, 'no disposition', { dueAt: after.dueAt });
+      if (after.dueAt !== undefined) leads.scheduleDue(lead.id, after.dueAt);
+    }
+    deps.store.attempts.update(attemptId, {
+      state: 'disposed',
+      skipReason: 'no disposition',
+      disposedAt: now,
+    });
+    this.ctx.log.warn(
+      { agentId, attemptId },
+      'wrap-up ended without a disposition: lead scheduled for retry',
+    );
+  }
+}
