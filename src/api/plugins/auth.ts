@@ -11,7 +11,7 @@ export interface AuthOptions {
   bootstrapKey?: string;
   /** The stored keys (ApiKeyService). */
   keys: { verify(key: string): ApiKeyIdentity | null };
-  /** The teams an agent leads (AgentRoster.teamsLedBy): a team-leader key's scope. */
+  /** The teams an agent leads (teamsLedBy in src/agents/roster.ts): a team-leader key's scope. */
   teamsLedBy: (agentId: string) => readonly string[];
 }
 
