@@ -63,8 +63,9 @@ export default async function webApp(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/*',
-    // Public: the page must load before anyone signs in. Logged at warn: every asset is a request.
-    { config: { public: true }, logLevel: 'warn', schema: { hide: true } },
+    // Public: the page must load before anyone signs in. Logged as any request: an unknown API path
+    // passes through here on its way to the 404.
+    { config: { public: true }, schema: { hide: true } },
     async (request, reply) => {
       // Still URL-encoded: send decodes it, and refuses '..' and dotfiles.
       const path = request.url.split('?')[0]!;
@@ -74,7 +75,7 @@ export default async function webApp(app: FastifyInstance): Promise<void> {
           .status(503)
           .type('text/html; charset=utf-8')
           .header('cache-control', 'no-store')
-          .send(notBuiltPage(root));
+          .send(notBuiltPage(app.config.web.dir));
       }
       if (!namesFile(path) || path === '/index.html') return sendIndex(reply);
       const hashed = path.startsWith(HASHED_ASSETS);
