@@ -115,5 +115,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }
   if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
   if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
+  await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }
