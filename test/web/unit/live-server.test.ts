@@ -4,7 +4,7 @@ import { EventBus } from '../../../src/lib/events.js';
 import { LiveClient, type LiveEvent } from '../../../web/src/live/client.js';
 import { fetchSse } from '../../../web/src/live/transport.js';
 import { FakeDirectory } from '../../api/fake-directory.js';
-import { bearer, buildTestApi, type TestApi } from '../../api/helpers.js';
+import { agentServices, bearer, buildTestApi, type TestApi } from '../../api/helpers.js';
 
 /** Accepted by every API this test builds, so the client's key survives the "restart". */
 const KEY = 'live-test-bootstrap-key-0123456789abcdef';
@@ -13,12 +13,16 @@ async function serve(port = 0): Promise<{ api: TestApi; bus: EventBus; port: num
   const bus = new EventBus();
   const api = await buildTestApi({
     adminApiKey: KEY,
-    agents: (store) => ({
-      directory: new FakeDirectory(store),
-      queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
-      bus,
-      today: () => ({ from: 0, to: 1 }),
-    }),
+    agents: (store, logger) => {
+      const directory = new FakeDirectory(store);
+      return {
+        directory,
+        ...agentServices(store, logger, directory),
+        queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
+        bus,
+        today: () => ({ from: 0, to: 1 }),
+      };
+    },
   });
   await api.app.listen({ host: '127.0.0.1', port });
   return { api, bus, port: (api.app.server.address() as AddressInfo).port };

@@ -8178,7 +8178,7 @@ export interface paths {
         put?: never;
         /**
          * Create a campaign (as a draft)
-         * @description Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions [{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays.
+         * @description Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions [{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.
          */
         post: {
             parameters: {
