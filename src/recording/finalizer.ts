@@ -10,6 +10,7 @@ import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 import type { RecordingRecord } from '../store/recordings.js';
 import { recordingCallId } from './capture.js';
+import { moveRecording } from './state.js';
 
 export interface FinalizerOptions {
   redisUrl: string;
@@ -74,7 +75,9 @@ export class RecordingFinalizer {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
       if (!final) return;
-      this.options.store.recordings.failed(job.data.name, err.message);
+      const { recordings } = this.options.store;
+      const { name } = job.data;
+      moveRecording(recordings, name, 'fail', () => recordings.failed(name, err.message), this.log);
       this.options.onFailed?.();
       this.log.error(
         { recording: job.data.name, err: err.message },
@@ -170,7 +173,7 @@ export class RecordingFinalizer {
     );
     if (live) throw new NotYet(`recording ${name} is still being written`);
     const row = indexed ?? this.indexFound(name);
-    store.recordings.finalizing(name);
+    moveRecording(store.recordings, name, 'finalize', () => store.recordings.finalizing(name), this.log);
     let wav: Buffer;
     try {
       wav = await rest.downloadStoredRecording(name);
@@ -202,16 +205,19 @@ export class RecordingFinalizer {
     await writeFile(`${path}.part`, wav);
     await rename(`${path}.part`, path); // never a half file under the final name
     const sha256 = createHash('sha256').update(wav).digest('hex');
-    const kept = store.recordings.stored(
+    const file = {
+      filePath: path,
+      sizeBytes: wav.length,
+      sha256,
+      durationSec: Math.round(durationSec * 100) / 100,
+      endedAt,
+    };
+    const kept = moveRecording(
+      store.recordings,
       name,
-      {
-        filePath: path,
-        sizeBytes: wav.length,
-        sha256,
-        durationSec: Math.round(durationSec * 100) / 100,
-        endedAt,
-      },
-      this.now(),
+      'store',
+      () => store.recordings.stored(name, file, this.now()),
+      this.log,
     );
     if (!kept && store.recordings.byName(name)?.status !== 'stored') {
       throw new Error(`recording ${name} could not be indexed: keeping the PBX copy`);
