@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { LeadImporter } from '../src/dialer/lead-import.js';
+import { LeadImporter } from '../src/leads/import.js';
 import { openStore } from '../src/store/index.js';
 import { tempDir } from '../test/harness/tmp.js';
 import { printBench, round } from './lib.js';

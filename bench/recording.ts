@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/load.js';
-import { wavDurationSec } from '../src/ivr/messages.js';
+import { wavDurationSec } from '../src/lib/wav.js';
 import { startService } from '../src/service.js';
 import { bringUp, type Infra } from '../test/harness/bring-up.js';
 import { FarEnd } from '../test/harness/far-end.js';

@@ -4,9 +4,9 @@
 #   bash scripts/demo.sh
 #
 # Installs what is missing (redis-server, debootstrap, curl; nodejs only when node is missing or older
-# than 20, npm only when missing), runs `npm ci` if node_modules is missing, brings up the PBX
-# (scripts/pbx.sh up), starts a redis-server on 127.0.0.1:6379 if nothing answers there, creates (once)
-# an admin API key, prints how to place a test call, then runs the service in the foreground
+# than 20, npm only when missing), runs `npm ci` if node_modules is missing, builds the web app
+# (npm run build:web), brings up the PBX (scripts/pbx.sh up), starts a redis-server on 127.0.0.1:6379 if
+# nothing answers there, creates (once) an admin API key, prints how to place a test call, then runs the service in the foreground
 # (`npm start`, config/default.json).
 # Ctrl-C stops the service gracefully. Safe to run again: each step is skipped when already done.
 #
@@ -52,11 +52,16 @@ node_ok || die "node $(node -v 2>/dev/null || echo missing) is too old: the serv
       Install Node 20 (e.g. from NodeSource or the official tarball) and run this again."
 
 # --- 2. dependencies ---------------------------------------------------------------------------------
-if [ ! -d node_modules ]; then
+# (Also when a checkout's node_modules predates the web app's build tools.)
+if [ ! -d node_modules ] || [ ! -x node_modules/.bin/vite ]; then
   say "installing npm dependencies (npm ci)"
   # See .ci/run: the registry here lacks other platforms' optional builds, which npm ci may refuse.
   npm ci || npm install
 fi
+
+# The web app the service serves at / (web/dist).
+say "building the web app (npm run build:web)"
+npm run --silent build:web >/dev/null
 
 # --- 3. the PBX --------------------------------------------------------------------------------------
 bash scripts/pbx.sh up
@@ -151,6 +156,7 @@ cat <<EOF
  Call-center demo
    admin API key : $key
    API           : http://127.0.0.1:$api_port   (docs: http://127.0.0.1:$api_port/docs)
+   web app       : http://127.0.0.1:$api_port/   (sign in with the admin API key above)
 
  From another terminal, as root, in $project:
    place a test call to the 400 hotline (the far end is the [sim] 'answer' extension):

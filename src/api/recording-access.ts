@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { RecordingRecord, RecordingScope, Store } from '../store/index.js';
-import { agentScopeFilter, inAgentScope } from './agent-scope.js';
+import type { AuditActor, RecordingLibrary } from '../recording/library.js';
+import type { RecordingRecord, RecordingScope } from '../store/index.js';
+import { inAgentScope } from './agent-scope.js';
 import { HttpError } from './plugins/errors.js';
 
 /**
@@ -8,26 +9,14 @@ import { HttpError } from './plugins/errors.js';
  * its own; a team leader its own and its teams'. A recording belongs to the agent and team it was made
  * with, so a transfer to another team later does not change who may hear it.
  */
-export function recordingScope(store: Store, request: FastifyRequest): RecordingScope | null {
-  const principal = request.principal!;
-  return principal.role === 'qa' ? null : agentScopeFilter(store, principal);
+export function recordingScope(request: FastifyRequest): RecordingScope | null {
+  return request.principal!.role === 'qa' ? null : request.agentScope;
 }
 
-/** Writes who did (or tried) what to the audit log. */
-export function audit(
-  store: Store,
-  request: FastifyRequest,
-  entry: { action: string; targetType?: string; targetId: string; allowed: boolean; detail?: unknown },
-): void {
+/** The caller, as the audit log keeps it. */
+export function auditActor(request: FastifyRequest): AuditActor {
   const { keyId, name, role, agentId } = request.principal!;
-  store.audit.add({
-    ...entry,
-    keyId,
-    keyName: name,
-    role,
-    agentId,
-    targetType: entry.targetType ?? 'recording',
-  });
+  return { keyId, keyName: name, role, agentId };
 }
 
 /**
@@ -35,16 +24,16 @@ export function audit(
  * and answers 403; unknown ids answer 404 (and reveal nothing to audit).
  */
 export function visibleRecording(
-  store: Store,
   request: FastifyRequest,
+  library: RecordingLibrary,
   id: string,
   action: string,
 ): RecordingRecord {
-  const recording = store.recordings.get(id);
+  const recording = library.get(id);
   if (!recording) throw new HttpError(404, 'RECORDING_NOT_FOUND', `No recording with id ${id}`);
-  const scope = recordingScope(store, request);
+  const scope = recordingScope(request);
   if (scope !== null && !inAgentScope(scope, { id: recording.agentId, teamId: recording.teamId })) {
-    audit(store, request, { action, targetId: id, allowed: false });
+    library.audit(auditActor(request), { action, targetId: id, allowed: false });
     throw new HttpError(403, 'FORBIDDEN', `You may not access recording ${id}`);
   }
   return recording;

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { teamsLedBy } from '../agents/roster.js';
+import { ApiKeyService } from '../auth/api-keys.js';
 import { maskNumber, redactUrl } from '../lib/logger.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
@@ -83,15 +85,21 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   app.decorate('config', deps.config);
-  app.decorate('store', deps.store);
   app.decorate('metrics', deps.metrics);
   app.decorate('readiness', deps.readiness);
 
+  // Who is calling, and which agents they cover: the only reads of the store by the API itself.
+  const { store } = deps;
+  const keys = new ApiKeyService(store, deps.logger, deps.now ?? Date.now);
   await app.register(errors);
   await app.register(docs);
-  await app.register(auth, { bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY });
+  await app.register(auth, {
+    bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY,
+    keys,
+    teamsLedBy: (agentId) => teamsLedBy(store, agentId),
+  });
   await app.register(healthRoutes);
-  await app.register(keyRoutes, { prefix: '/v1' });
+  await app.register(keyRoutes, { prefix: '/v1', keys });
   if (deps.ivr) await app.register(ivrRoutes, { prefix: '/v1/ivr', ...deps.ivr });
   if (deps.agents) {
     await app.register(teamRoutes, { prefix: '/v1', ...deps.agents });
@@ -102,10 +110,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.recordings) {
     await app.register(recordingRoutes, { prefix: '/v1', ...deps.recordings });
     await app.register(recordingControlRoutes, { prefix: '/v1', ...deps.recordings });
-    await app.register(auditRoutes, { prefix: '/v1' });
-    await app.register(qaRoutes, { prefix: '/v1/qa' });
+    await app.register(auditRoutes, { prefix: '/v1', ...deps.recordings });
+    await app.register(qaRoutes, { prefix: '/v1/qa', ...deps.recordings });
   }
   if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
   if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
+  await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

@@ -1,16 +1,19 @@
+import type { AgentRoster } from '../agents/roster.js';
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
 import type { Config } from '../config/schema.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
-import type { LeadImporter } from '../dialer/lead-import.js';
 import type { FlowCatalog } from '../ivr/catalog.js';
 import type { IvrLiveSnapshot } from '../ivr/live.js';
 import type { PromptLibrary } from '../ivr/prompts.js';
+import type { IvrRecords } from '../ivr/records.js';
+import type { LeadService } from '../leads/service.js';
 import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { RetentionRules } from '../recording/retention.js';
-import type { Role, Store } from '../store/index.js';
+import type { RecordingLibrary } from '../recording/library.js';
+import type { QaService } from '../recording/qa.js';
+import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
 export interface ReadinessProbe {
@@ -18,10 +21,17 @@ export interface ReadinessProbe {
   check(): Promise<boolean> | boolean;
 }
 
+/**
+ * What the API is built from. Route plugins get their domain's services, never the store: the store is
+ * read by the API layer itself only, to tell who is calling (API keys) and which agents they cover (the
+ * teams a team leader leads).
+ */
 export interface ApiDeps {
   config: Config;
   logger: Logger;
   store: Store;
+  /** The service's clock (API key times); Date.now by default. */
+  now?: () => number;
   metrics: Metrics;
   readiness: ReadinessProbe[];
   /**
@@ -52,12 +62,8 @@ export interface DialerApiDeps {
 }
 
 export interface LeadApiDeps {
-  importer: LeadImporter;
-  /** Country of numbers written without a country code (dialer.defaultCountry). */
-  defaultCountry: string;
-  /** Largest CSV upload (lead list or do-not-call list); 200 MB by default. */
-  maxImportBytes?: number;
-  now?: () => number;
+  /** Imports, distribution, purges and do-not-call lists. */
+  leads: LeadService;
 }
 
 export interface RecordingApiDeps {
@@ -65,17 +71,21 @@ export interface RecordingApiDeps {
   dir: string;
   /** The retention rules now, to tell when each recording is due for purge. */
   rules: () => RetentionRules;
-  /** Live recording control (absent in tests without a PBX): pause while a card number is given. */
-  control?: {
-    pause(callId: string): Promise<boolean>;
-    resume(callId: string): Promise<boolean>;
-  };
+  /** The recordings: search, legal hold, live pause and resume, and the audit log of every access. */
+  library: RecordingLibrary;
+  /** QA forms, sampled tasks, scores and reports. */
+  qa: QaService;
 }
 
 export interface AgentApiDeps {
+  /** The live seats: views and state changes. */
   directory: AgentDirectory;
+  /** Teams and seats as stored: edits, imports, attendance. */
+  roster: AgentRoster;
   /** The hotline queue now. */
   queue: () => QueueSnapshot;
+  /** The hotline's calls enqueued in [from, to): today's KPIs. */
+  hotlineCalls: (from: number, to: number) => HotlineCallRecord[];
   bus: EventBus;
   /** Today in the center's time zone, as epoch ms [from, to): the window of today's KPIs. */
   today: () => { from: number; to: number };
@@ -88,6 +98,14 @@ export interface IvrApiDeps {
   today: () => string;
   /** The center's own recorded prompts; the /v1/ivr/prompts routes exist only when given. */
   prompts?: PromptLibrary;
+  /** Day counters, voice messages and callback requests. */
+  records: IvrRecords;
+}
+
+/** The agents a limited caller may see: its own agent's, and those of the teams it leads. */
+export interface AgentScopeFilter {
+  agentId: string | null;
+  teamIds: readonly string[];
 }
 
 /** Who made the request, set by the auth plugin on every non-public route. */
@@ -102,12 +120,13 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    store: Store;
     metrics: Metrics;
     readiness: ReadinessProbe[];
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The agents the caller may see and act for beyond its role (see agentScopeFor); null: all. */
+    agentScope: AgentScopeFilter | null;
   }
   interface FastifyContextConfig {
     /** Roles allowed besides admin; omitted means any authenticated key. */

@@ -49,6 +49,12 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(3000),
     })
     .prefault({}),
+  web: z
+    .object({
+      /** The built web application (npm run build:web), served at /; relative to the working directory. */
+      dir: z.string().min(1).default('web/dist'),
+    })
+    .prefault({}),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

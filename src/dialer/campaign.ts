@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DialOutcome } from '../ari/dial.js';
-import { hoursSchema } from '../ivr/flow.js';
+import { hoursSchema } from '../lib/calendar.js';
 
 /** A campaign's life: built as a draft, dialed while active, held while paused, closed when finished. */
 export const CAMPAIGN_STATES = ['draft', 'active', 'paused', 'finished'] as const;

@@ -3,7 +3,7 @@
  * now (calling window, caps, fair share of trunk channels), and what happens to a lead after an attempt.
  * The dialer service only carries them out.
  */
-import { scheduleBranch } from '../ivr/schedule.js';
+import { scheduleBranch } from '../lib/calendar.js';
 import { dayBounds } from '../lib/time.js';
 import type { LeadState } from '../store/dialer.js';
 import type { Campaign, CampaignSettings, DialOutcomeName, Disposition } from './campaign.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.js';
-import type { FlowSummary, Store, StoredFlow } from '../store/index.js';
+import type { FlowSummary, FlowVersion, Store } from '../store/index.js';
 import { FlowConflictError, FlowValidationError } from './errors.js';
 import { type Flow, validateFlow } from './flow.js';
 
@@ -11,6 +11,16 @@ export interface FlowCatalogOptions {
   /** Flow for a dialed number no flow claims; such calls get no IVR when absent. */
   defaultFlow?: string;
   logger: Logger;
+  /** The service's clock: when a version was saved. */
+  now?: () => number;
+}
+
+/** A saved version of a flow, its document validated. */
+export interface StoredFlow {
+  flow: Flow;
+  version: number;
+  createdAt: number;
+  createdBy: string;
 }
 
 /**
@@ -28,10 +38,14 @@ export class FlowCatalog {
   /** Current version of the flow that answers each dialed number. */
   #byNumber = new Map<string, StoredFlow>();
 
+  readonly #now: () => number;
+
+  /** Throws FlowValidationError, naming it, when a stored flow no longer validates. */
   constructor(store: Store, options: FlowCatalogOptions) {
     this.#store = store;
     this.#options = options;
-    for (const { name } of store.ivrFlows.list()) this.#cache(store.ivrFlows.current(name)!);
+    this.#now = options.now ?? Date.now;
+    for (const { name } of store.ivrFlows.list()) this.#cache(decodeFlow(store.ivrFlows.current(name)!));
     this.#index();
   }
 
@@ -64,11 +78,15 @@ export class FlowCatalog {
     return this.#current.get(name);
   }
 
-  /** A given version of a flow (the current one from the cache). */
+  /**
+   * A given version of a flow (the current one from the cache). Throws FlowValidationError when that
+   * version no longer validates.
+   */
   version(name: string, version: number): StoredFlow | undefined {
     const current = this.#current.get(name);
     if (current?.version === version) return current;
-    return this.#store.ivrFlows.version(name, version) ?? undefined;
+    const stored = this.#store.ivrFlows.version(name, version);
+    return stored ? decodeFlow(stored) : undefined;
   }
 
   list(): FlowSummary[] {
@@ -113,9 +131,9 @@ export class FlowCatalog {
   }
 
   #save(flow: Flow, createdBy: string): { name: string; version: number } {
-    const saved = this.#store.ivrFlows.save(flow, createdBy);
+    const saved = this.#store.ivrFlows.save(flow, createdBy, this.#now());
     // Read back rather than cache `flow`: the cache then holds exactly what a restart would load.
-    this.#cache(this.#store.ivrFlows.current(saved.name)!);
+    this.#cache(decodeFlow(this.#store.ivrFlows.current(saved.name)!));
     this.#index();
     return saved;
   }
@@ -134,10 +152,16 @@ export class FlowCatalog {
   }
 }
 
-function parseFlow(input: unknown): Flow {
+function parseFlow(input: unknown, what?: string): Flow {
   const result = validateFlow(input);
-  if (!result.ok) throw new FlowValidationError(result.problems);
+  if (!result.ok) throw new FlowValidationError(result.problems, what);
   return result.flow;
+}
+
+/** Stored documents are validated again: the schema may have moved on since they were saved. */
+function decodeFlow({ name, version, document, createdAt, createdBy }: FlowVersion): StoredFlow {
+  const flow = parseFlow(document, `stored IVR flow '${name}' version ${version}`);
+  return { flow, version, createdAt, createdBy };
 }
 
 function deepFreeze<T>(value: T): T {

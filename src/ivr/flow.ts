@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hoursSchema } from '../lib/calendar.js';
 
 /**
  * An IVR flow is a document: named nodes, each of a kind, wired by node ids. This schema is the one
@@ -77,27 +78,7 @@ const collectNode = z.object({
   fallback: nodeIdSchema,
 });
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
-const dayName = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-
-/** Hours in a time zone with holidays: an IVR schedule node's, and a dialer campaign's calling window. */
-export const hoursSchema = z.object({
-  /** IANA time zone the hours are in, e.g. Asia/Shanghai. */
-  timezone: z.string().refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected an IANA time zone such as Asia/Shanghai'),
-  /** Open periods; `to` is exclusive and may be before `from` for a period past midnight. */
-  hours: z.array(z.object({ days: z.array(dayName).min(1), from: hhmm, to: hhmm })).min(1),
-  /** Dates (YYYY-MM-DD, in the time zone) when the center is closed all day. */
-  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')).default([]),
-});
-export type Hours = z.infer<typeof hoursSchema>;
-
+/** The business hours themselves are the shared calendar's (the dialer's calling window reads them too). */
 const scheduleNode = hoursSchema.extend({
   type: z.literal('schedule'),
   open: nodeIdSchema,

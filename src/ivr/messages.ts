@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
+import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 
 export interface VoiceMessageMeta {
@@ -13,22 +14,6 @@ export interface VoiceMessageMeta {
   node: string;
   callerMasked: string;
   dnis: string;
-}
-
-/** Seconds of audio in a PCM WAV file (from its header), 0 if the header is not one we understand. */
-export function wavDurationSec(wav: Buffer): number {
-  if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
-    return 0;
-  let offset = 12;
-  let byteRate = 0;
-  while (offset + 8 <= wav.length) {
-    const id = wav.toString('ascii', offset, offset + 4);
-    const size = wav.readUInt32LE(offset + 4);
-    if (id === 'fmt ') byteRate = wav.readUInt32LE(offset + 16);
-    if (id === 'data') return byteRate > 0 ? Math.min(size, wav.length - offset - 8) / byteRate : 0;
-    offset += 8 + size + (size % 2);
-  }
-  return 0;
 }
 
 /**
@@ -42,6 +27,8 @@ export class VoiceMessageKeeper {
     private readonly store: Store,
     private readonly dir: string,
     private readonly logger: Logger,
+    /** The service's clock: when a message was kept, and the day folder it goes to. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async keep(meta: VoiceMessageMeta, options: { waitMs?: number } = {}): Promise<string | undefined> {
@@ -67,8 +54,8 @@ export class VoiceMessageKeeper {
       }
     }
     const id = randomUUID();
-    const now = new Date();
-    const day = now.toISOString().slice(0, 10);
+    const keptAt = this.now();
+    const day = new Date(keptAt).toISOString().slice(0, 10);
     const folder = join(this.dir, day);
     await mkdir(folder, { recursive: true });
     const path = join(folder, `${id}.wav`);
@@ -84,7 +71,7 @@ export class VoiceMessageKeeper {
       filePath: path,
       durationSec: Math.round(wavDurationSec(wav) * 10) / 10,
       sizeBytes: wav.length,
-      createdAt: now.getTime(),
+      createdAt: keptAt,
     });
     await this.rest.deleteStoredRecording(meta.recordingName).catch((err: unknown) => {
       log.warn({ err: (err as Error).message }, 'kept the message but could not delete it on the PBX');

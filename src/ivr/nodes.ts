@@ -4,9 +4,9 @@ import { type DialResult, DialTask } from '../ari/dial.js';
 import { type CallSession, SessionEndedError, type Task } from '../ari/session.js';
 import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
 import { bestEffort, observed } from '../lib/best-effort.js';
+import { scheduleBranch } from '../lib/calendar.js';
 import { type IvrRun, type NodeResult, playPrompts } from './context.js';
 import type { FlowNode, NodeOf } from './flow.js';
-import { scheduleBranch } from './schedule.js';
 
 /**
  * IVR nodes as tasks: built from a validated flow node by buildNode, run with exec(session), stopped with

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { bestEffort } from '../lib/best-effort.js';
-import { ASTERISK_RATE, MAX_WAV_BYTES, readWavInfo, toAsteriskWavAsync, type WavInfo } from './wav.js';
+import { ASTERISK_RATE, MAX_WAV_BYTES, readWavInfo, toAsteriskWavAsync, type WavInfo } from '../lib/wav.js';
 
 /** A prompt's name: its file is <name>.wav. */
 export const promptNameSchema = z

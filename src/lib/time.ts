@@ -1,25 +1,22 @@
-const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Wall-clock readings in a time zone: the center's "today" for statistics, and the calendar's hours. */
 
-/** The calendar day (YYYY-MM-DD) of `date` in time zone `tz`: the center's "today" for statistics. */
-export function localDay(tz: string, date: Date): string {
-  let format = dayFormatters.get(tz);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    dayFormatters.set(tz, format);
-  }
-  return format.format(date); // en-CA formats as YYYY-MM-DD
+/** A moment as the clock on the wall of a time zone shows it. */
+export interface WallClock {
+  year: number;
+  /** 1..12 */
+  month: number;
+  day: number;
+  /** 0..23 */
+  hour: number;
+  minute: number;
+  second: number;
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Formatters are costly to build and read on every call: one per time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** How far the wall clock in `tz` is ahead of UTC at `date`, in ms. */
-function offsetMs(tz: string, date: Date): number {
-  let format = offsetFormatters.get(tz);
+function formatter(tz: string): Intl.DateTimeFormat {
+  let format = formatters.get(tz);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone: tz,
@@ -31,17 +28,39 @@ function offsetMs(tz: string, date: Date): number {
       minute: 'numeric',
       second: 'numeric',
     });
-    offsetFormatters.set(tz, format);
+    formatters.set(tz, format);
   }
-  const p = Object.fromEntries(format.formatToParts(date).map((x) => [x.type, Number(x.value)]));
-  const wall = Date.UTC(
-    p.year ?? 0,
-    (p.month ?? 1) - 1,
-    p.day ?? 1,
-    p.hour ?? 0,
-    p.minute ?? 0,
-    p.second ?? 0,
-  );
+  return format;
+}
+
+/** The wall clock in time zone `tz` at `date`. */
+export function wallClock(tz: string, date: Date): WallClock {
+  const p: Record<string, number> = {};
+  for (const part of formatter(tz).formatToParts(date)) p[part.type] = Number(part.value);
+  return {
+    year: p.year ?? 0,
+    month: p.month ?? 1,
+    day: p.day ?? 1,
+    hour: p.hour ?? 0,
+    minute: p.minute ?? 0,
+    second: p.second ?? 0,
+  };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The date part of a wall clock reading, as YYYY-MM-DD. */
+export const isoDate = ({ year, month, day }: WallClock) => `${year}-${pad(month)}-${pad(day)}`;
+
+/** The calendar day (YYYY-MM-DD) of `date` in time zone `tz`: the center's "today" for statistics. */
+export function localDay(tz: string, date: Date): string {
+  return isoDate(wallClock(tz, date));
+}
+
+/** How far the wall clock in `tz` is ahead of UTC at `date`, in ms. */
+function offsetMs(tz: string, date: Date): number {
+  const w = wallClock(tz, date);
+  const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return wall - Math.floor(date.getTime() / 1000) * 1000;
 }
 

@@ -5,6 +5,7 @@ import type { RawAriEvent, RecordingEvent } from '../ari/types.js';
 import { bestEffort, observed } from '../lib/best-effort.js';
 import type { Store } from '../store/index.js';
 import type { RecordingNotifier } from './notifier.js';
+import { moveRecording } from './state.js';
 
 export interface RecordingMeta {
   direction: 'inbound' | 'outbound' | 'internal';
@@ -145,7 +146,14 @@ export class CallRecorder {
       )
       .then((e) => {
         const cause = e.recording.cause ?? 'unknown';
-        this.deps.store.recordings.failed(name, `RecordingFailed: ${cause}`);
+        const { recordings } = this.deps.store;
+        moveRecording(
+          recordings,
+          name,
+          'fail',
+          () => recordings.failed(name, `RecordingFailed: ${cause}`),
+          session.log,
+        );
         this.deps.onFailed?.();
         session.log.error({ recording: name, cause }, 'ALERT: call recording failed');
         this.deps.events.failed({ callId: session.id, agentId, recording: name, cause });

@@ -6,10 +6,11 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
-import { wavDurationSec } from '../ivr/messages.js';
+import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 import type { RecordingRecord } from '../store/recordings.js';
 import { recordingCallId } from './capture.js';
+import { moveRecording } from './state.js';
 
 export interface FinalizerOptions {
   redisUrl: string;
@@ -24,6 +25,8 @@ export interface FinalizerOptions {
   logger: Logger;
   attempts: number;
   backoffMs: number;
+  /** The service's clock (when a recording was queued and stored); Date.now by default. */
+  now?: () => number;
   /** Time from enqueue to stored, ms (benchmarks, metrics). */
   onFinalized?: (ms: number) => void;
   onFailed?: () => void;
@@ -54,8 +57,10 @@ export class RecordingFinalizer {
   private readonly worker: Worker<FinalizeJob>;
   private readonly connection: Redis;
   private readonly log: Logger;
+  private readonly now: () => number;
 
   constructor(private readonly options: FinalizerOptions) {
+    this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'recording-finalizer' });
     // BullMQ workers block on Redis: their connection must retry forever.
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -70,7 +75,9 @@ export class RecordingFinalizer {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
       if (!final) return;
-      this.options.store.recordings.failed(job.data.name, err.message);
+      const { recordings } = this.options.store;
+      const { name } = job.data;
+      moveRecording(recordings, name, 'fail', () => recordings.failed(name, err.message), this.log);
       this.options.onFailed?.();
       this.log.error(
         { recording: job.data.name, err: err.message },
@@ -83,7 +90,7 @@ export class RecordingFinalizer {
   async enqueue(name: string, callEndedAt?: number): Promise<void> {
     await this.queue.add(
       'finalize',
-      { name, enqueuedAt: Date.now(), callEndedAt },
+      { name, enqueuedAt: this.now(), callEndedAt },
       {
         jobId: name,
         attempts: this.options.attempts,
@@ -131,12 +138,15 @@ export class RecordingFinalizer {
     const { store, namePrefix } = this.options;
     const callId = recordingCallId(name, namePrefix);
     const call = store.calls.get(callId);
-    const row = store.recordings.started({
-      callId,
-      name,
-      direction: call?.direction ?? 'inbound',
-      startedAt: call?.startedAt ?? Date.now(),
-    });
+    const row = store.recordings.started(
+      {
+        callId,
+        name,
+        direction: call?.direction ?? 'inbound',
+        startedAt: call?.startedAt ?? this.now(),
+      },
+      this.now(),
+    );
     this.log.warn({ recording: name }, 'recording found on the PBX with no index entry: indexing it');
     return call ? row : undefined;
   }
@@ -163,7 +173,7 @@ export class RecordingFinalizer {
     );
     if (live) throw new NotYet(`recording ${name} is still being written`);
     const row = indexed ?? this.indexFound(name);
-    store.recordings.finalizing(name);
+    moveRecording(store.recordings, name, 'finalize', () => store.recordings.finalizing(name), this.log);
     let wav: Buffer;
     try {
       wav = await rest.downloadStoredRecording(name);
@@ -195,13 +205,20 @@ export class RecordingFinalizer {
     await writeFile(`${path}.part`, wav);
     await rename(`${path}.part`, path); // never a half file under the final name
     const sha256 = createHash('sha256').update(wav).digest('hex');
-    const kept = store.recordings.stored(name, {
+    const file = {
       filePath: path,
       sizeBytes: wav.length,
       sha256,
       durationSec: Math.round(durationSec * 100) / 100,
       endedAt,
-    });
+    };
+    const kept = moveRecording(
+      store.recordings,
+      name,
+      'store',
+      () => store.recordings.stored(name, file, this.now()),
+      this.log,
+    );
     if (!kept && store.recordings.byName(name)?.status !== 'stored') {
       throw new Error(`recording ${name} could not be indexed: keeping the PBX copy`);
     }
@@ -210,7 +227,7 @@ export class RecordingFinalizer {
       if (!isGone(err))
         this.log.warn({ recording: name, err: (err as Error).message }, 'could not delete the PBX copy');
     });
-    this.options.onFinalized?.(Date.now() - job.data.enqueuedAt);
+    this.options.onFinalized?.(this.now() - job.data.enqueuedAt);
     this.log.info({ recording: name, durationSec, bytes: wav.length }, 'recording stored');
   }
 

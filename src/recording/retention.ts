@@ -1,14 +1,8 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '../lib/logger.js';
-import type { RecordingRecord, Store } from '../store/index.js';
-
-/** How long recordings are kept, from the call's start: per campaign, else the default. */
-export interface RetentionRules {
-  defaultDays: number;
-  /** By campaign id. */
-  campaignDays: Record<string, number>;
-}
+import type { RecordingRecord, RetentionRules, Store } from '../store/index.js';
+import { moveRecording } from './state.js';
 
 const DAY_MS = 86_400_000;
 
@@ -71,7 +65,9 @@ export class RecordingPurger {
    */
   #purge(recording: RecordingRecord, now: number): boolean {
     return this.store.db.transaction(() => {
-      if (!this.store.recordings.markPurged(recording.id, now)) return false;
+      const { recordings } = this.store;
+      const purge = () => recordings.markPurged(recording.id, now);
+      if (!moveRecording(recordings, recording.name, 'purge', purge, this.logger)) return false;
       // force: a file already gone (deleted by hand, lost disk) must not keep the row from being purged.
       if (recording.filePath !== null) rmSync(resolve(this.dir, recording.filePath), { force: true });
       this.store.audit.add({

@@ -53,7 +53,7 @@ export interface SampleRequest extends SampleOptions {
  * Creates QA tasks for `perAgent` random stored recordings per agent among the calls of [from, to) that
  * match the filter, skipping recordings that already have a task for the form. Returns the new tasks.
  */
-export function createSampleTasks(store: Store, request: SampleRequest, now = Date.now()): QaTask[] {
+export function createSampleTasks(store: Store, request: SampleRequest, now: number): QaTask[] {
   const { formId, from, to, perAgent, seed } = request;
   const candidates = store.qa.sampleCandidates(formId, { ...request.filter, from, to });
   const ids = sampleRecordings(candidates, { perAgent, seed });

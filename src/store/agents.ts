@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type Attendance, attendanceFromLog } from '../agents/attendance.js';
 import type { AgentStateName, NotReadyReason } from '../agents/state.js';
 import type { InboundRole, LineMode } from '../agents/types.js';
 import type { Database } from './db.js';
@@ -108,7 +107,10 @@ export class TeamRepository {
     this.#agentExists = db.prepare<[string], number>('SELECT 1 FROM agents WHERE id = ?').pluck();
   }
 
-  /** Throws StoreError TEAM_EXISTS (id or name taken) or UNKNOWN_AGENT (leader). */
+  /**
+   * Throws StoreError TEAM_EXISTS (id or name taken) or UNKNOWN_AGENT (leader). The service passes its
+   * clock; the default is for seeding scripts and test fixtures.
+   */
   create(input: { id?: string; name: string; leaderAgentId?: string | null }, now = Date.now()): Team {
     const team: Team = {
       id: input.id ?? randomUUID(),
@@ -217,7 +219,7 @@ export class AgentRepository {
     this.#importMany = db.transaction((rows: readonly unknown[], now: number) => this.#import(rows, now));
   }
 
-  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. */
+  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. The default time is for seeding scripts and fixtures. */
   create(input: AgentInput, now = Date.now()): AgentRecord {
     if (this.#get.get(input.id)) throw new StoreError('AGENT_EXISTS', `An agent with id ${input.id} exists`);
     this.#checkTeam(input.teamId);
@@ -227,7 +229,7 @@ export class AgentRepository {
   }
 
   /** Null if there is no such agent; throws StoreError UNKNOWN_TEAM. */
-  update(id: string, patch: AgentPatch, now = Date.now()): AgentRecord | null {
+  update(id: string, patch: AgentPatch, now: number): AgentRecord | null {
     const current = this.get(id);
     if (!current) return null;
     if (patch.teamId !== undefined) this.#checkTeam(patch.teamId);
@@ -248,7 +250,7 @@ export class AgentRepository {
   }
 
   /** Soft delete: the agent's history stays for reports. False if unknown or already inactive. */
-  deactivate(id: string, now = Date.now()): boolean {
+  deactivate(id: string, now: number): boolean {
     return this.#deactivate(id, now);
   }
 
@@ -256,7 +258,7 @@ export class AgentRepository {
    * Upserts rows by id in one transaction. Each row is validated with agentInputSchema; good rows are
    * written, bad ones reported with why. An existing agent keeps its active flag and creation time.
    */
-  importMany(rows: readonly unknown[], now = Date.now()): ImportResult {
+  importMany(rows: readonly unknown[], now: number): ImportResult {
     return this.#importMany(rows, now);
   }
 
@@ -321,7 +323,7 @@ export interface AgentLogEntry {
 const LOG_COLUMNS = `agent_id AS agentId, at, from_state AS fromState, event, to_state AS toState, reason,
   call_id AS callId, "by"`;
 
-/** Every state change of every agent, kept for attendance and reports. */
+/** Every state change of every agent, kept for attendance (see AgentRoster.attendance) and reports. */
 export class AgentLogRepository {
   readonly #add;
   readonly #window;
@@ -350,11 +352,10 @@ export class AgentLogRepository {
     return this.#window.all(agentId, from, to);
   }
 
-  /** Attendance in [from, to); the window ends at `now` at the latest, so today's report stops at now. */
-  attendance(agentId: string, from: number, to: number, now = Date.now()): Attendance {
-    const end = Math.min(to, now);
+  /** Changes in [from, to), oldest first, led by the last change before `from` (the state at `from`). */
+  window(agentId: string, from: number, to: number): AgentLogEntry[] {
     const before = this.#lastBefore.get(agentId, from);
-    const entries = this.forAgent(agentId, from, end);
-    return attendanceFromLog(before ? [before, ...entries] : entries, from, end);
+    const entries = this.forAgent(agentId, from, to);
+    return before ? [before, ...entries] : entries;
   }
 }

@@ -78,7 +78,7 @@ export class ApiKeyRepository {
   }
 
   /** Throws StoreError UNKNOWN_AGENT if `agentId` names no agent. */
-  create(name: string, role: Role, { agentId }: { agentId?: string } = {}): CreatedApiKey {
+  create(name: string, role: Role, { agentId }: { agentId?: string } = {}, now = Date.now()): CreatedApiKey {
     if (agentId !== undefined && !this.#agentExists.get(agentId)) {
       throw new StoreError('UNKNOWN_AGENT', `No agent with id ${agentId}`);
     }
@@ -86,12 +86,12 @@ export class ApiKeyRepository {
     const key = `${KEY_MARKER}${randomBytes(32).toString('base64url')}`;
     const prefix = key.slice(0, PREFIX_LENGTH);
     // Keys carry 256 random bits, so a fast unsalted hash is enough: there is nothing to brute-force.
-    this.#insert.run(id, name, role, agentId ?? null, sha256(key).toString('hex'), prefix, Date.now());
+    this.#insert.run(id, name, role, agentId ?? null, sha256(key).toString('hex'), prefix, now);
     return { id, key, prefix };
   }
 
   /** The key's owner if the key exists and is not revoked, else null. */
-  verify(key: string, now = Date.now()): ApiKeyIdentity | null {
+  verify(key: string, now: number): ApiKeyIdentity | null {
     if (!key.startsWith(KEY_MARKER) || key.length <= PREFIX_LENGTH) return null;
     const digest = sha256(key);
     // The prefix narrows the lookup; the hash comparison that decides runs in constant time.

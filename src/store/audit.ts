@@ -4,8 +4,7 @@ import type { Role } from './roles.js';
 /** Times are epoch milliseconds. */
 
 export interface AuditEntry {
-  /** Default now. */
-  at?: number;
+  at: number;
   keyId: string;
   keyName: string;
   /** The caller's role, or 'system' for the service's own jobs (e.g. retention). */
@@ -73,7 +72,7 @@ export class AuditRepository {
 
   add(entry: AuditEntry): void {
     this.#add.run({
-      at: entry.at ?? Date.now(),
+      at: entry.at,
       keyId: entry.keyId,
       keyName: entry.keyName,
       role: entry.role,

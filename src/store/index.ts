@@ -63,6 +63,7 @@ export type {
   CallbackSource,
   CallbackStatus,
   FlowSummary,
+  FlowVersion,
   IvrDayStats,
   IvrNodeCounter,
   IvrNodeStats,
@@ -72,7 +73,6 @@ export type {
   IvrSessionRecord,
   IvrSessionStart,
   NewCallbackRequest,
-  StoredFlow,
   TimeWindow,
   VoiceMessage,
 } from './ivr.js';
@@ -100,6 +100,7 @@ export {
   type RecordingRecord,
   type RecordingScope,
   type RecordingStatus,
+  type RetentionRules,
   type StoredFile,
 } from './recordings.js';
 export { ROLES, type Role } from './roles.js';

@@ -1,6 +1,4 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { FlowValidationError } from '../ivr/errors.js';
-import { type Flow, validateFlow } from '../ivr/flow.js';
 import type { Database } from './db.js';
 
 /** Times are epoch milliseconds; days are YYYY-MM-DD in the center's time zone. */
@@ -24,9 +22,14 @@ type WindowParams = ReturnType<typeof windowParams>;
 
 // ---- Flows --------------------------------------------------------------------------------------------
 
-export interface StoredFlow {
-  flow: Flow;
+/**
+ * One saved version of a flow, its document as it was stored: the flow catalog validates it on reading
+ * (the schema may have moved on since it was saved).
+ */
+export interface FlowVersion {
+  name: string;
   version: number;
+  document: unknown;
   createdAt: number;
   createdBy: string;
 }
@@ -63,9 +66,9 @@ export class IvrFlowRepository {
     const insert = db.prepare<[string, number, string, number, string]>(
       'INSERT INTO ivr_flows (name, version, document, created_at, created_by) VALUES (?, ?, ?, ?, ?)',
     );
-    this.#save = db.transaction((flow: Flow, createdBy: string, at: number): number => {
-      const version = nextVersion.get(flow.name)!;
-      insert.run(flow.name, version, JSON.stringify(flow), at, createdBy);
+    this.#save = db.transaction((document: { name: string }, createdBy: string, at: number): number => {
+      const version = nextVersion.get(document.name)!;
+      insert.run(document.name, version, JSON.stringify(document), at, createdBy);
       return version;
     });
     this.#current = db.prepare<[string], FlowRow>(
@@ -87,19 +90,19 @@ export class IvrFlowRepository {
     );
   }
 
-  /** Saves the flow as its next version (1 for a new name). */
-  save(flow: Flow, createdBy: string, at = Date.now()): { name: string; version: number } {
+  /** Saves a flow document (validated by the caller) as the flow's next version (1 for a new name). */
+  save(document: { name: string }, createdBy: string, at: number): { name: string; version: number } {
     // IMMEDIATE: two writers cannot both read the same max(version).
-    return { name: flow.name, version: this.#save.immediate(flow, createdBy, at) };
+    return { name: document.name, version: this.#save.immediate(document, createdBy, at) };
   }
 
   /** The latest version, or null if the flow was never saved. */
-  current(name: string): StoredFlow | null {
+  current(name: string): FlowVersion | null {
     const row = this.#current.get(name);
     return row ? decodeFlow(row) : null;
   }
 
-  version(name: string, version: number): StoredFlow | null {
+  version(name: string, version: number): FlowVersion | null {
     const row = this.#version.get(name, version);
     return row ? decodeFlow(row) : null;
   }
@@ -114,14 +117,10 @@ export class IvrFlowRepository {
   }
 }
 
-/** Stored documents are validated again: the schema may have moved on since they were saved. */
-function decodeFlow(row: FlowRow): StoredFlow {
-  const result = validateFlow(JSON.parse(row.document));
-  if (!result.ok) {
-    throw new FlowValidationError(result.problems, `stored IVR flow '${row.name}' version ${row.version}`);
-  }
-  return { flow: result.flow, version: row.version, createdAt: row.createdAt, createdBy: row.createdBy };
-}
+const decodeFlow = ({ document, ...row }: FlowRow): FlowVersion => ({
+  ...row,
+  document: JSON.parse(document),
+});
 
 // ---- Sessions -----------------------------------------------------------------------------------------
 

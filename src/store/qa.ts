@@ -170,7 +170,7 @@ export class QaRepository {
     });
   }
 
-  createForm(input: { name: string; criteria: QaCriterion[] }, now = Date.now()): QaForm {
+  createForm(input: { name: string; criteria: QaCriterion[] }, now: number): QaForm {
     return this.#createForm(input.name, input.criteria, now);
   }
 
@@ -199,7 +199,7 @@ export class QaRepository {
   }
 
   /** Creates the tasks, skipping recordings that already have one for the form; returns those created. */
-  createTasks(tasks: readonly NewQaTask[], now = Date.now()): QaTask[] {
+  createTasks(tasks: readonly NewQaTask[], now: number): QaTask[] {
     return this.#createTasks(tasks, now);
   }
 
@@ -227,7 +227,7 @@ export class QaRepository {
   }
 
   /** Records a score and closes its task (if any) in one transaction. */
-  addScore(score: NewQaScore, now = Date.now()): QaScore {
+  addScore(score: NewQaScore, now: number): QaScore {
     return this.#addScore(score, now);
   }
 

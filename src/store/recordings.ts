@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { RetentionRules } from '../recording/retention.js';
 import type { CallDirection } from './calls.js';
 import type { Database } from './db.js';
 
 /** Times are epoch milliseconds. */
+
+/**
+ * How long recordings are kept, from the call's start: per campaign, else the default. Declared here, as
+ * the shape purgeCandidates queries by; the retention job (src/recording/retention.ts) applies it.
+ */
+export interface RetentionRules {
+  defaultDays: number;
+  /** By campaign id. */
+  campaignDays: Record<string, number>;
+}
 
 export const RECORDING_STATUSES = ['recording', 'finalizing', 'stored', 'failed', 'purged'] as const;
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
@@ -291,7 +300,7 @@ export class RecordingRepository {
   }
 
   /** The file is kept and checked. False if unknown or purged. */
-  stored(name: string, file: StoredFile, now = Date.now()): boolean {
+  stored(name: string, file: StoredFile, now: number): boolean {
     return this.#stored.run({ ...file, name, now }).changes > 0;
   }
 
@@ -400,7 +409,7 @@ export class RecordingRepository {
   }
 
   /** False unless the recording was stored and not on legal hold. */
-  markPurged(id: string, at = Date.now()): boolean {
+  markPurged(id: string, at: number): boolean {
     return this.#markPurged.run(at, id).changes > 0;
   }
 }

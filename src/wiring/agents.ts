@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AgentNotifier } from '../agents/notifier.js';
+import { AgentRoster } from '../agents/roster.js';
 import { AgentService } from '../agents/service.js';
 import type { AgentApiDeps } from '../api/server.js';
 import type { AriApp } from '../ari/app.js';
@@ -64,7 +65,9 @@ export function wireAgents(deps: {
 
   const routes: AgentApiDeps = {
     directory: agents,
+    roster: new AgentRoster({ store, seats: agents, logger, now: nowMs }),
     queue: () => hotline.snapshot(),
+    hotlineCalls: (from, to) => store.hotlineCalls.forDay(from, to),
     bus,
     today: () => dayBounds(config.ivr.timezone, now()),
   };

@@ -24,11 +24,12 @@ export async function wireApi(deps: {
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
-  const { config, logger, metrics } = deps.core;
+  const { config, logger, metrics, nowMs } = deps.core;
   const api = await buildApi({
     config,
     logger,
     store: deps.store,
+    now: nowMs,
     metrics,
     readiness: deps.readiness,
     ivr: deps.ivr,

@@ -10,6 +10,7 @@ import { IvrEngine } from '../ivr/engine.js';
 import { VoiceMessageKeeper } from '../ivr/messages.js';
 import { IvrNotifier } from '../ivr/notifier.js';
 import { PromptLibrary } from '../ivr/prompts.js';
+import { IvrRecords } from '../ivr/records.js';
 import { maskNumber } from '../lib/logger.js';
 import { localDay } from '../lib/time.js';
 import type { Store } from '../store/index.js';
@@ -32,10 +33,11 @@ export function wireIvr(deps: {
 }) {
   const { config, logger, metrics, bus, now, nowMs } = deps.core;
   const { store, hotline, record } = deps;
-  const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger });
+  const catalog = new FlowCatalog(store, { defaultFlow: config.ivr.defaultFlow, logger, now: nowMs });
   if (config.ivr.flowsDir) catalog.seedFrom(config.ivr.flowsDir);
   const prompts = new PromptLibrary(config.ivr.prompts.dir, config.ivr.prompts.pbxDir, logger);
-  const keeper = new VoiceMessageKeeper(deps.ari.rest, store, join(config.storage.dir, 'voicemail'), logger);
+  const voicemail = join(config.storage.dir, 'voicemail');
+  const keeper = new VoiceMessageKeeper(deps.ari.rest, store, voicemail, logger, nowMs);
   const today = () => localDay(config.ivr.timezone, now());
   const inboundMeta = (session: CallSession) => ({
     direction: 'inbound' as const,
@@ -86,6 +88,12 @@ export function wireIvr(deps: {
   });
   deps.handoff.attach(ivr);
 
-  const routes: IvrApiDeps = { catalog, live: () => ivr.snapshot(), today, prompts };
+  const routes: IvrApiDeps = {
+    catalog,
+    live: () => ivr.snapshot(),
+    today,
+    prompts,
+    records: new IvrRecords(store),
+  };
   return { domain: 'ivr', ivr, catalog, prompts, routes, steps: {} satisfies DomainSteps };
 }

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LeadApiDeps } from '../api/server.js';
-import { failInterruptedImports, LeadImporter } from '../dialer/lead-import.js';
-import { scheduleLeadPurge } from '../dialer/lead-purge.js';
+import { failInterruptedImports, LeadImporter } from '../leads/import.js';
+import { scheduleLeadPurge } from '../leads/purge.js';
+import { LeadService } from '../leads/service.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -27,7 +28,15 @@ export function wireLeads(deps: { core: Core; store: Store }) {
   });
   let purge: { stop(): void } | undefined;
 
-  const routes: LeadApiDeps = { importer, defaultCountry: config.dialer.defaultCountry };
+  const routes: LeadApiDeps = {
+    leads: new LeadService({
+      store,
+      importer,
+      logger,
+      defaultCountry: config.dialer.defaultCountry,
+      now: nowMs,
+    }),
+  };
   return {
     domain: 'leads',
     importer,

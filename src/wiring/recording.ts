@@ -4,7 +4,9 @@ import type { AriApp } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
 import { CallRecorder, type RecordingMeta, recordingPrefix } from '../recording/capture.js';
 import { RecordingFinalizer } from '../recording/finalizer.js';
+import { RecordingLibrary } from '../recording/library.js';
 import { RecordingNotifier } from '../recording/notifier.js';
+import { QaService } from '../recording/qa.js';
 import { RecordingPurger } from '../recording/retention.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
@@ -32,6 +34,7 @@ export function wireRecording(deps: {
     logger,
     attempts: config.recording.finalize.attempts,
     backoffMs: config.recording.finalize.backoffMs,
+    now: nowMs,
     onFinalized: (ms) => {
       metrics.recordingFinalize.observe(ms / 1000);
       deps.onRecordingFinalized?.(ms);
@@ -95,10 +98,17 @@ export function wireRecording(deps: {
     await finalizer.close();
   };
 
+  const library = new RecordingLibrary({
+    store,
+    logger,
+    now: nowMs,
+    control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
+  });
   const routes: RecordingApiDeps = {
     dir: config.recording.dir,
     rules: () => config.recording.retention,
-    control: { pause: (callId) => recorder.pause(callId), resume: (callId) => recorder.resume(callId) },
+    library,
+    qa: new QaService({ store, library, logger, now: nowMs }),
   };
   return {
     domain: 'recording',

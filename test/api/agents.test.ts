@@ -3,7 +3,7 @@ import type { AgentStateName } from '../../src/agents/state.js';
 import { EventBus } from '../../src/lib/events.js';
 import type { AgentInput, Role } from '../../src/store/index.js';
 import { FakeDirectory } from './fake-directory.js';
-import { bearer, buildTestApi, type TestApi } from './helpers.js';
+import { agentServices, bearer, buildTestApi, type TestApi } from './helpers.js';
 
 let api: TestApi;
 let directory: FakeDirectory;
@@ -26,7 +26,7 @@ const seat = (id: string, teamId: string | null, role: AgentInput['role'] = 'age
  */
 beforeEach(async () => {
   api = await buildTestApi({
-    agents: (store) => {
+    agents: (store, logger) => {
       store.teams.create({ id: 'sales', name: 'Sales' });
       store.teams.create({ id: 'support', name: 'Support' });
       store.agents.create(seat('a1', 'sales'));
@@ -37,6 +37,7 @@ beforeEach(async () => {
       directory = new FakeDirectory(store);
       return {
         directory,
+        ...agentServices(store, logger, directory),
         queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
         bus: new EventBus(),
         today: () => ({ from: 0, to: 86_400_000 }),

@@ -4,11 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DialerNotifier } from '../../src/dialer/notifier.js';
 import { HotlineNotifier } from '../../src/inbound/notifier.js';
 import { IvrNotifier } from '../../src/ivr/notifier.js';
-import { type DomainEvent, EventBus } from '../../src/lib/events.js';
+import { EventBus } from '../../src/lib/events.js';
 import { RecordingNotifier } from '../../src/recording/notifier.js';
 import type { Role } from '../../src/store/index.js';
+import { partialEvent } from '../harness/events.js';
 import { FakeDirectory } from './fake-directory.js';
-import { bearer, buildTestApi, type TestApi } from './helpers.js';
+import { agentServices, bearer, buildTestApi, type TestApi } from './helpers.js';
 
 let api: TestApi;
 let bus: EventBus;
@@ -16,12 +17,16 @@ let base: string;
 beforeEach(async () => {
   bus = new EventBus();
   api = await buildTestApi({
-    agents: (store) => ({
-      directory: new FakeDirectory(store),
-      queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
-      bus,
-      today: () => ({ from: 0, to: 1 }),
-    }),
+    agents: (store, logger) => {
+      const directory = new FakeDirectory(store);
+      return {
+        directory,
+        ...agentServices(store, logger, directory),
+        queue: () => ({ name: 'hotline', waiting: [], longestWaitMs: 0 }),
+        bus,
+        today: () => ({ from: 0, to: 1 }),
+      };
+    },
   });
   // A real server: inject() would wait for the end of a stream that never ends.
   await api.app.listen({ host: '127.0.0.1', port: 0 });
@@ -30,10 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await api.close();
 });
-
-/** An event as a notifier publishes it, with only the data a test looks at (the route passes data on). */
-const event = (topic: DomainEvent['topic'], type: string, data: Record<string, unknown>) =>
-  ({ topic, type, at: Date.now(), data }) as unknown as DomainEvent;
 
 const keyFor = (role: Role, agentId?: string) =>
   api.store.apiKeys.create(`test ${role}`, role, { agentId }).key;
@@ -92,8 +93,8 @@ describe('GET /v1/events', () => {
     expect(stream.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(bus.size).toBe(1);
 
-    bus.publish(event('agent', 'state', { id: 'a1', state: 'ready' }));
-    bus.publish(event('queue', 'caller-queued', { callId: 'c1' }));
+    bus.publish(partialEvent('agent', 'state', { id: 'a1', state: 'ready' }));
+    bus.publish(partialEvent('queue', 'caller-queued', { callId: 'c1' }));
     const frames = await stream.until('queue.caller-queued');
     expect(frames).toEqual([
       {
@@ -116,11 +117,11 @@ describe('GET /v1/events', () => {
       inboundRole: 'none',
     });
     const stream = await subscribe(keyFor('agent', 'a1'));
-    bus.publish(event('agent', 'state', { id: 'a2', state: 'ready' }));
-    bus.publish(event('call', 'ended', { callId: 'c0', agentId: 'a2' }));
-    bus.publish(event('agent', 'state', { id: 'a1', state: 'ready' }));
-    bus.publish(event('call', 'ended', { callId: 'c1', agentId: 'a1' }));
-    bus.publish(event('queue', 'caller-queued', { callId: 'c2' }));
+    bus.publish(partialEvent('agent', 'state', { id: 'a2', state: 'ready' }));
+    bus.publish(partialEvent('call', 'ended', { callId: 'c0', agentId: 'a2' }));
+    bus.publish(partialEvent('agent', 'state', { id: 'a1', state: 'ready' }));
+    bus.publish(partialEvent('call', 'ended', { callId: 'c1', agentId: 'a1' }));
+    bus.publish(partialEvent('queue', 'caller-queued', { callId: 'c2' }));
     const frames = await stream.until('queue.caller-queued');
     expect(frames.map((f) => [f.event, f.data.data.id ?? f.data.data.callId])).toEqual([
       ['agent.state', 'a1'],
@@ -132,8 +133,8 @@ describe('GET /v1/events', () => {
 
   it('filters by topic, and refuses an unknown one', async () => {
     const stream = await subscribe(keyFor('team-leader'), '?topics=queue,call');
-    bus.publish(event('agent', 'state', { id: 'a1' }));
-    bus.publish(event('queue', 'caller-queued', { callId: 'c1' }));
+    bus.publish(partialEvent('agent', 'state', { id: 'a1' }));
+    bus.publish(partialEvent('queue', 'caller-queued', { callId: 'c1' }));
     expect((await stream.until('queue.caller-queued')).map((f) => f.event)).toEqual(['queue.caller-queued']);
     stream.close();
 

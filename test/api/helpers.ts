@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { AgentRoster } from '../../src/agents/roster.js';
+import type { AgentDirectory } from '../../src/agents/types.js';
 import {
   type AgentApiDeps,
   buildApi,
@@ -14,6 +16,8 @@ import {
 import { parseConfig } from '../../src/config/load.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
+import { RecordingLibrary } from '../../src/recording/library.js';
+import { QaService } from '../../src/recording/qa.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 export interface TestApi {
@@ -39,9 +43,9 @@ export async function buildTestApi(
     /** Mounts the IVR routes with what this returns. */
     ivr?: (store: Store, logger: Logger) => IvrApiDeps;
     /** Mounts the agent, team, hotline and event routes with what this returns. */
-    agents?: (store: Store) => AgentApiDeps;
+    agents?: (store: Store, logger: Logger) => AgentApiDeps;
     /** Mounts the recording, audit and QA routes with what this returns (given a temporary folder). */
-    recordings?: (store: Store, dir: string) => RecordingApiDeps;
+    recordings?: (store: Store, dir: string, logger: Logger) => RecordingApiDeps;
     /** Mounts the lead, purge and do-not-call routes with what this returns. */
     leads?: (store: Store, logger: Logger) => LeadApiDeps;
   } = {},
@@ -64,8 +68,8 @@ export async function buildTestApi(
     readiness: options.readiness ?? healthyProbes,
     adminApiKey: options.adminApiKey,
     ivr: options.ivr?.(store, logger),
-    agents: options.agents?.(store),
-    recordings: options.recordings?.(store, dir),
+    agents: options.agents?.(store, logger),
+    recordings: options.recordings?.(store, dir, logger),
     leads: options.leads?.(store, logger),
   });
   return {
@@ -82,3 +86,17 @@ export async function buildTestApi(
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** The roster over the store, reloading `seats`, and the hotline's calls: what agent routes read and write. */
+export function agentServices(store: Store, logger: Logger, seats: Pick<AgentDirectory, 'reload'>) {
+  return {
+    roster: new AgentRoster({ store, seats, logger, now: Date.now }),
+    hotlineCalls: (from: number, to: number) => store.hotlineCalls.forDay(from, to),
+  };
+}
+
+/** The recording library and QA over the store (no live recording control: no PBX). */
+export function recordingServices(store: Store, logger: Logger) {
+  const library = new RecordingLibrary({ store, logger, now: Date.now });
+  return { library, qa: new QaService({ store, library, logger, now: Date.now }) };
+}

@@ -3,7 +3,7 @@ import type { QueueSnapshot } from '../../src/agents/types.js';
 import { EventBus } from '../../src/lib/events.js';
 import type { Role } from '../../src/store/index.js';
 import { FakeDirectory } from './fake-directory.js';
-import { bearer, buildTestApi, type TestApi } from './helpers.js';
+import { agentServices, bearer, buildTestApi, type TestApi } from './helpers.js';
 
 const DAY = { from: Date.parse('2025-06-04T00:00:00Z'), to: Date.parse('2025-06-05T00:00:00Z') };
 const at = (sec: number) => DAY.from + sec * 1000;
@@ -13,12 +13,16 @@ let snapshot: QueueSnapshot;
 beforeEach(async () => {
   snapshot = { name: 'hotline', waiting: [], longestWaitMs: 0 };
   api = await buildTestApi({
-    agents: (store) => ({
-      directory: new FakeDirectory(store),
-      queue: () => snapshot,
-      bus: new EventBus(),
-      today: () => DAY,
-    }),
+    agents: (store, logger) => {
+      const directory = new FakeDirectory(store);
+      return {
+        directory,
+        ...agentServices(store, logger, directory),
+        queue: () => snapshot,
+        bus: new EventBus(),
+        today: () => DAY,
+      };
+    },
   });
 });
 afterEach(async () => {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
 import { PromptLibrary } from '../../src/ivr/prompts.js';
-import { buildWav, MAX_WAV_BYTES, parseWav } from '../../src/ivr/wav.js';
+import { IvrRecords } from '../../src/ivr/records.js';
+import { buildWav, MAX_WAV_BYTES, parseWav } from '../../src/lib/wav.js';
 import type { Role } from '../../src/store/index.js';
 import { bearer, buildTestApi, type TestApi } from './helpers.js';
 
@@ -34,6 +35,7 @@ beforeEach(async () => {
   api = await buildTestApi({
     ivr: (store, logger) => ({
       catalog: new FlowCatalog(store, { logger }),
+      records: new IvrRecords(store),
       live: () => ({ lines: { capacity: 8, inUse: 0, waiting: 0 }, sessions: [] }),
       today: () => '2025-06-04',
       prompts: new PromptLibrary(dir, PBX_DIR),
@@ -236,6 +238,7 @@ describe('without a prompt library', () => {
     const bare = await buildTestApi({
       ivr: (store, logger) => ({
         catalog: new FlowCatalog(store, { logger }),
+        records: new IvrRecords(store),
         live: () => ({ lines: { capacity: 8, inUse: 0, waiting: 0 }, sessions: [] }),
         today: () => '2025-06-04',
       }),

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
 import type { FlowInput } from '../../src/ivr/flow.js';
 import type { IvrLiveSnapshot } from '../../src/ivr/live.js';
+import { IvrRecords } from '../../src/ivr/records.js';
 import type { Role } from '../../src/store/index.js';
 import { bearer, buildTestApi, type TestApi } from './helpers.js';
 
@@ -14,6 +15,7 @@ beforeEach(async () => {
   api = await buildTestApi({
     ivr: (store, logger) => ({
       catalog: new FlowCatalog(store, { logger }),
+      records: new IvrRecords(store),
       live: () => snapshot,
       today: () => TODAY,
     }),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LeadImporter } from '../../src/dialer/lead-import.js';
+import { LeadImporter } from '../../src/leads/import.js';
+import { LeadService } from '../../src/leads/service.js';
 import type { AgentInput, Role } from '../../src/store/index.js';
 import { bearer, buildTestApi, type TestApi } from './helpers.js';
 
@@ -37,10 +38,8 @@ beforeEach(async () => {
           updatedAt: 1,
         });
       }
-      return {
-        importer: new LeadImporter({ store, logger, defaultCountry: 'DE', batchSize: 3 }),
-        defaultCountry: 'DE',
-      };
+      const importer = new LeadImporter({ store, logger, defaultCountry: 'DE', batchSize: 3 });
+      return { leads: new LeadService({ store, importer, logger, defaultCountry: 'DE', now: Date.now }) };
     },
   });
   const key = (name: string, role: Role, agentId?: string) =>

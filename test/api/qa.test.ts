@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, buildTestApi, type TestApi } from './helpers.js';
+import { bearer, buildTestApi, recordingServices, type TestApi } from './helpers.js';
 import { type KeyHolder, seedKeys, seedTeams, storeRecording } from './recording-fixtures.js';
 
 const T0 = Date.UTC(2025, 0, 6); // a Monday
@@ -19,9 +19,13 @@ let keys: Record<KeyHolder | 'admin', string>;
 beforeEach(async () => {
   let files = '';
   api = await buildTestApi({
-    recordings: (_store, dir) => {
+    recordings: (store, dir, logger) => {
       files = join(dir, 'recordings');
-      return { dir: files, rules: () => ({ defaultDays: 90, campaignDays: {} }) };
+      return {
+        dir: files,
+        rules: () => ({ defaultDays: 90, campaignDays: {} }),
+        ...recordingServices(store, logger),
+      };
     },
   });
   seedTeams(api.store);

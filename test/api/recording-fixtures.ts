@@ -72,12 +72,16 @@ export function storeRecording(
     direction: 'inbound',
     ...recording,
   });
-  store.recordings.stored(`rec-${recording.id}`, {
-    filePath,
-    sizeBytes: bytes.length,
-    sha256: '0'.repeat(64),
-    durationSec: (bytes.length - 44) / 16_000,
-    endedAt: recording.startedAt + 1000,
-  });
+  store.recordings.stored(
+    `rec-${recording.id}`,
+    {
+      filePath,
+      sizeBytes: bytes.length,
+      sha256: '0'.repeat(64),
+      durationSec: (bytes.length - 44) / 16_000,
+      endedAt: recording.startedAt + 1000,
+    },
+    recording.startedAt + 2000,
+  );
   return bytes;
 }

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, buildTestApi, type TestApi } from './helpers.js';
+import { bearer, buildTestApi, recordingServices, type TestApi } from './helpers.js';
 import { type KeyHolder, seedKeys, seedTeams, storeRecording } from './recording-fixtures.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9);
@@ -17,9 +17,13 @@ let audio: Buffer;
  */
 beforeEach(async () => {
   api = await buildTestApi({
-    recordings: (_store, dir) => {
+    recordings: (store, dir, logger) => {
       files = join(dir, 'recordings');
-      return { dir: files, rules: () => ({ defaultDays: 90, campaignDays: { spring: 30 } }) };
+      return {
+        dir: files,
+        rules: () => ({ defaultDays: 90, campaignDays: { spring: 30 } }),
+        ...recordingServices(store, logger),
+      };
     },
   });
   seedTeams(api.store);
@@ -216,7 +220,7 @@ describe('GET /v1/recordings/:id/audio', () => {
     expect((await get('/v1/recordings/r-live/audio', keys.a2)).json().error.code).toBe(
       'RECORDING_NOT_AVAILABLE',
     );
-    api.store.recordings.markPurged('r-a1');
+    api.store.recordings.markPurged('r-a1', Date.now());
     const purged = await get('/v1/recordings/r-a1/audio', keys.admin);
     expect(purged.statusCode).toBe(404);
     expect(purged.json().error.message).toMatch(/purged/);

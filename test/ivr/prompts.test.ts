@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.js';
 import type { PlaybackEvent } from '../../src/ari/types.js';
 import { PromptLibrary } from '../../src/ivr/prompts.js';
-import { buildWav } from '../../src/ivr/wav.js';
+import { IvrRecords } from '../../src/ivr/records.js';
 import { Metrics } from '../../src/lib/metrics.js';
+import { buildWav } from '../../src/lib/wav.js';
 import type { Service } from '../../src/service.js';
 import { FarEnd, SIM_FORMATS } from '../harness/far-end.js';
 import { pbxPromptsDir, uniquePromptName } from '../harness/infra.js';
@@ -66,6 +67,7 @@ describe('custom prompts on the real PBX', () => {
         readiness: [],
         ivr: {
           catalog: service.catalog,
+          records: new IvrRecords(service.store),
           live: () => service.ivr.snapshot(),
           today: () => '2025-01-01',
           prompts: library,

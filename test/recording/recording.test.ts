@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { wavDurationSec } from '../../src/ivr/messages.js';
+import { wavDurationSec } from '../../src/lib/wav.js';
 import type { Service } from '../../src/service.js';
 import type { FarEnd as FarEndType } from '../harness/far-end.js';
 import { FarEnd } from '../harness/far-end.js';

@@ -73,7 +73,7 @@ describe('TeamRepository', () => {
     store.agents.create(seat('a1', { teamId: 'sales' }));
     expect(() => store.teams.remove('sales')).toThrow(storeError('TEAM_NOT_EMPTY'));
 
-    store.agents.deactivate('a1');
+    store.agents.deactivate('a1', 3_000);
     expect(store.teams.remove('sales')).toBe(true);
     expect(store.agents.get('a1')?.teamId).toBeNull();
     expect(store.teams.remove('sales')).toBe(false);
@@ -99,7 +99,7 @@ describe('AgentRepository', () => {
       updatedAt: 2_000,
     });
     expect(store.agents.get('a102')).toEqual(edited);
-    expect(store.agents.update('nope', { name: 'x' })).toBeNull();
+    expect(store.agents.update('nope', { name: 'x' }, 3_000)).toBeNull();
 
     expect(store.agents.list({ teamId: 'sales' }).map((a) => a.id)).toEqual(['a101', 'a102']);
   });
@@ -108,7 +108,7 @@ describe('AgentRepository', () => {
     store.agents.create(seat('a101'));
     expect(() => store.agents.create(seat('a101'))).toThrow(storeError('AGENT_EXISTS'));
     expect(() => store.agents.create(seat('a102', { teamId: 'nope' }))).toThrow(storeError('UNKNOWN_TEAM'));
-    expect(() => store.agents.update('a101', { teamId: 'nope' })).toThrow(storeError('UNKNOWN_TEAM'));
+    expect(() => store.agents.update('a101', { teamId: 'nope' }, 3_000)).toThrow(storeError('UNKNOWN_TEAM'));
   });
 
   it('deactivates (keeping the row, dropping team leadership) and reactivates', () => {
@@ -116,21 +116,21 @@ describe('AgentRepository', () => {
     store.agents.create(seat('a2'));
     store.teams.update('sales', { leaderAgentId: 'a1' });
 
-    expect(store.agents.deactivate('a1')).toBe(true);
-    expect(store.agents.deactivate('a1')).toBe(false);
-    expect(store.agents.deactivate('nope')).toBe(false);
+    expect(store.agents.deactivate('a1', 3_000)).toBe(true);
+    expect(store.agents.deactivate('a1', 3_000)).toBe(false);
+    expect(store.agents.deactivate('nope', 3_000)).toBe(false);
     expect(store.agents.get('a1')).toMatchObject({ active: false, teamId: 'sales' });
     expect(store.teams.get('sales')?.leaderAgentId).toBeNull();
     expect(store.agents.list({ active: true }).map((a) => a.id)).toEqual(['a2']);
     expect(store.agents.list({ active: false }).map((a) => a.id)).toEqual(['a1']);
 
-    store.agents.update('a1', { active: true });
+    store.agents.update('a1', { active: true }, 3_000);
     expect(store.agents.list({ active: true })).toHaveLength(2);
   });
 
   it('imports good rows, reports bad ones, and keeps an existing agent active flag', () => {
     store.agents.create(seat('a1', { name: 'Old name' }));
-    store.agents.deactivate('a1');
+    store.agents.deactivate('a1', 3_000);
 
     const result = store.agents.importMany(
       [
@@ -179,7 +179,7 @@ describe('AgentLogRepository', () => {
     reason: NotReadyReason | null = null,
   ): AgentLogEntry => ({ agentId: 'a1', at, fromState, event, toState, reason, callId: null, by: 'test' });
 
-  it('keeps changes and answers attendance from them, counting from before the window', () => {
+  it('keeps changes and reads a window of them, led by the last change before it', () => {
     store.agentLog.add(change(1_000, 'logged-out', 'login', 'not-ready', 'login'));
     store.agentLog.add(change(2_000, 'not-ready', 'ready', 'ready'));
     store.agentLog.add(change(5_000, 'ready', 'not-ready', 'not-ready', 'break'));
@@ -188,14 +188,8 @@ describe('AgentLogRepository', () => {
     expect(store.agentLog.forAgent('a1', 0, 10_000)[0]).toEqual(
       change(1_000, 'logged-out', 'login', 'not-ready', 'login'),
     );
-
-    const attendance = store.agentLog.attendance('a1', 1_500, 10_000, 7_000);
-    expect(attendance).toMatchObject({
-      loggedInMs: 5_500,
-      readyMs: 3_000,
-      notReadyMs: { login: 500, break: 2_000 },
-      logins: [{ at: 1_500, until: 7_000 }],
-    });
+    expect(store.agentLog.window('a1', 1_500, 7_000).map((e) => e.at)).toEqual([1_000, 2_000, 5_000]);
+    expect(store.agentLog.window('a1', 0, 1_000)).toEqual([]);
   });
 });
 

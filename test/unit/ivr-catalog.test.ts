@@ -96,6 +96,21 @@ describe('FlowCatalog', () => {
     expect(store.ivrFlows.list()).toEqual([]);
   });
 
+  it('refuses a stored document that no longer validates, naming the flow', () => {
+    const legacy = { name: 'legacy', numbers: [], start: 'gone', nodes: {} };
+    store.ivrFlows.save(doc('legacy', []), 'x', 1);
+    const flows = catalog();
+    store.ivrFlows.save(legacy, 'x', 2);
+    expect(() => flows.version('legacy', 2)).toThrow(/stored IVR flow 'legacy' version 2 is invalid/);
+    expect(() => catalog()).toThrow(/stored IVR flow 'legacy' version 2 is invalid/);
+  });
+
+  it('stamps a saved version with its own clock', () => {
+    const flows = new FlowCatalog(store, { logger, now: () => 42_000 });
+    flows.put(doc('hotline', ['400']), 'alice');
+    expect(flows.get('hotline')).toMatchObject({ version: 1, createdAt: 42_000, createdBy: 'alice' });
+  });
+
   it('rejects a number another flow answers', () => {
     const flows = catalog();
     flows.put(doc('hotline', ['400']), 'test');

@@ -49,7 +49,7 @@ describe('runKeysCommand', () => {
   it('creates a key that works, lists it without the key, and revokes it', () => {
     const created = runKeysCommand({ kind: 'create', name: 'ops', role: 'admin' }, store);
     const key = created.at(-1)!;
-    const identity = store.apiKeys.verify(key);
+    const identity = store.apiKeys.verify(key, Date.now());
     expect(identity).toMatchObject({ name: 'ops', role: 'admin' });
 
     const listed = runKeysCommand({ kind: 'list' }, store);
@@ -60,7 +60,7 @@ describe('runKeysCommand', () => {
     expect(runKeysCommand({ kind: 'revoke', id: identity!.id }, store)).toEqual([
       `Revoked API key ${identity!.id}.`,
     ]);
-    expect(store.apiKeys.verify(key)).toBeNull();
+    expect(store.apiKeys.verify(key, Date.now())).toBeNull();
   });
 
   it('links a key to an agent, and refuses an unknown agent', () => {
@@ -75,7 +75,7 @@ describe('runKeysCommand', () => {
     });
     const created = runKeysCommand({ kind: 'create', name: 'ann', role: 'agent', agentId: 'a101' }, store);
     expect(created[0]).toMatch(/\(ann, agent, agent a101\)/);
-    expect(store.apiKeys.verify(created.at(-1)!)).toMatchObject({ agentId: 'a101' });
+    expect(store.apiKeys.verify(created.at(-1)!, Date.now())).toMatchObject({ agentId: 'a101' });
     expect(runKeysCommand({ kind: 'list' }, store)[1]).toMatch(/ann\s+agent\s+a101\s/);
     expect(() =>
       runKeysCommand({ kind: 'create', name: 'x', role: 'agent', agentId: 'a999' }, store),

@@ -10,7 +10,7 @@ import {
   type LeadImportOptions,
   MAX_IMPORT_BATCH,
   removeStaleUploads,
-} from '../../src/dialer/lead-import.js';
+} from '../../src/leads/import.js';
 import { CsvInputError, CsvTooLargeError } from '../../src/lib/csv-source.js';
 import { openStore, type Store } from '../../src/store/index.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CampaignSettingsInput } from '../../src/dialer/campaign.js';
-import { purgeExpired, purgeLeads, scheduleLeadPurge } from '../../src/dialer/lead-purge.js';
+import { purgeExpired, purgeLeads, scheduleLeadPurge } from '../../src/leads/purge.js';
 import { type LeadState, openStore, type Store } from '../../src/store/index.js';
 
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePhone } from '../../src/dialer/phone.js';
+import { normalizePhone } from '../../src/leads/phone.js';
 
 describe('normalizePhone', () => {
   it.each([

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyEnv, parseConfig } from '../../src/config/load.js';
 import { mediaSchema } from '../../src/ivr/flow.js';
 import { PromptLibrary, PromptNameError } from '../../src/ivr/prompts.js';
-import { buildWav, parseWav, WavError } from '../../src/ivr/wav.js';
+import { buildWav, parseWav, WavError } from '../../src/lib/wav.js';
 
 const wav = (seconds: number, rate = 22_050) =>
   buildWav(

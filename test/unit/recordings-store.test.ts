@@ -33,13 +33,17 @@ const rec = (name: string, extra: Partial<NewRecording> = {}): NewRecording => (
 /** Starts and stores a recording of `durationSec`. */
 function stored(name: string, extra: Partial<NewRecording> = {}, durationSec = 60) {
   const r = store.recordings.started(rec(name, extra));
-  store.recordings.stored(name, {
-    filePath: `2025/01/06/${name}.wav`,
-    sizeBytes: 1000,
-    sha256: 'ab'.repeat(32),
-    durationSec,
-    endedAt: r.startedAt + durationSec * 1000,
-  });
+  store.recordings.stored(
+    name,
+    {
+      filePath: `2025/01/06/${name}.wav`,
+      sizeBytes: 1000,
+      sha256: 'ab'.repeat(32),
+      durationSec,
+      endedAt: r.startedAt + durationSec * 1000,
+    },
+    T0 + 9000,
+  );
   return store.recordings.get(r.id)!;
 }
 
@@ -88,7 +92,7 @@ describe('RecordingRepository lifecycle', () => {
     // Too late to fail or re-finalize a stored recording; storing again (a retried job) is fine.
     expect(store.recordings.failed('r1', 'boom')).toBe(false);
     expect(store.recordings.finalizing('r1')).toBe(false);
-    expect(store.recordings.stored('r1', file)).toBe(true);
+    expect(store.recordings.stored('r1', file, T0 + 9000)).toBe(true);
     expect(store.recordings.byName('nope')).toBeNull();
   });
 
@@ -221,11 +225,14 @@ describe('QaRepository', () => {
   const criteria = [{ id: 'greet', label: 'Greeting', weight: 1, maxScore: 5, mustPass: false }];
 
   it('versions forms by name and retires earlier versions', () => {
-    const v1 = store.qa.createForm({ name: 'calls', criteria });
-    const v2 = store.qa.createForm({
-      name: 'calls',
-      criteria: [...criteria, { ...criteria[0]!, id: 'close' }],
-    });
+    const v1 = store.qa.createForm({ name: 'calls', criteria }, 50);
+    const v2 = store.qa.createForm(
+      {
+        name: 'calls',
+        criteria: [...criteria, { ...criteria[0]!, id: 'close' }],
+      },
+      50,
+    );
     expect([v1.version, v2.version]).toEqual([1, 2]);
     expect(store.qa.forms({ activeOnly: true }).map((f) => f.id)).toEqual([v2.id]);
     expect(store.qa.forms().map((f) => [f.version, f.active])).toEqual([
@@ -237,11 +244,11 @@ describe('QaRepository', () => {
 
   it('creates a task per recording and form once, and closes it with its score', () => {
     stored('r1', { agentId: 'a1', teamId: 'sales' });
-    const form = store.qa.createForm({ name: 'calls', criteria });
+    const form = store.qa.createForm({ name: 'calls', criteria }, 50);
     const task = { recordingId: 'r1', formId: form.id, assignedTo: null, reason: 'test' };
     const [created] = store.qa.createTasks([task, task], 100);
     expect(created).toMatchObject({ ...task, status: 'open', createdAt: 100 });
-    expect(store.qa.createTasks([task])).toEqual([]);
+    expect(store.qa.createTasks([task], 150)).toEqual([]);
     expect(store.qa.sampleCandidates(form.id, {})).toEqual([]);
 
     store.qa.addScore(

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { purgeDueAt, RecordingPurger, type RetentionRules } from '../../src/recording/retention.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { purgeDueAt, RecordingPurger } from '../../src/recording/retention.js';
+import { openStore, type RetentionRules, type Store } from '../../src/store/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -58,13 +58,17 @@ describe('RecordingPurger', () => {
       startedAt: T0,
       campaignId: options.campaignId ?? null,
     });
-    store.recordings.stored(id, {
-      filePath,
-      sizeBytes: 12,
-      sha256: '0'.repeat(64),
-      durationSec: 1,
-      endedAt: T0,
-    });
+    store.recordings.stored(
+      id,
+      {
+        filePath,
+        sizeBytes: 12,
+        sha256: '0'.repeat(64),
+        durationSec: 1,
+        endedAt: T0,
+      },
+      T0,
+    );
     return join(dir, 'recordings', filePath);
   }
 

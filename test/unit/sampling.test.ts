@@ -54,13 +54,17 @@ describe('createSampleTasks', () => {
         teamId,
       });
       if (stored) {
-        store.recordings.stored(id, {
-          filePath: `${id}.wav`,
-          sizeBytes: 1,
-          sha256: '0',
-          durationSec: 60,
-          endedAt: 0,
-        });
+        store.recordings.stored(
+          id,
+          {
+            filePath: `${id}.wav`,
+            sizeBytes: 1,
+            sha256: '0',
+            durationSec: 60,
+            endedAt: 0,
+          },
+          T0,
+        );
       }
     };
     for (let i = 0; i < 5; i++) add(`a1-${i}`, 'a1', 'sales', i);
@@ -74,12 +78,15 @@ describe('createSampleTasks', () => {
   });
 
   it('creates tasks for N stored calls per agent in the week, once per form', () => {
-    const form = store.qa.createForm({
-      name: 'calls',
-      criteria: [{ id: 'x', label: 'X', weight: 1, maxScore: 1, mustPass: false }],
-    });
+    const form = store.qa.createForm(
+      {
+        name: 'calls',
+        criteria: [{ id: 'x', label: 'X', weight: 1, maxScore: 1, mustPass: false }],
+      },
+      T0,
+    );
     const week = { formId: form.id, from: T0, to: T0 + 7 * DAY };
-    const tasks = createSampleTasks(store, { ...week, perAgent: 2, seed: 7 });
+    const tasks = createSampleTasks(store, { ...week, perAgent: 2, seed: 7 }, T0 + 8 * DAY);
     expect(tasks).toHaveLength(4);
     expect(tasks.every((t) => /^a[12]-\d$/.test(t.recordingId))).toBe(true);
     expect(tasks[0]?.reason).toBe(
@@ -87,7 +94,7 @@ describe('createSampleTasks', () => {
     );
 
     // Run again: only calls not sampled yet for this form are drawn.
-    const more = createSampleTasks(store, { ...week, perAgent: 2, seed: 7 });
+    const more = createSampleTasks(store, { ...week, perAgent: 2, seed: 7 }, T0 + 8 * DAY);
     expect(more).toHaveLength(4);
     expect(more.map((t) => t.recordingId)).not.toEqual(
       expect.arrayContaining(tasks.map((t) => t.recordingId)),
@@ -96,7 +103,11 @@ describe('createSampleTasks', () => {
     // a1 had 5 stored calls that week, 4 now sampled: one is left (the unstored one never counts).
     const sampled = new Set([...tasks, ...more].map((t) => t.recordingId));
     const left = [0, 1, 2, 3, 4].map((i) => `a1-${i}`).filter((id) => !sampled.has(id));
-    const filtered = createSampleTasks(store, { ...week, perAgent: 5, filter: { teamId: 'sales' } });
+    const filtered = createSampleTasks(
+      store,
+      { ...week, perAgent: 5, filter: { teamId: 'sales' } },
+      T0 + 8 * DAY,
+    );
     expect(filtered.map((t) => t.recordingId)).toEqual(left);
     expect(filtered[0]?.reason).toMatch(/, where teamId="sales"$/);
     expect(store.qa.tasks({ formId: form.id })).toHaveLength(9);

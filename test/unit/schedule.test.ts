@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeOf } from '../../src/ivr/flow.js';
-import { scheduleBranch } from '../../src/ivr/schedule.js';
+import { scheduleBranch } from '../../src/lib/calendar.js';
 
 type Schedule = NodeOf<'schedule'>;
 

@@ -64,7 +64,12 @@ describe('ApiKeyRepository', () => {
     const { id, key, prefix } = store.apiKeys.create('wallboard', 'supervisor');
     expect(key).toMatch(/^cc_[A-Za-z0-9_-]{43}$/);
     expect(key.startsWith(prefix)).toBe(true);
-    expect(store.apiKeys.verify(key)).toEqual({ id, name: 'wallboard', role: 'supervisor', agentId: null });
+    expect(store.apiKeys.verify(key, Date.now())).toEqual({
+      id,
+      name: 'wallboard',
+      role: 'supervisor',
+      agentId: null,
+    });
 
     const row = store.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Record<string, unknown>;
     expect(Object.values(row)).not.toContain(key);
@@ -73,12 +78,12 @@ describe('ApiKeyRepository', () => {
 
   it('rejects unknown, malformed and revoked keys', () => {
     const { id, key } = store.apiKeys.create('agent 7', 'agent');
-    expect(store.apiKeys.verify(`${key.slice(0, -1)}x`)).toBeNull();
-    expect(store.apiKeys.verify('not-a-key')).toBeNull();
-    expect(store.apiKeys.verify('')).toBeNull();
+    expect(store.apiKeys.verify(`${key.slice(0, -1)}x`, Date.now())).toBeNull();
+    expect(store.apiKeys.verify('not-a-key', Date.now())).toBeNull();
+    expect(store.apiKeys.verify('', Date.now())).toBeNull();
 
     expect(store.apiKeys.revoke(id)).toBe(true);
-    expect(store.apiKeys.verify(key)).toBeNull();
+    expect(store.apiKeys.verify(key, Date.now())).toBeNull();
     expect(store.apiKeys.revoke(id)).toBe(true);
     expect(store.apiKeys.revoke('no-such-id')).toBe(false);
   });

@@ -7,7 +7,8 @@ import {
   toAsteriskWav,
   toAsteriskWavAsync,
   WavError,
-} from '../../src/ivr/wav.js';
+  wavDurationSec,
+} from '../../src/lib/wav.js';
 
 function tone(freq: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
   const n = Math.round(rate * seconds);
@@ -348,5 +349,24 @@ describe('errors say what is wrong', () => {
       ['data', Buffer.alloc(11 * 60 * 1000, 128)],
     ]);
     expect(wavError(() => parseWav(long))).toBe('WAV audio too long: 11.0 minutes (at most 10)');
+  });
+});
+
+describe('wavDurationSec', () => {
+  it('measures the audio from the header, a cut-off data chunk as far as it goes', () => {
+    const wav = buildWav([tone(440, 8000, 2)], 8000);
+    expect(wavDurationSec(wav)).toBe(2);
+    expect(wavDurationSec(wav.subarray(0, 44 + 8000))).toBe(0.5);
+  });
+
+  it('sets no length limit (a call runs longer than a prompt may): an hour declared, the second there counted', () => {
+    const wav = buildWav([new Float32Array(8000)], 8000);
+    wav.writeUInt32LE(8000 * 2 * 3600, 28 + 12); // data size of an hour at 8 kHz 16-bit, the file cut short
+    expect(wavDurationSec(wav)).toBe(1);
+  });
+
+  it('says 0 for what is not a WAV', () => {
+    expect(wavDurationSec(Buffer.from('ID3 not a wav at all, just some bytes of another format'))).toBe(0);
+    expect(wavDurationSec(Buffer.alloc(10))).toBe(0);
   });
 });

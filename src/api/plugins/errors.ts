@@ -46,6 +46,24 @@ const STORE_ERROR_STATUS: Record<StoreErrorCode, number> = {
   TEAM_NOT_EMPTY: 409,
 };
 
+/**
+ * A runner for a route's work that answers a domain error of `type` with the status its code maps to
+ * (the code and message going out as they are); anything else goes on to the one error handler.
+ */
+export function domainErrors<C extends string>(
+  type: abstract new (...args: never[]) => Error & { readonly code: C },
+  statuses: Record<C, number>,
+): <T>(work: () => T | Promise<T>) => Promise<T> {
+  return async (work) => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof type) throw new HttpError(statuses[err.code], err.code, err.message);
+      throw err;
+    }
+  };
+}
+
 /** Response schemas for the error statuses a route can answer, for its OpenAPI entry. */
 export function errorResponses<const S extends number>(...statuses: S[]): Record<S, typeof errorSchema> {
   return Object.fromEntries(statuses.map((status) => [status, errorSchema])) as Record<S, typeof errorSchema>;

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { agentRowsFromCsv } from '../../agents/import-csv.js';
+import { AgentImportError, MAX_AGENT_IMPORT_ROWS } from '../../agents/roster.js';
 import { NOT_READY_REASONS } from '../../agents/state.js';
 import { AgentNotFoundError, AgentStateError, type RequestedAgentEvent } from '../../agents/types.js';
-import { CsvError } from '../../lib/csv.js';
 import { agentInputSchema, agentPatchSchema } from '../../store/index.js';
-import { agentScope, assertAgentInScope, type ScopedAgent, visibleAgent } from '../agent-scope.js';
+import { agentScope, assertAgentInScope, visibleAgent } from '../agent-scope.js';
+import { callerName } from '../plugins/auth.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { AgentApiDeps } from '../types.js';
 import { agentRecordBody, agentRecordSchema, agentViewBody, agentViewSchema, iso } from './agent-schemas.js';
@@ -14,9 +14,6 @@ import { agentRecordBody, agentRecordSchema, agentViewBody, agentViewSchema, iso
 const ADMIN = { roles: ['admin'] } as const;
 /** Each further limited to the agents in the caller's scope (see agentScope). */
 const SCOPED = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
-
-/** Import size limit: far above a center's roster, low enough to keep one transaction short. */
-const MAX_IMPORT_ROWS = 5_000;
 
 const idParams = z.object({ id: z.string().min(1) });
 
@@ -31,31 +28,12 @@ const stateBodySchema = z.discriminatedUnion('event', [
 const notFound = (id: string) => new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
 
 /** Agents: roster (admin), live views and state changes (scoped), attendance. Mounted under /v1. */
-export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { directory, today }) => {
+export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { directory, roster, today }) => {
   // Only the import takes CSV; the parser is scoped to this plugin.
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const assertInScope = (request: FastifyRequest, agent: ScopedAgent) =>
-    assertAgentInScope(app.store, request.principal!, agent);
-
   /** The agent's live view, if the caller may see it. */
-  const visibleView = (request: FastifyRequest, id: string) =>
-    visibleAgent(app.store, request.principal!, directory, id);
-
-  /** Rows of an import CSV; a file that cannot be read is refused whole. */
-  const csvRows = (text: string) => {
-    let rows: Record<string, string>[];
-    try {
-      rows = agentRowsFromCsv(text, (team) => app.store.teams.byName(team)?.id ?? team);
-    } catch (err) {
-      if (err instanceof CsvError) throw new HttpError(400, 'CSV_INVALID', err.message);
-      throw err;
-    }
-    if (rows.length > MAX_IMPORT_ROWS) {
-      throw new HttpError(400, 'CSV_INVALID', `${rows.length} rows; at most ${MAX_IMPORT_ROWS} per import`);
-    }
-    return rows;
-  };
+  const visibleView = (request: FastifyRequest, id: string) => visibleAgent(request, directory, id);
 
   app.get(
     '/agents',
@@ -69,10 +47,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
         response: { 200: z.object({ agents: z.array(agentViewSchema) }), ...errorResponses(401, 403) },
       },
     },
-    async (request) => {
-      const inScope = agentScope(app.store, request.principal!);
-      return { agents: directory.list().filter(inScope).map(agentViewBody) };
-    },
+    async (request) => ({ agents: directory.list().filter(agentScope(request)).map(agentViewBody) }),
   );
 
   app.get(
@@ -102,9 +77,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
       },
     },
     async (request, reply) => {
-      const agent = app.store.agents.create(request.body);
-      request.log.info({ agentId: agent.id }, 'agent created');
-      await directory.reload();
+      const agent = await roster.createAgent(request.body, callerName(request));
       return reply.status(201).send(agentRecordBody(agent));
     },
   );
@@ -124,10 +97,8 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
     },
     async (request) => {
       const { id } = request.params;
-      const agent = app.store.agents.update(id, request.body);
+      const agent = await roster.updateAgent(id, request.body, callerName(request));
       if (!agent) throw notFound(id);
-      request.log.info({ agentId: id, fields: Object.keys(request.body) }, 'agent updated');
-      await directory.reload();
       return agentRecordBody(agent);
     },
   );
@@ -148,11 +119,8 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!app.store.agents.get(id)) throw notFound(id);
-      if (app.store.agents.deactivate(id)) {
-        request.log.info({ agentId: id }, 'agent deactivated');
-        await directory.reload();
-      }
+      // false (inactive already) is fine
+      if ((await roster.deactivateAgent(id, callerName(request))) === null) throw notFound(id);
       return reply.status(204).send(null);
     },
   );
@@ -170,7 +138,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
           'and endpoint required). Good rows are written in one transaction, bad rows reported by row ' +
           'number (1 = first row after any header). An existing agent keeps its active flag. A CSV that ' +
           'cannot be read answers 400 CSV_INVALID and imports nothing.',
-        body: z.union([z.array(z.unknown()).max(MAX_IMPORT_ROWS), z.string().describe('text/csv')]),
+        body: z.union([z.array(z.unknown()).max(MAX_AGENT_IMPORT_ROWS), z.string().describe('text/csv')]),
         response: {
           200: z.object({
             created: z.number().int(),
@@ -182,14 +150,13 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
       },
     },
     async (request) => {
-      const rows = typeof request.body === 'string' ? csvRows(request.body) : request.body;
-      const result = app.store.agents.importMany(rows);
-      request.log.info(
-        { created: result.created, updated: result.updated, rejected: result.errors.length },
-        'agents imported',
-      );
-      if (result.created + result.updated > 0) await directory.reload();
-      return result;
+      try {
+        return await roster.importAgents(request.body, callerName(request));
+      } catch (err) {
+        // A CSV that cannot be read is refused whole.
+        if (err instanceof AgentImportError) throw new HttpError(400, 'CSV_INVALID', err.message);
+        throw err;
+      }
     },
   );
 
@@ -214,9 +181,8 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
       const { body } = request;
       const event: RequestedAgentEvent =
         body.event === 'not-ready' ? { type: 'not-ready', reason: body.reason } : { type: body.event };
-      const { name, keyId } = request.principal!;
       try {
-        return agentViewBody(await directory.request(id, event, `${name} (${keyId})`));
+        return agentViewBody(await directory.request(id, event, callerName(request)));
       } catch (err) {
         if (err instanceof AgentStateError) throw new HttpError(409, 'AGENT_STATE_CONFLICT', err.message);
         if (err instanceof AgentNotFoundError) throw notFound(id);
@@ -259,14 +225,14 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
     },
     async (request) => {
       const { id } = request.params;
-      const agent = app.store.agents.get(id);
+      const agent = roster.agent(id);
       if (!agent) throw notFound(id);
-      assertInScope(request, agent);
+      assertAgentInScope(request, agent);
       const day = today();
       const from = request.query.from === undefined ? day.from : Date.parse(request.query.from);
       const to = request.query.to === undefined ? day.to : Date.parse(request.query.to);
       if (from >= to) throw new HttpError(400, 'VALIDATION_FAILED', 'from must be before to');
-      const { logins, ...totals } = app.store.agentLog.attendance(id, from, to);
+      const { logins, ...totals } = roster.attendance(id, from, to)!;
       return {
         agentId: id,
         from: iso(from),

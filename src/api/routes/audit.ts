@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, HttpError } from '../plugins/errors.js';
+import type { RecordingApiDeps } from '../types.js';
 import { iso } from './agent-schemas.js';
 import { instantSchema, isWindow } from './recording-schemas.js';
 
@@ -21,7 +22,7 @@ const auditEntrySchema = z.object({
 });
 
 /** The audit log of access to recordings (admin only). Mounted under /v1. */
-export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
+export const auditRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { library }) => {
   app.get(
     '/audit',
     {
@@ -43,7 +44,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { from, to } = request.query;
       if (!isWindow(from, to)) throw new HttpError(400, 'VALIDATION_FAILED', 'from must be before to');
-      const entries = app.store.audit.list(request.query).map((e) => ({ ...e, at: iso(e.at) }));
+      const entries = library.auditLog(request.query).map((e) => ({ ...e, at: iso(e.at) }));
       return { entries };
     },
   );

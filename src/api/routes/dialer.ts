@@ -73,8 +73,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
   const notFound = (id: string) => new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign ${id}`);
 
   /** The agent must exist and be in the caller's scope (an agent key: only itself). */
-  const agentInScope = (request: FastifyRequest, id: string) =>
-    visibleAgent(app.store, request.principal!, directory, id);
+  const agentInScope = (request: FastifyRequest, id: string) => visibleAgent(request, directory, id);
 
   app.get(
     '/campaigns',

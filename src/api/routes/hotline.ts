@@ -8,7 +8,10 @@ import { iso } from './agent-schemas.js';
 const ms = z.number().describe('Milliseconds');
 
 /** The 400 hotline: its queue now and today's KPIs. Mounted under /v1/hotline. */
-export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { queue, today }) => {
+export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (
+  app,
+  { queue, hotlineCalls, today },
+) => {
   app.get(
     '/queue',
     {
@@ -86,7 +89,7 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { 
     async (request) => {
       const { from, to } = today();
       const serviceLevelSec = request.query.serviceLevelSec ?? app.config.hotline.serviceLevelSec;
-      const kpis = hotlineKpis(app.store.hotlineCalls.forDay(from, to), { serviceLevelSec });
+      const kpis = hotlineKpis(hotlineCalls(from, to), { serviceLevelSec });
       return { from: iso(from), to: iso(to), serviceLevelSec, ...kpis };
     },
   );

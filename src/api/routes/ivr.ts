@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { StoredFlow } from '../../ivr/catalog.js';
 import { FlowConflictError, FlowValidationError } from '../../ivr/catalog.js';
 import { flowNameSchema, flowSchema } from '../../ivr/flow.js';
 import {
@@ -8,8 +9,7 @@ import {
   promptLanguageSchema,
   promptNameSchema,
 } from '../../ivr/prompts.js';
-import { MAX_WAV_BYTES, WavError } from '../../ivr/wav.js';
-import type { StoredFlow } from '../../store/index.js';
+import { MAX_WAV_BYTES, WavError } from '../../lib/wav.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { IvrApiDeps } from '../types.js';
 
@@ -61,7 +61,7 @@ const storedFlowBody = ({ flow, version, createdAt, createdBy }: StoredFlow) => 
 /** IVR flows (read and edit), live sessions, today's counters, voice messages, callbacks. Under /v1/ivr. */
 export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (
   app,
-  { catalog, live, today, prompts },
+  { catalog, live, today, prompts, records },
 ) => {
   // Its own context: the audio body parser applies to the prompt routes only.
   if (prompts) await app.register(promptRoutes, { prompts });
@@ -260,7 +260,7 @@ export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (
     },
     async () => {
       const day = today();
-      return { day, ...app.store.ivrStats.forDay(day) };
+      return { day, ...records.dayStats(day) };
     },
   );
 
@@ -296,7 +296,7 @@ export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (
     },
     async (request) => {
       const { from, to, limit } = request.query;
-      const messages = app.store.voiceMessages.list({ from: parseTime(from), to: parseTime(to), limit });
+      const messages = records.voiceMessages({ from: parseTime(from), to: parseTime(to), limit });
       // The file path is the server's business: spelled out so it stays out of the answer.
       return {
         messages: messages.map(({ filePath: _filePath, createdAt, ...m }) => ({
@@ -335,8 +335,8 @@ export const ivrRoutes: FastifyPluginAsyncZod<IvrApiDeps> = async (
       },
     },
     async (request) => ({
-      callbacks: app.store.callbacks
-        .listPending(request.query.limit)
+      callbacks: records
+        .pendingCallbacks(request.query.limit)
         .map((c) => ({ ...c, requestedAt: iso(c.requestedAt), dueAt: iso(c.dueAt) })),
     }),
   );

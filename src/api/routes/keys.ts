@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ApiKeyService } from '../../auth/api-keys.js';
 import { newApiKeySchema } from '../../store/index.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 
@@ -28,7 +29,7 @@ const apiKeySchema = z.object({
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** API key management (admin only) and /v1/whoami. Mounted under /v1. */
-export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
+export const keyRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = async (app, { keys }) => {
   const adminOnly = { roles: ['admin'] } as const;
 
   app.post(
@@ -57,8 +58,7 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { name, role, agentId } = request.body;
-      const created = app.store.apiKeys.create(name, role, { agentId });
-      request.log.info({ keyId: created.id, name, role, agentId, prefix: created.prefix }, 'api key created');
+      const created = keys.create(request.body, request.principal!.name);
       return reply.status(201).send({
         id: created.id,
         name,
@@ -82,7 +82,7 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => ({
-      keys: app.store.apiKeys.list().map((key) => ({
+      keys: keys.list().map((key) => ({
         ...key,
         createdAt: new Date(key.createdAt).toISOString(),
         lastUsedAt: isoOrNull(key.lastUsedAt),
@@ -105,10 +105,9 @@ export const keyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!app.store.apiKeys.revoke(id)) {
+      if (!keys.revoke(id, request.principal!.name)) {
         throw new HttpError(404, 'KEY_NOT_FOUND', `No API key with id ${id}`);
       }
-      request.log.info({ keyId: id }, 'api key revoked');
       return reply.status(204).send(null);
     },
   );

@@ -1,43 +1,16 @@
 import { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { addDncNumber, DNC_GLOBAL, DNC_REASON_CHARS, importDnc } from '../../dialer/dnc.js';
-import {
-  assignLeads,
-  countLeads,
-  leadSummary,
-  MAX_ASSIGN,
-  unassignLeads,
-} from '../../dialer/lead-distribution.js';
-import {
-  DEFAULT_MAX_IMPORT_BYTES,
-  type LeadFieldMapping,
-  LeadImportError,
-} from '../../dialer/lead-import.js';
-import { purgeLeads } from '../../dialer/lead-purge.js';
-import { maskPhoneLike, normalizePhone } from '../../dialer/phone.js';
-import { CsvError, csvTextCell } from '../../lib/csv.js';
-import {
-  CSV_ENCODINGS,
-  CsvEncodingError,
-  type CsvInput,
-  CsvInputError,
-  CsvTooLargeError,
-} from '../../lib/csv-source.js';
+import { MAX_ASSIGN } from '../../leads/distribution.js';
+import { DNC_REASON_CHARS } from '../../leads/dnc.js';
+import { maskPhoneLike } from '../../leads/phone.js';
+import { type DncList, LeadError, type LeadErrorCode } from '../../leads/service.js';
+import { CSV_ENCODINGS, type CsvInput } from '../../lib/csv-source.js';
 import { maskNumber } from '../../lib/logger.js';
-import {
-  type CampaignRow,
-  type ImportError,
-  type ImportRecord,
-  LEAD_STATES,
-  type LeadPurgeRecord,
-  type LeadRecord,
-  type Store,
-} from '../../store/index.js';
-import { agentScopeFilter } from '../agent-scope.js';
-import { errorResponses, HttpError } from '../plugins/errors.js';
+import { type ImportRecord, LEAD_STATES, type LeadPurgeRecord, type LeadRecord } from '../../store/index.js';
+import { ledTeams } from '../agent-scope.js';
+import { domainErrors, errorResponses, HttpError } from '../plugins/errors.js';
 import type { LeadApiDeps } from '../types.js';
 import { iso } from './agent-schemas.js';
 
@@ -209,26 +182,24 @@ const dncImportSchema = z.object({
 /** Shown in the OpenAPI document only: the body is streamed as it arrives. */
 const csvBodySchema = z.unknown().meta({ type: 'string', description: 'The CSV file (text/csv)' });
 
-const campaignNotFound = (id: string) =>
-  new HttpError(404, 'CAMPAIGN_NOT_FOUND', `No campaign with id ${id}`);
-const importNotFound = (id: string) => new HttpError(404, 'IMPORT_NOT_FOUND', `No lead import with id ${id}`);
-
-/** 'rest', or 'a,b=c' -> { a: 'a', b: 'c' }. */
-function fieldMapping(text: string | undefined): LeadFieldMapping | undefined {
-  if (!text) return undefined;
-  if (text === 'rest') return 'rest';
-  const mapping: Record<string, string> = {};
-  for (const item of text.split(',')) {
-    const [field, column] = item.includes('=') ? item.split('=', 2) : [item, item];
-    const name = field!.trim();
-    if (!name) continue;
-    if (Object.hasOwn(mapping, name)) {
-      throw new HttpError(400, 'MAPPING_INVALID', `Custom field ${JSON.stringify(name)} is given twice`);
-    }
-    mapping[name] = column!.trim();
-  }
-  return mapping;
-}
+/** The lead service's refusals as HTTP errors. */
+const run = domainErrors<LeadErrorCode>(LeadError, {
+  CAMPAIGN_NOT_FOUND: 404,
+  CAMPAIGN_FINISHED: 409,
+  IMPORT_NOT_FOUND: 404,
+  IMPORT_RUNNING: 409,
+  UNKNOWN_TEAM: 400,
+  UNKNOWN_AGENT: 400,
+  AGENT_NOT_IN_TEAM: 400,
+  MAPPING_INVALID: 400,
+  CSV_INVALID: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UPLOAD_INCOMPLETE: 400,
+  PHONE_INVALID: 400,
+  DNC_NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  VALIDATION_FAILED: 400,
+});
 
 /** The request body as a CSV input: the raw stream (text/csv) or a string (text/plain). */
 function csvInput(request: FastifyRequest, maxBytes: number): CsvInput {
@@ -249,30 +220,6 @@ function csvInput(request: FastifyRequest, maxBytes: number): CsvInput {
   );
 }
 
-/** Rows of an error report read per step while it is downloaded. */
-const REPORT_PAGE_ROWS = 1_000;
-
-const reportCsvLine = (e: ImportError) =>
-  `${[e.line, e.kind, csvTextCell(e.reason), csvTextCell(e.raw)].join(',')}\r\n`;
-
-/**
- * An import's error report as CSV, read page by page (keyset, so no statement stays open in between)
- * as the client takes it, with a turn of the event loop between pages: any size, little memory.
- */
-function reportCsv(store: Store, importId: string, kind: ImportError['kind'] | undefined): Readable {
-  async function* lines() {
-    yield 'line,kind,reason,raw\r\n';
-    let cursor: { line: number; rowid: number } | null = null;
-    do {
-      const page = store.leadImports.errorsAfter(importId, cursor, REPORT_PAGE_ROWS, kind);
-      if (page.errors.length > 0) yield page.errors.map(reportCsvLine).join('');
-      cursor = page.next;
-      if (cursor) await nextTurn();
-    } while (cursor);
-  }
-  return Readable.from(lines(), { objectMode: false });
-}
-
 /** A number put on a do-not-call list (201 new, 200 listed already). */
 const dncAdded = z.object({
   scope: z.string(),
@@ -283,53 +230,16 @@ const dncAdded = z.object({
 
 /** Leads, their imports and distribution, purges, and the do-not-call lists. Mounted under /v1. */
 export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) => {
-  const { store } = app;
-  const { importer, defaultCountry } = deps;
-  const maxBytes = deps.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
-  const now = deps.now ?? Date.now;
+  const { leads } = deps;
 
   // CSV bodies are passed on as the raw stream, read as they arrive: a large file is never held whole.
   // Scoped to this plugin (the agent import has its own, buffered parser).
   app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
 
-  const campaignOf = (id: string): CampaignRow => {
-    const campaign = store.campaigns.get(id);
-    if (!campaign) throw campaignNotFound(id);
-    return campaign;
-  };
-
-  const importOf = (id: string): ImportRecord => {
-    const record = store.leadImports.get(id);
-    if (!record) throw importNotFound(id);
-    return record;
-  };
-
-  /** The teams a team leader leads; null for supervisors and admins (all teams). */
-  const ledTeams = (request: FastifyRequest): readonly string[] | null =>
-    agentScopeFilter(store, request.principal!)?.teamIds ?? null;
-
-  /** `teams`: the caller's ledTeams, worked out once per request. */
-  const assertLeads = (teams: readonly string[] | null, teamId: string) => {
-    if (teams !== null && !teams.includes(teamId)) {
-      throw new HttpError(403, 'FORBIDDEN', `You do not lead team ${teamId}`);
-    }
-  };
-
   const by = (request: FastifyRequest) => request.principal!.name;
-
-  /** The team and agent an import or an assignment names, checked: the agent must be in the team. */
-  const teamAndAgent = (teamId: string | undefined, agentId: string | undefined) => {
-    if (teamId !== undefined && !store.teams.get(teamId)) {
-      throw new HttpError(400, 'UNKNOWN_TEAM', `No team with id ${teamId}`);
-    }
-    if (agentId === undefined) return { teamId: teamId ?? null, agentId: null };
-    const agent = store.agents.get(agentId);
-    if (!agent?.active) throw new HttpError(400, 'UNKNOWN_AGENT', `No active agent with id ${agentId}`);
-    if (teamId !== undefined && agent.teamId !== teamId) {
-      throw new HttpError(400, 'AGENT_NOT_IN_TEAM', `Agent ${agentId} is not in team ${teamId}`);
-    }
-    return { teamId: teamId ?? agent.teamId, agentId };
-  };
+  const actor = (request: FastifyRequest) => ({ by: by(request), ledTeams: ledTeams(request) });
+  /** The upload, opened once the service has found the request acceptable. */
+  const upload = (request: FastifyRequest) => () => csvInput(request, leads.maxImportBytes);
 
   // --- Imports -----------------------------------------------------------------------------------------
 
@@ -365,38 +275,19 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const campaign = campaignOf(id);
-      if (campaign.state === 'finished') {
-        throw new HttpError(409, 'CAMPAIGN_FINISHED', `Campaign ${id} is finished; it takes no more leads`);
-      }
-      const q = request.query;
-      const target = teamAndAgent(q.teamId, q.agentId);
-      const mapping = { phone: q.phone, name: q.name, fields: fieldMapping(q.fields) };
-      const input = csvInput(request, maxBytes);
-      try {
-        const started = await importer.receive(input, {
-          campaignId: id,
-          listName: q.listName ?? `import ${iso(now()).slice(0, 10)}`,
-          mapping,
-          by: by(request),
-          teamId: target.teamId,
-          agentId: target.agentId,
-          delimiter: DELIMITERS[q.delimiter],
-          encoding: q.encoding,
-        });
-        return reply
-          .status(202)
-          .header('location', `/v1/lead-imports/${started.id}`)
-          .send({ import: importBody(importOf(started.id)) });
-      } catch (err) {
-        if (err instanceof LeadImportError) {
-          throw new HttpError(err.code === 'CAMPAIGN_NOT_FOUND' ? 404 : 400, err.code, err.message);
-        }
-        if (err instanceof CsvTooLargeError) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', err.message);
-        if (err instanceof CsvInputError) throw new HttpError(400, 'UPLOAD_INCOMPLETE', err.message);
-        throw err;
-      }
+      const { delimiter, ...query } = request.query;
+      const started = await run(() =>
+        leads.importUpload(
+          request.params.id,
+          { ...query, delimiter: DELIMITERS[delimiter] },
+          upload(request),
+          by(request),
+        ),
+      );
+      return reply
+        .status(202)
+        .header('location', `/v1/lead-imports/${started.id}`)
+        .send({ import: importBody(started) });
     },
   );
 
@@ -412,11 +303,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         response: { 200: z.object({ imports: z.array(importSchema) }), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      campaignOf(id);
-      return { imports: store.leadImports.list(id).map(importBody) };
-    },
+    async (request) => ({
+      imports: (await run(() => leads.imports(request.params.id))).map(importBody),
+    }),
   );
 
   app.get(
@@ -433,7 +322,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         response: { 200: importSchema, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => importBody(importOf(request.params.importId)),
+    async (request) => importBody(await run(() => leads.import(request.params.importId))),
   );
 
   app.get(
@@ -475,22 +364,18 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
     },
     async (request, reply) => {
       const { importId } = request.params;
-      importOf(importId);
       const { format, kind, limit, offset } = request.query;
       const json =
         format === 'json' || (format === undefined && /application\/json/.test(request.headers.accept ?? ''));
       if (json) {
-        return {
-          importId,
-          total: store.leadImports.countErrors(importId, kind),
-          errors: store.leadImports.errors(importId, { kind, limit, offset }),
-        };
+        return { importId, ...(await run(() => leads.importErrors(importId, { kind, limit, offset }))) };
       }
+      const report = await run(() => leads.importErrorReport(importId, kind));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="lead-import-${importId}-errors.csv"`)
         .header('cache-control', 'private, no-store')
-        .send(reportCsv(store, importId, kind));
+        .send(report);
     },
   );
 
@@ -524,27 +409,10 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
       },
     },
     async (request) => {
-      const { id } = request.params;
-      campaignOf(id);
-      const { limit, offset, ...filter } = request.query;
-      const teams = ledTeams(request);
-      if (teams !== null) {
-        if (filter.teamId === undefined) {
-          if (teams.length === 0) throw new HttpError(403, 'FORBIDDEN', 'You lead no team');
-          if (teams.length > 1) {
-            throw new HttpError(
-              400,
-              'VALIDATION_FAILED',
-              `You lead several teams: give teamId (${teams.join(', ')})`,
-            );
-          }
-          filter.teamId = teams[0];
-        }
-        assertLeads(teams, filter.teamId!);
-      }
-      const query = { campaignId: id, ...filter };
-      const leads = store.leads.list({ ...query, limit, offset });
-      return { leads: leads.map((l) => leadBody(l, teams !== null)), total: countLeads(store, query) };
+      const who = actor(request);
+      const page = await run(() => leads.list(request.params.id, request.query, who));
+      // Team leaders see numbers masked.
+      return { leads: page.leads.map((l) => leadBody(l, who.ledTeams !== null)), total: page.total };
     },
   );
 
@@ -562,8 +430,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
     },
     async (request) => {
       const { id } = request.params;
-      campaignOf(id);
-      return { campaignId: id, ...leadSummary(store, id, ledTeams(request)) };
+      return { campaignId: id, ...(await run(() => leads.summary(id, actor(request)))) };
     },
   );
 
@@ -595,25 +462,10 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
       },
     },
     async (request) => {
-      const { id } = request.params;
-      campaignOf(id);
-      const { teamId, agentId, count } = request.body;
-      const target = teamAndAgent(teamId, agentId);
-      const teams = ledTeams(request);
-      if (agentId === undefined && teams !== null) {
-        throw new HttpError(403, 'FORBIDDEN', "Only a supervisor gives the pool's leads to a team");
-      }
-      assertLeads(teams, teamId);
-      const assigned = await assignLeads(
-        store,
-        id,
-        { teamId, agentId: target.agentId ?? undefined },
-        count,
-        now(),
-        agentId !== undefined,
+      const { assigned, agentId } = await run(() =>
+        leads.assign(request.params.id, request.body, actor(request)),
       );
-      request.log.info({ campaignId: id, teamId, agentId, asked: count, assigned }, 'leads assigned');
-      return { assigned, teamId, agentId: target.agentId };
+      return { assigned, teamId: request.body.teamId, agentId };
     },
   );
 
@@ -633,20 +485,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         response: { 200: z.object({ unassigned: z.number().int() }), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      campaignOf(id);
-      const { teamId, agentId } = request.body;
-      teamAndAgent(teamId, agentId);
-      const teams = ledTeams(request);
-      if (agentId === undefined && teams !== null) {
-        throw new HttpError(403, 'FORBIDDEN', "Only a supervisor returns a team's leads to the pool");
-      }
-      assertLeads(teams, teamId);
-      const unassigned = await unassignLeads(store, id, agentId ? { agentId } : { teamId }, now());
-      request.log.info({ campaignId: id, teamId, agentId, unassigned }, 'leads unassigned');
-      return { unassigned };
-    },
+    async (request) => ({
+      unassigned: await run(() => leads.unassign(request.params.id, request.body, actor(request))),
+    }),
   );
 
   // --- Purge ---------------------------------------------------------------------------------------------
@@ -673,24 +514,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         response: { 200: z.object({ purge: purgeSchema }), ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      campaignOf(id);
-      const { all, olderThanDays, importId, reason } = request.body;
-      if (importId !== undefined) {
-        const record = importOf(importId);
-        if (record.campaignId !== id) throw importNotFound(importId);
-        if (record.status === 'running') {
-          throw new HttpError(409, 'IMPORT_RUNNING', `Import ${importId} is still running`);
-        }
-      }
-      const purge = (await purgeLeads(
-        store,
-        { campaignId: id, importId, olderThanDays, all, by: by(request), reason },
-        { now: now(), logger: request.log, logEmpty: true },
-      ))!;
-      return { purge: purgeBody(purge) };
-    },
+    async (request) => ({
+      purge: purgeBody(await run(() => leads.purge(request.params.id, request.body, by(request)))),
+    }),
   );
 
   app.get(
@@ -705,20 +531,15 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         response: { 200: z.object({ purges: z.array(purgeSchema) }), ...errorResponses(401, 403) },
       },
     },
-    async (request) => ({ purges: store.leadPurges.list(request.query.campaignId).map(purgeBody) }),
+    async (request) => ({ purges: leads.purges(request.query.campaignId).map(purgeBody) }),
   );
 
   // --- Do-not-call lists ---------------------------------------------------------------------------------
 
-  const dncRoutes = (path: string, scopeName: string, scopeOf: (request: FastifyRequest) => string) => {
+  /** `listOf`: the list a request names (its campaign, or the global list). */
+  const dncRoutes = (path: string, scopeName: string, listOf: (request: FastifyRequest) => DncList) => {
     const params = path.includes(':id') ? campaignParams : z.object({});
     const phoneParams = params.extend({ phone: z.string().min(1).max(60) });
-
-    const phoneOf = (raw: string) => {
-      const normalized = normalizePhone(raw, defaultCountry);
-      if (!normalized.ok) throw new HttpError(400, 'PHONE_INVALID', `phone: ${normalized.reason}`);
-      return normalized.e164;
-    };
 
     app.get(
       path,
@@ -740,13 +561,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         },
       },
       async (request) => {
-        const scope = scopeOf(request);
         const { limit, offset } = request.query;
-        return {
-          scope,
-          total: store.dnc.count(scope),
-          entries: store.dnc.list(scope, limit, offset).map((e) => ({ ...e, addedAt: iso(e.addedAt) })),
-        };
+        const { scope, total, entries } = await run(() => leads.dncEntries(listOf(request), limit, offset));
+        return { scope, total, entries: entries.map((e) => ({ ...e, addedAt: iso(e.addedAt) })) };
       },
     );
 
@@ -770,18 +587,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         },
       },
       async (request, reply) => {
-        const scope = scopeOf(request);
-        const phone = phoneOf(request.body.phone);
-        const { added, leadsMarked } = addDncNumber(
-          store,
-          { scope, phone, reason: request.body.reason || null, by: by(request) },
-          now(),
-        );
-        request.log.info(
-          { scope, phone: maskNumber(phone), added, leadsMarked },
-          'number put on do-not-call',
-        );
-        return reply.status(added ? 201 : 200).send({ scope, phone, added, leadsMarked });
+        const entry = await run(() => leads.addDnc(listOf(request), request.body, by(request)));
+        return reply.status(entry.added ? 201 : 200).send(entry);
       },
     );
 
@@ -800,12 +607,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         },
       },
       async (request, reply) => {
-        const scope = scopeOf(request);
-        const phone = phoneOf((request.params as { phone: string }).phone);
-        if (!store.dnc.remove(scope, phone)) {
-          throw new HttpError(404, 'DNC_NOT_FOUND', `${phone} is not on the ${scopeName} do-not-call list`);
-        }
-        request.log.info({ scope, phone: maskNumber(phone) }, 'number taken off do-not-call');
+        const { phone } = request.params as { phone: string };
+        await run(() => leads.removeDnc(listOf(request), phone, by(request)));
         return reply.status(204).send(null);
       },
     );
@@ -839,41 +642,19 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
         },
       },
       async (request) => {
-        const scope = scopeOf(request);
-        const input = csvInput(request, maxBytes);
-        try {
-          return await importDnc(store, input, {
-            scope,
-            by: by(request),
-            defaultCountry,
-            now,
-            logger: request.log,
-            maxBytes,
-            delimiter: DELIMITERS[request.query.delimiter],
-            encoding: request.query.encoding,
-            header: request.query.header === 'auto' ? undefined : request.query.header === 'true',
-          });
-        } catch (err) {
-          if (err instanceof CsvError || err instanceof CsvEncodingError) {
-            throw new HttpError(400, 'CSV_INVALID', `${err.message}; the numbers before it were added`);
-          }
-          if (err instanceof CsvTooLargeError) {
-            throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `${err.message}; the numbers before it were added`);
-          }
-          if (err instanceof CsvInputError) throw new HttpError(400, 'UPLOAD_INCOMPLETE', err.message);
-          throw err;
-        }
+        const { delimiter, encoding, header } = request.query;
+        const format = {
+          delimiter: DELIMITERS[delimiter],
+          encoding,
+          header: header === 'auto' ? undefined : header === 'true',
+        };
+        return run(() => leads.importDnc(listOf(request), format, upload(request), by(request)));
       },
     );
   };
 
-  dncRoutes('/dnc/global', 'global', () => DNC_GLOBAL);
-  dncRoutes('/campaigns/:id/dnc', "campaign's", (request) => {
-    const { id } = request.params as { id: string };
-    campaignOf(id);
-    // The dnc table keys the global list by scope 'global': a campaign of that id cannot have its own.
-    if (id === DNC_GLOBAL)
-      throw new HttpError(400, 'VALIDATION_FAILED', `Campaign ${id}: use /v1/dnc/global`);
-    return id;
-  });
+  dncRoutes('/dnc/global', 'global', () => ({ campaignId: null }));
+  dncRoutes('/campaigns/:id/dnc', "campaign's", (request) => ({
+    campaignId: (request.params as { id: string }).id,
+  }));
 };

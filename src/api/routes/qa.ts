@@ -1,15 +1,12 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  qaAnswerSchema,
-  qaCriteriaSchema,
-  qaCriterionSchema,
-  scoreAnswers,
-} from '../../recording/qa-score.js';
-import { createSampleTasks } from '../../recording/sampling.js';
+import { QaError, type QaErrorCode } from '../../recording/qa.js';
+import { qaAnswerSchema, qaCriteriaSchema, qaCriterionSchema } from '../../recording/qa-score.js';
 import { QA_TASK_STATUSES, type QaForm, type QaScore, type QaTask } from '../../store/index.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
-import { audit, recordingScope, visibleRecording } from '../recording-access.js';
+import { auditActor, recordingScope, visibleRecording } from '../recording-access.js';
+import type { RecordingApiDeps } from '../types.js';
 import { iso } from './agent-schemas.js';
 import { directionSchema, instantSchema, isWindow } from './recording-schemas.js';
 
@@ -72,15 +69,30 @@ const scoreBody = (score: QaScore) => ({ ...score, createdAt: iso(score.createdA
 
 const windowError = () => new HttpError(400, 'VALIDATION_FAILED', 'from must be before to');
 
-/** QA: scoring forms, sampled tasks, scores and reports. Mounted under /v1/qa. */
-export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { store } = app;
+const QA_STATUS: Record<QaErrorCode, number> = {
+  UNKNOWN_RECORDING: 400,
+  UNKNOWN_QA_FORM: 400,
+  UNKNOWN_QA_TASK: 400,
+  VALIDATION_FAILED: 400,
+  QA_TASK_DONE: 409,
+};
 
-  const knownForm = (id: string) => {
-    const form = store.qa.form(id);
-    if (!form) throw new HttpError(400, 'UNKNOWN_QA_FORM', `No QA form with id ${id}`);
-    return form;
-  };
+/** QA's refusals as HTTP errors; an answer's problems are named by their place in the body. */
+function run<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (!(err instanceof QaError)) throw err;
+    if (!err.problems) throw new HttpError(QA_STATUS[err.code], err.code, err.message);
+    const details = err.problems.map((p) => ({ path: `body.answers.${p.criterionId}`, message: p.message }));
+    const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
+    throw new HttpError(QA_STATUS[err.code], err.code, message, details);
+  }
+}
+
+/** QA: scoring forms, sampled tasks, scores and reports. Mounted under /v1/qa. */
+export const qaRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { qa, library }) => {
+  const by = (request: FastifyRequest) => request.principal!.name;
 
   app.post(
     '/forms',
@@ -97,9 +109,7 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const form = store.qa.createForm(request.body);
-      request.log.info({ formId: form.id, name: form.name, version: form.version }, 'qa form saved');
-      return reply.status(201).send(formBody(form));
+      return reply.status(201).send(formBody(qa.saveForm(request.body, by(request))));
     },
   );
 
@@ -116,7 +126,7 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => ({
-      forms: store.qa.forms({ activeOnly: !request.query.includeRetired }).map(formBody),
+      forms: qa.forms({ activeOnly: !request.query.includeRetired }).map(formBody),
     }),
   );
 
@@ -132,7 +142,7 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const form = store.qa.form(request.params.id);
+      const form = qa.form(request.params.id);
       if (!form) throw new HttpError(404, 'QA_FORM_NOT_FOUND', `No QA form with id ${request.params.id}`);
       return formBody(form);
     },
@@ -171,9 +181,8 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { formId, from, to, perAgent, seed, assignedTo, ...filter } = request.body;
       if (!isWindow(from, to)) throw windowError();
-      knownForm(formId);
-      const tasks = createSampleTasks(store, { formId, from, to, perAgent, seed, assignedTo, filter });
-      request.log.info({ formId, created: tasks.length }, 'qa sample taken');
+      const sample = { formId, from, to, perAgent, seed, assignedTo, filter };
+      const tasks = run(() => qa.sample(sample, by(request)));
       return reply.status(201).send({ created: tasks.length, tasks: tasks.map(taskBody) });
     },
   );
@@ -196,8 +205,8 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const visibleTo = recordingScope(store, request) ?? undefined;
-      const tasks = store.qa.tasks({ ...request.query, visibleTo });
+      const visibleTo = recordingScope(request) ?? undefined;
+      const tasks = qa.tasks({ ...request.query, visibleTo });
       return { tasks: tasks.map((t) => ({ ...taskBody(t), startedAt: iso(t.startedAt) })) };
     },
   );
@@ -225,45 +234,12 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { recordingId, formId, taskId, answers, comment } = request.body;
-      if (!store.recordings.get(recordingId)) {
+      const { recordingId } = request.body;
+      if (!library.get(recordingId)) {
         throw new HttpError(400, 'UNKNOWN_RECORDING', `No recording with id ${recordingId}`);
       }
-      visibleRecording(store, request, recordingId, 'score');
-      const form = knownForm(formId);
-      if (taskId !== undefined) {
-        const task = store.qa.task(taskId);
-        if (!task) throw new HttpError(400, 'UNKNOWN_QA_TASK', `No QA task with id ${taskId}`);
-        if (task.recordingId !== recordingId || task.formId !== formId) {
-          throw new HttpError(400, 'VALIDATION_FAILED', `Task ${taskId} is for another recording or form`);
-        }
-        if (task.status !== 'open')
-          throw new HttpError(409, 'QA_TASK_DONE', `Task ${taskId} is already done`);
-      }
-
-      const { total, passed, problems } = scoreAnswers(form, answers);
-      if (problems.length > 0) {
-        const details = problems.map((p) => ({ path: `body.answers.${p.criterionId}`, message: p.message }));
-        const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
-        throw new HttpError(400, 'VALIDATION_FAILED', message, details);
-      }
-      const score = store.qa.addScore({
-        taskId: taskId ?? null,
-        recordingId,
-        formId,
-        formVersion: form.version,
-        scorer: request.principal!.name,
-        answers,
-        total,
-        passed,
-        comment: comment ?? null,
-      });
-      audit(store, request, {
-        action: 'score',
-        targetId: recordingId,
-        allowed: true,
-        detail: { scoreId: score.id, formId, total, passed },
-      });
+      visibleRecording(request, library, recordingId, 'score');
+      const score = run(() => qa.score(request.body, auditActor(request)));
       return reply.status(201).send(scoreBody(score));
     },
   );
@@ -305,8 +281,8 @@ export const qaRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { from, to, groupBy, formId } = request.query;
       if (!isWindow(from, to)) throw windowError();
-      const visibleTo = recordingScope(store, request) ?? undefined;
-      const rows = store.qa.report({ from, to, groupBy, formId, visibleTo });
+      const visibleTo = recordingScope(request) ?? undefined;
+      const rows = qa.report({ from, to, groupBy, formId, visibleTo });
       return { from: iso(from), to: iso(to), groupBy, rows };
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, HttpError } from '../plugins/errors.js';
-import { audit } from '../recording-access.js';
+import { auditActor } from '../recording-access.js';
 import type { RecordingApiDeps } from '../types.js';
 
 const params = z.object({ callId: z.string().min(1), action: z.enum(['pause', 'resume']) });
@@ -10,7 +10,7 @@ const params = z.object({ callId: z.string().min(1), action: z.enum(['pause', 'r
  * Pausing and resuming a live call's recording (while the customer gives a card number): the agent on
  * the call, or a supervisor. The gap is kept in the recording's metadata.
  */
-export const recordingControlRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { control }) => {
+export const recordingControlRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { library }) => {
   app.post(
     '/calls/:callId/recording/:action',
     {
@@ -27,34 +27,22 @@ export const recordingControlRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = a
     },
     async (request) => {
       const { callId, action } = request.params;
-      const principal = request.principal!;
-      const rows = app.store.recordings.byCall(callId);
-      if (rows.length === 0 || !control)
+      const { role } = request.principal!;
+      // Agents and team leaders only on their own calls; supervisors (and admins) on any.
+      const mayAlways = role !== 'agent' && role !== 'team-leader';
+      const pause = action === 'pause';
+      const result = await library.setPaused(callId, pause, auditActor(request), mayAlways);
+      if (result === 'not-recording')
         throw new HttpError(404, 'NOT_RECORDING', `call ${callId} is not being recorded`);
-      const onCall = principal.agentId !== null && rows.some((r) => r.agentId === principal.agentId);
-      if ((principal.role === 'agent' || principal.role === 'team-leader') && !onCall) {
-        audit(app.store, request, {
-          action: `recording-${action}`,
-          targetType: 'call',
-          targetId: callId,
-          allowed: false,
-        });
+      if (result === 'refused')
         throw new HttpError(403, 'FORBIDDEN', 'only the agent on the call or a supervisor may do this');
-      }
-      const done = action === 'pause' ? await control.pause(callId) : await control.resume(callId);
-      if (!done)
+      if (result === 'unchanged')
         throw new HttpError(
           409,
           'RECORDING_STATE',
-          `recording of call ${callId} is already ${action === 'pause' ? 'paused' : 'running'} or ended`,
+          `recording of call ${callId} is already ${pause ? 'paused' : 'running'} or ended`,
         );
-      audit(app.store, request, {
-        action: `recording-${action}`,
-        targetType: 'call',
-        targetId: callId,
-        allowed: true,
-      });
-      return { callId, paused: action === 'pause' };
+      return { callId, paused: pause };
     },
   );
 };

@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { purgeDueAt, type RetentionRules } from '../../recording/retention.js';
-import { RECORDING_LAYOUTS, RECORDING_STATUSES, type RecordingRecord } from '../../store/index.js';
+import { purgeDueAt } from '../../recording/retention.js';
+import {
+  RECORDING_LAYOUTS,
+  RECORDING_STATUSES,
+  type RecordingRecord,
+  type RetentionRules,
+} from '../../store/index.js';
 import { iso } from './agent-schemas.js';
 
 /** Schemas and encoders shared by the recording, audit and QA routes. Times go out as ISO 8601. */

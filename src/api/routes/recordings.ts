@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { RECORDING_STATUSES } from '../../store/index.js';
 import { parseRange } from '../http-range.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
-import { audit, recordingScope, visibleRecording } from '../recording-access.js';
+import { auditActor, recordingScope, visibleRecording } from '../recording-access.js';
 import type { RecordingApiDeps } from '../types.js';
 import {
   directionSchema,
@@ -57,9 +57,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Search, metadata, audio and legal hold of call recordings; every access audited. Under /v1. */
-export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { dir, rules }) => {
-  const { store } = app;
-
+export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (
+  app,
+  { dir, rules, library },
+) => {
   app.get(
     '/recordings',
     {
@@ -85,16 +86,12 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (a
       if (!isWindow(criteria.from, criteria.to)) {
         throw new HttpError(400, 'VALIDATION_FAILED', 'from must be before to');
       }
-      const filter = { ...criteria, visibleTo: recordingScope(store, request) ?? undefined };
-      const recordings = store.recordings.search({ ...filter, limit, offset });
-      const total = store.recordings.count(filter);
-      // A search touches many recordings: the target is '*', the criteria are in the detail.
-      audit(store, request, {
-        action: 'search',
-        targetId: '*',
-        allowed: true,
-        detail: { query: request.query, total },
-      });
+      const { recordings, total } = library.search(
+        { ...criteria, limit, offset },
+        recordingScope(request),
+        auditActor(request),
+        { query: request.query },
+      );
       return { recordings: recordings.map((r) => recordingBody(r, rules())), total };
     },
   );
@@ -113,8 +110,8 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (a
     },
     async (request) => {
       const { id } = request.params;
-      const recording = visibleRecording(store, request, id, 'metadata');
-      audit(store, request, { action: 'metadata', targetId: id, allowed: true });
+      const recording = visibleRecording(request, library, id, 'metadata');
+      library.audit(auditActor(request), { action: 'metadata', targetId: id, allowed: true });
       return recordingBody(recording, rules());
     },
   );
@@ -143,7 +140,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (a
     async (request, reply) => {
       const { id } = request.params;
       const action = request.query.download ? 'download' : 'listen';
-      const recording = visibleRecording(store, request, id, action);
+      const recording = visibleRecording(request, library, id, action);
       if (recording.status !== 'stored' || recording.filePath === null) {
         const why = recording.status === 'purged' ? 'was purged' : `is ${recording.status}, not stored yet`;
         throw new HttpError(404, 'RECORDING_NOT_AVAILABLE', `Recording ${id} ${why}`);
@@ -157,7 +154,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (a
         },
       );
       const range = parseRange(request.headers.range, size);
-      audit(store, request, {
+      library.audit(auditActor(request), {
         action,
         targetId: id,
         allowed: true,
@@ -199,10 +196,8 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (a
     async (request) => {
       const { id } = request.params;
       const { hold } = request.body;
-      visibleRecording(store, request, id, 'legal-hold');
-      const recording = store.recordings.setLegalHold(id, hold)!;
-      audit(store, request, { action: 'legal-hold', targetId: id, allowed: true, detail: { hold } });
-      request.log.info({ recordingId: id, hold }, 'recording legal hold set');
+      visibleRecording(request, library, id, 'legal-hold');
+      const recording = library.setLegalHold(id, hold, auditActor(request))!;
       return recordingBody(recording, rules());
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { agentIdSchema, teamIdSchema } from '../../store/index.js';
+import { callerName } from '../plugins/auth.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { AgentApiDeps } from '../types.js';
 import { teamBody, teamSchema } from './agent-schemas.js';
@@ -18,7 +19,7 @@ const idParams = z.object({ id: z.string().min(1) });
 const notFound = (id: string) => new HttpError(404, 'TEAM_NOT_FOUND', `No team with id ${id}`);
 
 /** Teams (admin edits; supervisors and team leaders read). Mounted under /v1. */
-export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { directory }) => {
+export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { roster }) => {
   app.get(
     '/teams',
     {
@@ -30,7 +31,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { dir
         response: { 200: z.object({ teams: z.array(teamSchema) }), ...errorResponses(401, 403) },
       },
     },
-    async () => ({ teams: app.store.teams.list().map(teamBody) }),
+    async () => ({ teams: roster.teams().map(teamBody) }),
   );
 
   app.post(
@@ -50,9 +51,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { dir
       },
     },
     async (request, reply) => {
-      const team = app.store.teams.create(request.body);
-      request.log.info({ teamId: team.id, name: team.name }, 'team created');
-      await directory.reload();
+      const team = await roster.createTeam(request.body, callerName(request));
       return reply.status(201).send(teamBody(team));
     },
   );
@@ -71,10 +70,8 @@ export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { dir
     },
     async (request) => {
       const { id } = request.params;
-      const team = app.store.teams.update(id, request.body);
+      const team = await roster.updateTeam(id, request.body, callerName(request));
       if (!team) throw notFound(id);
-      request.log.info({ teamId: id, ...request.body }, 'team updated');
-      await directory.reload();
       return teamBody(team);
     },
   );
@@ -93,9 +90,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { dir
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!app.store.teams.remove(id)) throw notFound(id);
-      request.log.info({ teamId: id }, 'team deleted');
-      await directory.reload();
+      if (!(await roster.removeTeam(id, callerName(request)))) throw notFound(id);
       return reply.status(204).send(null);
     },
   );

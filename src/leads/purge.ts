@@ -5,8 +5,8 @@ import type { Logger } from '../lib/logger.js';
 /** Any pino-like logger (a request's, the service's). */
 type LogSink = Pick<Logger, 'info' | 'warn'>;
 
+import { campaignSettingsSchema } from '../dialer/campaign.js';
 import type { CampaignRow, LeadPurgeRecord, Store } from '../store/index.js';
-import { campaignSettingsSchema } from './campaign.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

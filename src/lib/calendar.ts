@@ -1,9 +1,36 @@
-import type { Hours } from './flow.js';
+import { z } from 'zod';
+import { isoDate, wallClock } from './time.js';
 
 /**
- * Which branch of a schedule node a call takes at `now`.
+ * Business hours in a time zone, with holidays: an IVR schedule node's, and a dialer campaign's calling
+ * window. Shared by both, so the two read opening hours the same way.
+ */
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
+const dayName = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+/** Hours in a time zone with holidays. */
+export const hoursSchema = z.object({
+  /** IANA time zone the hours are in, e.g. Asia/Shanghai. */
+  timezone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected an IANA time zone such as Asia/Shanghai'),
+  /** Open periods; `to` is exclusive and may be before `from` for a period past midnight. */
+  hours: z.array(z.object({ days: z.array(dayName).min(1), from: hhmm, to: hhmm })).min(1),
+  /** Dates (YYYY-MM-DD, in the time zone) when the center is closed all day. */
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')).default([]),
+});
+export type Hours = z.infer<typeof hoursSchema>;
+
+/**
+ * Whether `hours` are open at `now`, or it is a holiday.
  *
- * Everything is read on the wall clock of the node's time zone, so DST changes need no special case: a
+ * Everything is read on the wall clock of the hours' time zone, so DST changes need no special case: a
  * 09:00 opening is 09:00 local on either side of the change.
  * - A holiday (the local date is listed) wins over the hours.
  * - A period is open from `from` (inclusive) to `to` (exclusive).
@@ -12,13 +39,13 @@ import type { Hours } from './flow.js';
  *   run, so its hours after midnight are closed too.
  * - `to` equal to `from` is a full 24 hours from `from`.
  */
-export function scheduleBranch(node: Hours, now: Date): 'open' | 'closed' | 'holiday' {
-  const today = localTime(now, node.timezone);
-  const holidays = new Set(node.holidays);
+export function scheduleBranch(hours: Hours, now: Date): 'open' | 'closed' | 'holiday' {
+  const today = localTime(now, hours.timezone);
+  const holidays = new Set(hours.holidays);
   if (holidays.has(today.date)) return 'holiday';
 
   const yesterday = { day: WEEKDAYS[(today.weekday + 6) % 7]!, date: previousDate(today.date) };
-  const open = node.hours.some((period) => {
+  const open = hours.hours.some((period) => {
     const from = minutes(period.from);
     const to = minutes(period.to);
     const startsToday = period.days.includes(WEEKDAYS[today.weekday]!);
@@ -42,33 +69,12 @@ interface LocalTime {
   minute: number;
 }
 
-/** Formatters are costly to build and a schedule is read on every call: one per time zone. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    formatters.set(timeZone, format);
-  }
-  return format;
-}
-
 function localTime(now: Date, timeZone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(timeZone).formatToParts(now)) parts[part.type] = part.value;
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  const clock = wallClock(timeZone, now);
+  const date = isoDate(clock);
   // The weekday follows from the local date; reading it as UTC midnight keeps it exact.
   const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return { date, weekday, minute: Number(parts.hour) * 60 + Number(parts.minute) };
+  return { date, weekday, minute: clock.hour * 60 + clock.minute };
 }
 
 function previousDate(date: string): string {

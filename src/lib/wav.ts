@@ -1,5 +1,5 @@
 /**
- * WAV files in and out, for prompts a call center records itself. Pure: no I/O.
+ * WAV files in and out: prompts a call center records itself, and the length of recordings. Pure: no I/O.
  *
  * parseWav reads a RIFF/WAVE file (integer PCM of 8, 16, 24 or 32 bits, 32/64-bit float, G.711 A-law and
  * µ-law; any sample rate and channel count) into mono samples. toAsteriskWav turns it into what Asterisk
@@ -459,4 +459,24 @@ export function buildWav(
     }
   }
   return out;
+}
+
+/**
+ * Seconds of audio in a WAV file (from its header: data bytes / byte rate), 0 if the header is not one we
+ * understand. Unlike readWavInfo it sets no size or length limit and takes a data chunk cut short as far
+ * as it goes: it measures call recordings and voice messages, not uploads.
+ */
+export function wavDurationSec(wav: Buffer): number {
+  if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
+    return 0;
+  let offset = 12;
+  let byteRate = 0;
+  while (offset + 8 <= wav.length) {
+    const id = wav.toString('ascii', offset, offset + 4);
+    const size = wav.readUInt32LE(offset + 4);
+    if (id === 'fmt ') byteRate = wav.readUInt32LE(offset + 16);
+    if (id === 'data') return byteRate > 0 ? Math.min(size, wav.length - offset - 8) / byteRate : 0;
+    offset += 8 + size + (size % 2);
+  }
+  return 0;
 }

@@ -1,0 +1,191 @@
+import type { Logger } from 'pino';
+import { CsvError } from '../lib/csv.js';
+import type { AgentInput, AgentPatch, AgentRecord, ImportResult, Store, Team } from '../store/index.js';
+import { type Attendance, attendanceFromLog } from './attendance.js';
+import { agentRowsFromCsv } from './import-csv.js';
+
+/** Import size limit: far above a center's roster, low enough to keep one transaction short. */
+export const MAX_AGENT_IMPORT_ROWS = 5_000;
+
+/** An agents import the roster refuses whole: a CSV that cannot be read, or too many rows. */
+export class AgentImportError extends Error {
+  override readonly name = 'AgentImportError';
+}
+
+/** What changed in the roster, told to listeners once the live seats are reloaded. */
+export type RosterChange =
+  | { kind: 'team'; teamId: string; change: 'created' | 'updated' | 'deleted' }
+  | { kind: 'agent'; agentId: string; change: 'created' | 'updated' | 'deactivated' }
+  | { kind: 'import'; created: number; updated: number };
+
+export interface AgentRosterDeps {
+  store: Store;
+  /** The live seats (AgentService): told after every change, so it applies to the very next call. */
+  seats: { reload(): Promise<void> };
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Teams and agent seats as stored: every write goes through here, is checked by the store (names and
+ * ids taken, unknown references), reloads the live seats, is logged and told to listeners. Also answers
+ * an agent's attendance from the state log.
+ */
+export class AgentRoster {
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly listeners = new Set<(change: RosterChange) => void>();
+
+  constructor(private readonly deps: AgentRosterDeps) {
+    this.store = deps.store;
+    this.log = deps.logger.child({ component: 'roster' });
+  }
+
+  onChange(listener: (change: RosterChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- teams -------------------------------------------------------------------------------------------
+
+  /** By name. */
+  teams(): Team[] {
+    return this.store.teams.list();
+  }
+
+  /** Throws StoreError TEAM_EXISTS or UNKNOWN_AGENT (the leader). */
+  async createTeam(
+    input: { id?: string; name: string; leaderAgentId?: string | null },
+    by: string,
+  ): Promise<Team> {
+    const team = this.store.teams.create(input, this.deps.now());
+    this.log.info({ teamId: team.id, name: team.name, by }, 'team created');
+    await this.changed({ kind: 'team', teamId: team.id, change: 'created' });
+    return team;
+  }
+
+  /** Null if there is no such team; throws like createTeam. */
+  async updateTeam(
+    id: string,
+    patch: { name?: string; leaderAgentId?: string | null },
+    by: string,
+  ): Promise<Team | null> {
+    const team = this.store.teams.update(id, patch);
+    if (!team) return null;
+    this.log.info({ teamId: id, ...patch, by }, 'team updated');
+    await this.changed({ kind: 'team', teamId: id, change: 'updated' });
+    return team;
+  }
+
+  /** False if there is no such team; throws StoreError TEAM_NOT_EMPTY while active agents are in it. */
+  async removeTeam(id: string, by: string): Promise<boolean> {
+    if (!this.store.teams.remove(id)) return false;
+    this.log.info({ teamId: id, by }, 'team deleted');
+    await this.changed({ kind: 'team', teamId: id, change: 'deleted' });
+    return true;
+  }
+
+  // --- agents ------------------------------------------------------------------------------------------
+
+  /** The stored seat, deactivated ones included. */
+  agent(id: string): AgentRecord | null {
+    return this.store.agents.get(id);
+  }
+
+  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. */
+  async createAgent(input: AgentInput, by: string): Promise<AgentRecord> {
+    const agent = this.store.agents.create(input, this.deps.now());
+    this.log.info({ agentId: agent.id, by }, 'agent created');
+    await this.changed({ kind: 'agent', agentId: agent.id, change: 'created' });
+    return agent;
+  }
+
+  /** Only the fields given change. Null if there is no such agent; throws StoreError UNKNOWN_TEAM. */
+  async updateAgent(id: string, patch: AgentPatch, by: string): Promise<AgentRecord | null> {
+    const agent = this.store.agents.update(id, patch, this.deps.now());
+    if (!agent) return null;
+    this.log.info({ agentId: id, fields: Object.keys(patch), by }, 'agent updated');
+    await this.changed({ kind: 'agent', agentId: id, change: 'updated' });
+    return agent;
+  }
+
+  /**
+   * Soft delete: the agent can no longer log in or take calls, and no longer leads a team. Null if there
+   * is no such agent; false if it was inactive already.
+   */
+  async deactivateAgent(id: string, by: string): Promise<boolean | null> {
+    if (!this.store.agents.get(id)) return null;
+    if (!this.store.agents.deactivate(id, this.deps.now())) return false;
+    this.log.info({ agentId: id, by }, 'agent deactivated');
+    await this.changed({ kind: 'agent', agentId: id, change: 'deactivated' });
+    return true;
+  }
+
+  /**
+   * Upserts agents by id: rows as for createAgent, or the text of a CSV file (see agentRowsFromCsv; its
+   * team column may name a team by id or name). Good rows are written in one transaction, bad ones
+   * reported by row. Throws AgentImportError, importing nothing, for a CSV that cannot be read or more
+   * than MAX_AGENT_IMPORT_ROWS rows.
+   */
+  async importAgents(input: readonly unknown[] | string, by: string): Promise<ImportResult> {
+    const rows = typeof input === 'string' ? this.csvRows(input) : input;
+    const result = this.store.agents.importMany(rows, this.deps.now());
+    this.log.info(
+      { created: result.created, updated: result.updated, rejected: result.errors.length, by },
+      'agents imported',
+    );
+    if (result.created + result.updated > 0) {
+      await this.changed({ kind: 'import', created: result.created, updated: result.updated });
+    }
+    return result;
+  }
+
+  /**
+   * Time per state in [from, to) from the state log; a window reaching into the future stops at now.
+   * Null for an unknown agent (deactivated ones have attendance).
+   */
+  attendance(agentId: string, from: number, to: number): Attendance | null {
+    if (!this.store.agents.get(agentId)) return null;
+    const end = Math.min(to, this.deps.now());
+    return attendanceFromLog(this.store.agentLog.window(agentId, from, end), from, end);
+  }
+
+  private csvRows(text: string): Record<string, string>[] {
+    let rows: Record<string, string>[];
+    try {
+      rows = agentRowsFromCsv(text, (team) => this.store.teams.byName(team)?.id ?? team);
+    } catch (err) {
+      if (err instanceof CsvError) throw new AgentImportError(err.message);
+      throw err;
+    }
+    if (rows.length > MAX_AGENT_IMPORT_ROWS) {
+      throw new AgentImportError(`${rows.length} rows; at most ${MAX_AGENT_IMPORT_ROWS} per import`);
+    }
+    return rows;
+  }
+
+  /** The live seats first (the caller's answer must already hold), then the listeners. */
+  private async changed(change: RosterChange): Promise<void> {
+    await this.deps.seats.reload();
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err, change }, 'roster change listener failed');
+      }
+    }
+  }
+}
+
+/**
+ * Teams an agent leads (a team-leader key's scope): those naming it as leader, and its own team when its
+ * seat has the team-leader role and is active. A function of the store, as the API's auth layer asks it
+ * on every request of a team leader.
+ */
+export function teamsLedBy(store: Pick<Store, 'teams' | 'agents'>, agentId: string): string[] {
+  const led = new Set<string>();
+  for (const team of store.teams.list()) if (team.leaderAgentId === agentId) led.add(team.id);
+  const own = store.agents.get(agentId);
+  if (own?.active && own.role === 'team-leader' && own.teamId !== null) led.add(own.teamId);
+  return [...led];
+}

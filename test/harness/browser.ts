@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Debian's chromium package: playwright-core brings no browser, and none can be downloaded here. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Screenshots of the browser tests (git-ignored; CI keeps them as artifacts). */
+export const SCREENSHOT_DIR = 'test-artifacts/screenshots';
+
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+/** A camera and microphone that need no one to allow them and play a test pattern and tone (WebRTC tests). */
+const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+export interface BrowserOptions {
+  /** Fake camera and microphone, granted without a prompt. */
+  fakeMedia?: boolean;
+}
+
+/** Headless Chromium; the caller closes it. */
+export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} is missing: apt-get install chromium (.ci/run installs it)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...ARGS, ...(options.fakeMedia ? FAKE_MEDIA_ARGS : [])],
+  });
+}
+
+/** Saves the whole page as test-artifacts/screenshots/<name>.png and returns the path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  // Transitions finished: a switch just clicked shows its new state, not a blend of both.
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  return path;
+}
+
+/**
+ * Collects what went wrong inside the page: uncaught exceptions and console errors, except the ones a
+ * test expects (e.g. the 401 of a wrong key, which Chromium logs as a failed resource).
+ */
+export function pageProblems(page: Page, expected: RegExp[] = []): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (!expected.some((pattern) => pattern.test(text))) problems.push(`console error: ${text}`);
+  });
+  return problems;
+}

@@ -1,0 +1,63 @@
+/** Simplified Chinese: the default language, and the shape every other catalog must have (see catalog.ts). */
+export default {
+  app: {
+    name: '呼叫中心',
+    loading: '加载中…',
+  },
+  header: {
+    language: '语言',
+    signOut: '退出登录',
+    user: '{name}（{role}）',
+  },
+  roles: {
+    admin: '管理员',
+    supervisor: '主管',
+    'team-leader': '组长',
+    agent: '坐席',
+    qa: '质检员',
+  },
+  live: {
+    label: '实时连接',
+    connecting: '正在连接…',
+    connected: '已连接',
+    reconnecting: '连接中断，正在重连…',
+    offline: '未连接',
+  },
+  signIn: {
+    title: '登录',
+    subtitle: '呼叫中心工作台',
+    apiKey: 'API 密钥',
+    apiKeyPlaceholder: '请输入您的 API 密钥',
+    submit: '登录',
+    placeholderNote: '临时登录方式：使用管理员发放的 API 密钥。账号密码登录即将上线。',
+    expired: '登录已失效，请重新登录。',
+    signedOut: '您已退出登录。',
+    errors: {
+      required: '请输入 API 密钥。',
+      invalid: 'API 密钥无效或已被吊销，请检查后重试。',
+      network: '无法连接到服务器，请检查网络后重试。',
+      server: '服务器出错（{status}），请稍后重试。',
+    },
+  },
+  home: {
+    title: '首页',
+    welcome: '欢迎，{name}',
+    identity: '当前身份',
+    name: '名称',
+    role: '角色',
+    agent: '坐席编号',
+    keyId: '密钥编号',
+    none: '无',
+    live: '实时更新',
+    liveState: '连接状态',
+    connectedSince: '连接时间',
+    notConnected: '—',
+    centerTime: '中心时间',
+    timeZone: '时区',
+  },
+  notFound: {
+    title: '页面不存在',
+    message: '您访问的页面不存在或已被移动。',
+    back: '返回首页',
+  },
+} as const;
