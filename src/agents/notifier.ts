@@ -2,7 +2,14 @@ import { type EventsOf, Notifier } from '../lib/events.js';
 import type { AgentView } from './types.js';
 
 /** The agents' events: `agent.state`, with the agent's live view after every state change. */
-export type AgentsEvent = EventsOf<'agent', { state: AgentView }>;
+export type AgentDomainEvent = EventsOf<'agent', { state: AgentView }>;
+
+// On the bus beside every other domain's events (src/lib/events.ts).
+declare module '../lib/events.js' {
+  interface DomainEvents {
+    agents: AgentDomainEvent;
+  }
+}
 
 /** Publishes the agents' events, stamped with the business clock. */
 export class AgentNotifier extends Notifier {

@@ -30,7 +30,14 @@ export type DialerEventData = {
 };
 
 /** The dialer's events (`dialer.*`), each about one agent's offer. */
-export type DialerEvent = EventsOf<'dialer', DialerEventData>;
+export type DialerDomainEvent = EventsOf<'dialer', DialerEventData>;
+
+// On the bus beside every other domain's events (src/lib/events.ts).
+declare module '../lib/events.js' {
+  interface DomainEvents {
+    dialer: DialerDomainEvent;
+  }
+}
 
 /** Publishes the dialer's events, stamped with the business clock. */
 export class DialerNotifier extends Notifier {

@@ -19,9 +19,16 @@ export type QueueEventData = {
 };
 
 /** The hotline's events: `queue.*` while callers wait, `call.ended` when a connected call ends. */
-export type HotlineEvent =
+export type HotlineDomainEvent =
   | EventsOf<'queue', QueueEventData>
   | EventsOf<'call', { ended: { callId: string; agentId: string; talkMs: number } }>;
+
+// On the bus beside every other domain's events (src/lib/events.ts).
+declare module '../lib/events.js' {
+  interface DomainEvents {
+    hotline: HotlineDomainEvent;
+  }
+}
 
 type CallerEvent = 'caller-queued' | 'caller-abandoned' | 'caller-timeout' | 'caller-requeued';
 

@@ -21,7 +21,14 @@ export type IvrEventData = {
 };
 
 /** The IVR's events (`ivr.*`): callers entering and leaving it, and overflows. */
-export type IvrEvent = EventsOf<'ivr', IvrEventData>;
+export type IvrDomainEvent = EventsOf<'ivr', IvrEventData>;
+
+// On the bus beside every other domain's events (src/lib/events.ts).
+declare module '../lib/events.js' {
+  interface DomainEvents {
+    ivr: IvrDomainEvent;
+  }
+}
 
 /** Publishes the IVR's events, stamped with the business clock. */
 export class IvrNotifier extends Notifier {

@@ -1,5 +1,5 @@
 import { type EventsOf, Notifier } from '../lib/events.js';
-import type { RecordingMeta } from './capture.js';
+import type { CallDirection } from '../store/index.js';
 
 /** Every recording event is about one recorded call, and its agent when it has one. */
 type RecordedCall = { callId: string; agentId: string | null };
@@ -7,7 +7,7 @@ type RecordedCall = { callId: string; agentId: string | null };
 export type RecordingEventData = {
   /** The call is being recorded (`recordings`: one file, or three when split). */
   started: RecordedCall & {
-    direction: RecordingMeta['direction'];
+    direction: CallDirection;
     teamId: string | null;
     campaignId: string | null;
     recordings: number;
@@ -23,7 +23,14 @@ export type RecordingEventData = {
 };
 
 /** The recording events (`recording.*`) of calls being recorded. */
-export type RecordingEvent = EventsOf<'recording', RecordingEventData>;
+export type RecordingDomainEvent = EventsOf<'recording', RecordingEventData>;
+
+// On the bus beside every other domain's events (src/lib/events.ts).
+declare module '../lib/events.js' {
+  interface DomainEvents {
+    recording: RecordingDomainEvent;
+  }
+}
 
 /** Publishes the recording events, stamped with the business clock. */
 export class RecordingNotifier extends Notifier {

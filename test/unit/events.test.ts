@@ -4,7 +4,7 @@ import type { AgentView } from '../../src/agents/types.js';
 import { DialerNotifier } from '../../src/dialer/notifier.js';
 import { HotlineNotifier } from '../../src/inbound/notifier.js';
 import { IvrNotifier } from '../../src/ivr/notifier.js';
-import { type DomainEvent, EventBus, TOPICS } from '../../src/lib/events.js';
+import { type DomainEvent, EventBus } from '../../src/lib/events.js';
 import { RecordingNotifier } from '../../src/recording/notifier.js';
 
 const AT = 1_767_225_600_000;
@@ -143,7 +143,7 @@ describe('domain events', () => {
     expect(seen).toEqual(['a1 ready', 'a2', 'no-answer']);
   });
 
-  it('a throwing subscriber does not stop the others; TOPICS lists every topic once', () => {
+  it('a throwing subscriber does not stop the others', () => {
     const n = notifiers();
     n.bus.subscribe(() => {
       throw new Error('closed stream');
@@ -152,6 +152,5 @@ describe('domain events', () => {
     n.bus.subscribe((e) => after.push(e.type));
     n.hotline.callEnded('c1', 'a1', 1);
     expect(after).toEqual(['ended']);
-    expect([...TOPICS].sort()).toEqual(['agent', 'call', 'dialer', 'ivr', 'queue', 'recording']);
   });
 });
