@@ -138,7 +138,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     }),
   );
   // Who gets an agent who becomes ready (the hotline first, then the dialer): decided in one place.
-  life.add(wireReadyAgents({ agents, hotline, dialer }));
+  life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
   const { api, url } = life.add(
     await wireApi({

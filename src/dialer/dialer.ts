@@ -84,13 +84,7 @@ export class DialerService {
       void this.offers.ofAttempt(callId)?.session?.hangup('agent ended the call');
     });
     bus.subscribe((event) => {
-      // A hotline caller now waits: inbound-capable agents still only previewing a lead are handed back
-      // to the queue (the preview goes back to the pool); calls already placed carry on.
-      if (event.topic === 'queue' && (event.type === 'caller-queued' || event.type === 'caller-requeued')) {
-        setImmediate(() => this.yieldToHotline());
-      } else if (event.topic === 'agent' && event.type === 'state') {
-        this.agentChanged(event.data);
-      }
+      if (event.topic === 'agent' && event.type === 'state') this.agentChanged(event.data);
     });
     this.deps.campaigns.onChange((campaign) => this.campaignChanged(campaign));
     ari.addRecoverer((pbx) => this.recovery.recover(pbx));
@@ -217,8 +211,12 @@ export class DialerService {
     else if (hasCustomerCall(offer.state)) cancelCall(offer, 'agent line dropped');
   }
 
-  /** A caller now waits: previews of agents the rule now gives the hotline go back (and so do the agents). */
-  private yieldToHotline(): void {
+  /**
+   * A hotline caller now waits (src/wiring/ready-agents.ts): agents still only previewing a lead whom the
+   * rule now gives the hotline are handed back to the queue, the lead going back; calls already placed
+   * carry on.
+   */
+  yieldToHotline(): void {
     const waiting = { hotlineCallers: this.deps.hotlineWaiting() };
     for (const offer of this.offers.all()) {
       if (offer.state !== 'preview') continue;

@@ -3,12 +3,13 @@ import type { AgentService } from '../agents/service.js';
 import type { AgentView } from '../agents/types.js';
 import type { DialerService } from '../dialer/dialer.js';
 import type { HotlineQueue } from '../inbound/queue.js';
+import type { DomainEvent, EventBus } from '../lib/events.js';
 import type { DomainSteps } from './lifecycle.js';
 
 /** Those who may take an agent who becomes ready, in the order the rule gives them. */
 export interface ReadyAgentTakers {
   hotline: Pick<HotlineQueue, 'waitingCount' | 'dispatch'>;
-  dialer: Pick<DialerService, 'offerNext'>;
+  dialer: Pick<DialerService, 'offerNext' | 'yieldToHotline'>;
 }
 
 /**
@@ -32,8 +33,28 @@ export function readyAgentRoute({ hotline, dialer }: ReadyAgentTakers): (agent: 
   };
 }
 
-/** Routes the agents who become ready; wired once, after the hotline and the dialer. */
-export function wireReadyAgents(deps: { agents: Pick<AgentService, 'routeReadyAgents'> } & ReadyAgentTakers) {
+/**
+ * The other half of the rule: when a caller starts waiting (queued, or back at the head after an agent's
+ * line dropped), agents the rule now gives the hotline are taken back from the leads they still only
+ * preview. On the next turn of the event loop, once the queue has finished taking the caller in.
+ */
+export function callerWaitingRoute({
+  dialer,
+}: Pick<ReadyAgentTakers, 'dialer'>): (event: DomainEvent) => void {
+  return (event) => {
+    if (event.topic === 'queue' && (event.type === 'caller-queued' || event.type === 'caller-requeued'))
+      setImmediate(() => dialer.yieldToHotline());
+  };
+}
+
+/** The hotline's priority over the dialer, wired once, after both. */
+export function wireReadyAgents(
+  deps: {
+    agents: Pick<AgentService, 'routeReadyAgents'>;
+    bus: Pick<EventBus, 'subscribe'>;
+  } & ReadyAgentTakers,
+) {
   deps.agents.routeReadyAgents(readyAgentRoute(deps));
+  deps.bus.subscribe(callerWaitingRoute(deps));
   return { domain: 'ready-agents', steps: {} satisfies DomainSteps };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nextWorkFor, type ReadyWork } from '../../src/agents/ready-agent.js';
 import type { AgentView, InboundRole, LineMode } from '../../src/agents/types.js';
-import { readyAgentRoute } from '../../src/wiring/ready-agents.js';
+import type { DomainEvent } from '../../src/lib/events.js';
+import { callerWaitingRoute, readyAgentRoute } from '../../src/wiring/ready-agents.js';
 
 const ROLES: InboundRole[] = ['primary', 'overflow', 'none'];
 const LINES: { lineMode: LineMode; lineUp: boolean }[] = [
@@ -60,7 +61,7 @@ describe('readyAgentRoute: the one place a ready agent goes', () => {
     const asked: string[] = [];
     const ready = readyAgentRoute({
       hotline: { waitingCount, dispatch: () => asked.push('hotline') },
-      dialer: { offerNext: (id) => asked.push(`dialer ${id}`) },
+      dialer: { offerNext: (id) => asked.push(`dialer ${id}`), yieldToHotline: () => asked.push('yield') },
     });
     return { asked, ready };
   }
@@ -94,5 +95,27 @@ describe('readyAgentRoute: the one place a ready agent goes', () => {
     ready({ ...agent('primary'), lineMode: 'per-call', lineUp: false });
     await turn();
     expect(asked).toEqual([]);
+  });
+});
+
+describe('callerWaitingRoute: a caller starts waiting', () => {
+  const caller = { queue: 'hotline', callId: 'c1', callerMasked: '***', waiting: 1 } as const;
+  const events: DomainEvent[] = [
+    { topic: 'queue', type: 'caller-queued', at: 0, data: caller },
+    { topic: 'queue', type: 'caller-requeued', at: 0, data: caller },
+    { topic: 'queue', type: 'caller-connected', at: 0, data: { ...caller, agentId: 'a1' } },
+    { topic: 'queue', type: 'caller-abandoned', at: 0, data: caller },
+    { topic: 'call', type: 'ended', at: 0, data: { callId: 'c1', agentId: 'a1', talkMs: 1 } },
+  ];
+
+  it('queued or requeued: the dialer hands back the agents the hotline now gets, on the next turn', async () => {
+    const asked: string[] = [];
+    const seen = callerWaitingRoute({
+      dialer: { offerNext: () => asked.push('offer'), yieldToHotline: () => asked.push('yield') },
+    });
+    for (const event of events) seen(event);
+    expect(asked).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual(['yield', 'yield']);
   });
 });
