@@ -50,6 +50,7 @@ export class CallRecorder {
       /** Called once the call has ended, per recording name. */
       finalize: (name: string, callEndedAt: number) => void;
       onFailed?: () => void;
+      /** Where the recording's live events (started, paused, resumed, ended, failed) are published. */
       events: RecordingNotifier;
       /** The business clock (epoch ms) for recording start, pauses and call end; default: the real clock. */
       now?: () => number;
