@@ -28,6 +28,7 @@ import {
   verifyPassword,
 } from './password.js';
 import { newSessionTimes, sessionEnded, sessionEnds, shouldTouch } from './session-policy.js';
+import { KeyedTurns } from './turns.js';
 
 export type AccountErrorCode =
   | 'ACCOUNT_NOT_FOUND'
@@ -97,8 +98,12 @@ export function sessionCaller(session: ActiveSession) {
 /** Roles whose scope is their agent's (and the teams it leads): useless without one. */
 const ROLES_NEEDING_AGENT: readonly Role[] = ['agent', 'team-leader'];
 
-/** Sign-ins running at once: one per username (so a burst cannot outrun the counter), a few per address. */
-const MAX_PENDING_PER_ADDRESS = 4;
+/**
+ * Password checks run one at a time per username (a second at once is refused) and a few at a time per
+ * address (the others wait their turn, up to a limit), so a burst cannot all pass before a failure counts.
+ */
+const CHECKS_PER_ADDRESS = 4;
+const WAITING_PER_ADDRESS = 200;
 
 /** Longest cookie value looked up: a real token is 43 characters. */
 const MAX_TOKEN_LENGTH = 128;
@@ -131,9 +136,9 @@ export class AccountService {
   private readonly rules: { account: ThrottleRule; address: ThrottleRule };
   private readonly listeners = new Set<(sessionIds: readonly string[]) => void>();
   private readonly pendingUsers = new Set<string>();
-  private readonly pendingAddresses = new Map<string, number>();
+  private readonly addressTurns = new KeyedTurns(CHECKS_PER_ADDRESS, WAITING_PER_ADDRESS);
   /** Checked against for unknown usernames, so they take as long as a wrong password. */
-  private dummyHash: Promise<string> | undefined;
+  private readonly unknownUserHash: Promise<string>;
 
   constructor(private readonly deps: AccountServiceDeps) {
     this.store = deps.store;
@@ -143,6 +148,8 @@ export class AccountService {
     this.idleMs = deps.config.idleTimeoutMin * 60_000;
     this.lifetimeMs = deps.config.sessionLifetimeMin * 60_000;
     this.rules = throttleRules(deps.config.lockout);
+    // Made now, so that even the first unknown username takes no longer than a wrong password.
+    this.unknownUserHash = hashPassword(randomBytes(16).toString('hex'), this.scrypt);
   }
 
   /** Told the ids of sessions as they end, whatever ended them. */
@@ -253,7 +260,7 @@ export class AccountService {
     const { address } = input;
     return this.attempt(username, address, async () => {
       const account = this.store.accounts.byUsername(username);
-      const hash = account?.passwordHash ?? (await this.unknownUserHash());
+      const hash = account?.passwordHash ?? (await this.unknownUserHash);
       const matches = await verifyPassword(input.password, hash);
       if (!account || !matches) {
         this.failed(username, address, account ? 'wrong password' : 'unknown username', 'sign-in');
@@ -374,32 +381,30 @@ export class AccountService {
   // --- inside ------------------------------------------------------------------------------------------
 
   /**
-   * Runs a password check for `username` from `address` unless their counters refuse it for now, or too
-   * many checks for them are already running (a burst could otherwise all pass before any failure counts).
+   * Runs a password check for `username` from `address` unless their counters refuse it for now. Checks
+   * from one address take turns and the counters are read when the turn comes, so a burst of guesses
+   * meets the failures of the guesses before it; a second check for a username already being checked is
+   * refused.
    */
   private async attempt<T>(username: string, address: string, work: () => Promise<T>): Promise<T> {
-    const now = this.now();
-    const wait = Math.max(
-      retryAfterMs(this.store.signInThrottle.get(throttleKey.account(username)), now),
-      retryAfterMs(this.store.signInThrottle.get(throttleKey.address(address)), now),
-    );
-    const pending = this.pendingAddresses.get(address) ?? 0;
-    if (wait > 0 || this.pendingUsers.has(username) || pending >= MAX_PENDING_PER_ADDRESS) {
-      throw new AccountError(
-        'TOO_MANY_ATTEMPTS',
-        'Too many failed attempts: wait before trying again',
-        Math.max(wait, 1000),
-      );
-    }
+    if (this.pendingUsers.has(username)) throw tooManyAttempts(1000);
     this.pendingUsers.add(username);
-    this.pendingAddresses.set(address, pending + 1);
     try {
-      return await work();
+      const endTurn = await this.addressTurns.take(address);
+      if (!endTurn) throw tooManyAttempts(1000);
+      try {
+        const now = this.now();
+        const wait = Math.max(
+          retryAfterMs(this.store.signInThrottle.get(throttleKey.account(username)), now),
+          retryAfterMs(this.store.signInThrottle.get(throttleKey.address(address)), now),
+        );
+        if (wait > 0) throw tooManyAttempts(wait);
+        return await work();
+      } finally {
+        endTurn();
+      }
     } finally {
       this.pendingUsers.delete(username);
-      const left = (this.pendingAddresses.get(address) ?? 1) - 1;
-      if (left > 0) this.pendingAddresses.set(address, left);
-      else this.pendingAddresses.delete(address);
     }
   }
 
@@ -486,11 +491,6 @@ export class AccountService {
     return agentId !== null && this.store.agents.get(agentId)?.active !== true;
   }
 
-  private unknownUserHash(): Promise<string> {
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.scrypt);
-    return this.dummyHash;
-  }
-
   private audit(by: Actor, action: string, username: string, allowed: boolean, detail?: unknown): void {
     this.store.audit.add({
       at: this.now(),
@@ -503,6 +503,9 @@ export class AccountService {
     });
   }
 }
+
+const tooManyAttempts = (retryAfterMs: number) =>
+  new AccountError('TOO_MANY_ATTEMPTS', 'Too many failed attempts: wait before trying again', retryAfterMs);
 
 const throttleKey = {
   account: (username: string) => `account:${username}`,

@@ -395,6 +395,21 @@ describe('lock-out', () => {
     expect(elsewhere.statusCode).toBe(200);
   });
 
+  it('checks a burst from one address a few at a time: many people sign in, a spray meets the count', async () => {
+    for (let i = 0; i < 12; i++) await createAccount(`agent${i}`, 'qa');
+    const people = await Promise.all(Array.from({ length: 12 }, (_, i) => signIn(`agent${i}`)));
+    expect(people.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+
+    const spray = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => signIn(`guess${i}`, 'wrong-password-1')),
+    );
+    const failed = spray.filter((r) => r.statusCode === 401).length;
+    // The address refuses from its 20th failure on; checks already running when it came may still finish.
+    expect(failed).toBeGreaterThanOrEqual(20);
+    expect(failed).toBeLessThanOrEqual(23);
+    expect(spray.filter((r) => r.statusCode === 429)).toHaveLength(30 - failed);
+  });
+
   it('lets one check per username run at a time, so a burst cannot outrun the count', async () => {
     await createAccount('ann', 'qa');
     const answers = await Promise.all([1, 2, 3].map(() => signIn('ann', 'wrong-password-1')));
