@@ -15,6 +15,7 @@ import type { Metrics } from './lib/metrics.js';
 import type { CallRecorder } from './recording/capture.js';
 import type { RecordingFinalizer } from './recording/finalizer.js';
 import type { Store } from './store/index.js';
+import { wireAccounts } from './wiring/accounts.js';
 import { wireAgents } from './wiring/agents.js';
 import { wireApi } from './wiring/api.js';
 import { wireAri } from './wiring/ari.js';
@@ -140,6 +141,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Who gets an agent who becomes ready (the hotline first, then the dialer): decided in one place.
   life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
+  const { routes: accountRoutes } = life.add(wireAccounts({ core, store, roster: agentRoutes.roster }));
   const { api, url } = life.add(
     await wireApi({
       core,
@@ -151,6 +153,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       recordings: recordingRoutes,
       dialer: dialerRoutes,
       leads: leadRoutes,
+      accounts: accountRoutes,
     }),
   );
 

@@ -6,8 +6,10 @@ import { maskNumber, redactUrl } from '../lib/logger.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
+import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -23,6 +25,7 @@ import type { ApiDeps } from './types.js';
 
 export { HttpError } from './plugins/errors.js';
 export type {
+  AccountApiDeps,
   AgentApiDeps,
   ApiDeps,
   IvrApiDeps,
@@ -97,9 +100,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY,
     keys,
     teamsLedBy: (agentId) => teamsLedBy(store, agentId),
+    sessions: deps.accounts?.accounts,
   });
   await app.register(healthRoutes);
   await app.register(keyRoutes, { prefix: '/v1', keys });
+  if (deps.accounts) {
+    await app.register(authRoutes, { prefix: '/v1/auth', ...deps.accounts });
+    await app.register(accountRoutes, { prefix: '/v1', ...deps.accounts });
+  }
   if (deps.ivr) await app.register(ivrRoutes, { prefix: '/v1/ivr', ...deps.ivr });
   if (deps.agents) {
     await app.register(teamRoutes, { prefix: '/v1', ...deps.agents });

@@ -1,3 +1,4 @@
+import { AccountRepository, SessionRepository, SignInThrottleRepository } from './accounts.js';
 import { AgentLogRepository, AgentRepository, TeamRepository } from './agents.js';
 import { ApiKeyRepository } from './api-keys.js';
 import { AuditRepository } from './audit.js';
@@ -22,6 +23,16 @@ import {
 import { QaRepository } from './qa.js';
 import { RecordingRepository } from './recordings.js';
 
+export type {
+  AccountListing,
+  AccountPatch,
+  AccountRecord,
+  AccountWithHash,
+  NewAccount,
+  NewSession,
+  SessionLookup,
+  SessionRecord,
+} from './accounts.js';
 export {
   AGENT_ROLES,
   type AgentInput,
@@ -127,6 +138,9 @@ export class Store {
   readonly dnc: DncRepository;
   readonly leadImports: LeadImportRepository;
   readonly leadPurges: LeadPurgeLog;
+  readonly accounts: AccountRepository;
+  readonly sessions: SessionRepository;
+  readonly signInThrottle: SignInThrottleRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -150,6 +164,9 @@ export class Store {
     this.dnc = new DncRepository(db);
     this.leadImports = new LeadImportRepository(db);
     this.leadPurges = new LeadPurgeLog(db);
+    this.accounts = new AccountRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.signInThrottle = new SignInThrottleRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

@@ -402,4 +402,50 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: 6,
+    name: 'accounts for people, their sessions, sign-in throttling',
+    // Usernames are kept lower-case (the application folds them). A session row holds only the SHA-256
+    // of its cookie token; its CSRF token is bound to it. Accounts are disabled, never deleted, so the
+    // audit log's references stay meaningful. sign_in_throttle is keyed by 'account:<username>' (known
+    // or not, so a refusal tells nothing) or 'address:<ip>'.
+    sql: `
+      CREATE TABLE accounts (
+        id                   TEXT PRIMARY KEY,
+        username             TEXT NOT NULL UNIQUE,
+        role                 TEXT NOT NULL,
+        agent_id             TEXT REFERENCES agents (id),
+        password_hash        TEXT NOT NULL,
+        must_change_password INTEGER NOT NULL CHECK (must_change_password IN (0, 1)),
+        password_changed_at  INTEGER NOT NULL,
+        disabled_at          INTEGER,
+        last_sign_in_at      INTEGER,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX accounts_agent_id ON accounts (agent_id);
+
+      CREATE TABLE account_sessions (
+        id           TEXT PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        token_hash   TEXT NOT NULL UNIQUE,
+        csrf_token   TEXT NOT NULL,
+        address      TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX account_sessions_account_id ON account_sessions (account_id);
+      CREATE INDEX account_sessions_expires_at ON account_sessions (expires_at);
+
+      CREATE TABLE sign_in_throttle (
+        key             TEXT PRIMARY KEY,
+        failures        INTEGER NOT NULL,
+        window_start    INTEGER NOT NULL,
+        locked_until    INTEGER NOT NULL,
+        lockouts        INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

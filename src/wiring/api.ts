@@ -1,4 +1,5 @@
 import {
+  type AccountApiDeps,
   type AgentApiDeps,
   type ApiDeps,
   buildApi,
@@ -21,6 +22,7 @@ export async function wireApi(deps: {
   recordings: RecordingApiDeps;
   dialer: NonNullable<ApiDeps['dialer']>;
   leads: LeadApiDeps;
+  accounts: AccountApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -37,6 +39,7 @@ export async function wireApi(deps: {
     recordings: deps.recordings,
     dialer: deps.dialer,
     leads: deps.leads,
+    accounts: deps.accounts,
   });
   let url = '';
   const listen = async () => {
