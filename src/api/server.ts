@@ -8,6 +8,7 @@ import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { callRoutes } from './routes/calls.js';
 import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,6 +26,7 @@ export { HttpError } from './plugins/errors.js';
 export type {
   AgentApiDeps,
   ApiDeps,
+  CallApiDeps,
   IvrApiDeps,
   LeadApiDeps,
   Principal,
@@ -115,6 +117,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }
   if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
   if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
+  if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

@@ -1,5 +1,6 @@
 import type { AgentRoster } from '../agents/roster.js';
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
+import type { CallControl } from '../calls/service.js';
 import type { Config } from '../config/schema.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
@@ -49,6 +50,16 @@ export interface ApiDeps {
   leads?: LeadApiDeps;
   /** Campaigns and the agents' preview dialing; their routes exist only when given. */
   dialer?: DialerApiDeps;
+  /** The controls of an agent's current call (hold, DTMF, transfer); their routes exist only when given. */
+  calls?: CallApiDeps;
+}
+
+export interface CallApiDeps {
+  calls: Pick<
+    CallControl,
+    'current' | 'hold' | 'resume' | 'dtmf' | 'hangup' | 'transfer' | 'completeTransfer' | 'cancelTransfer'
+  >;
+  directory: AgentDirectory;
 }
 
 export interface DialerApiDeps {

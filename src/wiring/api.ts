@@ -2,6 +2,7 @@ import {
   type AgentApiDeps,
   type ApiDeps,
   buildApi,
+  type CallApiDeps,
   type IvrApiDeps,
   type LeadApiDeps,
   type ReadinessProbe,
@@ -21,6 +22,7 @@ export async function wireApi(deps: {
   recordings: RecordingApiDeps;
   dialer: NonNullable<ApiDeps['dialer']>;
   leads: LeadApiDeps;
+  calls: CallApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -37,6 +39,7 @@ export async function wireApi(deps: {
     recordings: deps.recordings,
     dialer: deps.dialer,
     leads: deps.leads,
+    calls: deps.calls,
   });
   let url = '';
   const listen = async () => {
