@@ -33,6 +33,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
     recordings: present(),
     leads: present(),
     dialer: present(),
+    calls: present(),
   };
   const app = await buildApi(deps);
   try {
