@@ -282,6 +282,43 @@ describe('call controls on the real PBX', () => {
     expect(rows[0]).toMatchObject({ agentId: 'a2', status: 'stored' });
   });
 
+  it('hotline caller with a ring-per-call agent, blind transfer: the agent leg is hung up, the caller goes on with agent 2', async () => {
+    await start([{ id: 'a2', team: 't2' }]);
+    await addAgent(service, {
+      id: 'r1',
+      inboundRole: 'primary',
+      lineMode: 'per-call',
+      endpoint: 'Local/answer@sim',
+      teamId: 't1',
+    });
+    await loginReady(service, 'r1');
+    await loginReady(service, 'a2');
+    const call = await ivrCall(far, service, '400');
+    await hotlineRecord(service, call.serviceChannelId, (r) => r.answeredAt !== null);
+    const callId = callIdOf(service, call.serviceChannelId)!;
+    const r1 = agentApi(service, 'r1');
+    // Held and resumed in the call's own bridge with the agent's leg.
+    const room = await bridgeOf(call.serviceChannelId);
+    const leg = room?.channels.find((c) => c !== call.serviceChannelId);
+    expect(leg).toBeDefined();
+    expect((await r1.post('/v1/agents/r1/call/hold', {})).json().state).toBe('held');
+    expect((await r1.post('/v1/agents/r1/call/resume', {})).json().state).toBe('talking');
+    expect((await bridgeOf(call.serviceChannelId))?.id).toBe(room?.id);
+
+    expect(
+      (await r1.post('/v1/agents/r1/call/transfer', { to: { teamLeader: true }, mode: 'blind' })).statusCode,
+    ).toBe(204);
+    expect((await bridgeOf(call.serviceChannelId))?.id).toBe(agentBridge('a2'));
+    await eventually(async () => (await far.liveChannels([leg!])).length === 0, 'the agent leg hung up');
+    expect(service.agents.get('r1')?.state).toBe('wrap-up');
+    expect(service.agents.get('a2')).toMatchObject({ state: 'on-call', callId });
+    // The caller's call goes on without the leg that left.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await far.liveChannels([call.callerId])).toHaveLength(1);
+    await far.hangup(call.callerId);
+    await eventually(() => service.agents.get('a2')?.state === 'wrap-up', 'a2 in wrap-up');
+  });
+
   it('hotline caller, warm transfer cancelled: the colleague goes back to their line and is ready; the caller stays held, then resumes', async () => {
     await start([
       { id: 'a1', team: 't1', inboundRole: 'primary' },
