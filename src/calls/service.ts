@@ -190,11 +190,15 @@ export class CallControl {
     return this.view(c);
   }
 
-  /** An agent's line dropped: a consult lent to another agent's bridge is over. */
+  /**
+   * An agent's line dropped: a consult with them as the target is over; one they were holding with a
+   * colleague's line in their bridge is ended too, so the colleague's line goes home and they are free.
+   */
   lineDropped(agentId: string): void {
     for (const c of this.live.values()) {
       if (c.consult?.target.id === agentId && 'line' in c.consult.party)
         void this.endConsult(c, 'target-gone', { lineGone: true });
+      else if (c.consult && c.call.agentId === agentId) void this.endConsult(c, 'cancelled');
     }
   }
 
@@ -206,6 +210,12 @@ export class CallControl {
       const call = source.agentCall(agentId);
       if (!call || call.session.isEnded) continue;
       let c = this.live.get(call.session.id);
+      // The call moved to another agent without a transfer (a hotline caller requeued after a dropped
+      // line, then connected again): what was done with it before is over.
+      if (c && c.call.agentId !== call.agentId && c.state !== 'transferring') {
+        this.forget(c);
+        c = undefined;
+      }
       if (!c) {
         const controlled: ControlledCall = {
           source,
@@ -263,16 +273,27 @@ export class CallControl {
   }
 
   private ended(c: ControlledCall): void {
-    this.live.delete(c.call.session.id);
+    this.forget(c);
+    this.moveIfAllowed(c, 'end');
+  }
+
+  /** Stops controlling the call: a consult still under way is let go, a holding bridge goes. */
+  private forget(c: ControlledCall): void {
+    if (this.live.get(c.call.session.id) === c) this.live.delete(c.call.session.id);
+    c.hold?.kill();
+    c.hold = undefined;
     const consult = c.consult;
     if (consult) {
       c.consult = undefined;
       consult.watch.abort();
-      // A consult leg is the call's and went with it; a lent line goes back to its own bridge.
+      // A lent line goes back to its own bridge; a consult leg is hung up (with an ended call, it went).
       if ('line' in consult.party) void this.lineHome(c, consult.target.id);
-      this.deps.agents.released(consult.target.id, 'transfer: the call ended');
+      else {
+        consult.party.dial.kill();
+        if (!c.call.session.isEnded) void c.call.session.dropLeg(consult.party.legId);
+      }
+      this.deps.agents.released(consult.target.id, 'transfer: no longer under way');
     }
-    this.moveIfAllowed(c, 'end');
   }
 
   // --- hold -----------------------------------------------------------------------------------------------
