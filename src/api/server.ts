@@ -10,6 +10,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { callRoutes } from './routes/calls.js';
 import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,6 +29,7 @@ export type {
   AccountApiDeps,
   AgentApiDeps,
   ApiDeps,
+  CallApiDeps,
   IvrApiDeps,
   LeadApiDeps,
   Principal,
@@ -123,6 +125,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }
   if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
   if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
+  if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

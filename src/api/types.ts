@@ -1,6 +1,7 @@
 import type { AccountService, ActiveSession } from '../accounts/service.js';
 import type { AgentRoster } from '../agents/roster.js';
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
+import type { CallControl } from '../calls/service.js';
 import type { Config } from '../config/schema.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
@@ -55,11 +56,21 @@ export interface ApiDeps {
    * and /v1/accounts routes do not exist.
    */
   accounts?: AccountApiDeps;
+  /** The controls of an agent's current call (hold, DTMF, transfer); their routes exist only when given. */
+  calls?: CallApiDeps;
 }
 
 export interface AccountApiDeps {
   /** Accounts, sign-in, sessions (the auth plugin checks the session cookie with it). */
   accounts: AccountService;
+}
+
+export interface CallApiDeps {
+  calls: Pick<
+    CallControl,
+    'current' | 'hold' | 'resume' | 'dtmf' | 'hangup' | 'transfer' | 'completeTransfer' | 'cancelTransfer'
+  >;
+  directory: AgentDirectory;
 }
 
 export interface DialerApiDeps {

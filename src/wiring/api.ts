@@ -3,6 +3,7 @@ import {
   type AgentApiDeps,
   type ApiDeps,
   buildApi,
+  type CallApiDeps,
   type IvrApiDeps,
   type LeadApiDeps,
   type ReadinessProbe,
@@ -23,6 +24,7 @@ export async function wireApi(deps: {
   dialer: NonNullable<ApiDeps['dialer']>;
   leads: LeadApiDeps;
   accounts: AccountApiDeps;
+  calls: CallApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -40,6 +42,7 @@ export async function wireApi(deps: {
     dialer: deps.dialer,
     leads: deps.leads,
     accounts: deps.accounts,
+    calls: deps.calls,
   });
   let url = '';
   const listen = async () => {

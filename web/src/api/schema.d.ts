@@ -11164,6 +11164,1140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{id}/call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's current call
+         * @description 404 NO_CALL when the agent is on no call.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CurrentCall: the agent’s current call (a dialer customer or a hotline caller) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            /** @enum {string} */
+                            kind: "dialer" | "hotline";
+                            /** @enum {string} */
+                            state: "ringing" | "talking" | "held" | "consulting";
+                            /** @description The customer number, last 4 digits only */
+                            numberMasked: string;
+                            /** @description Epoch ms */
+                            startedAt: number;
+                            answeredAt: number | null;
+                            heldSince: number | null;
+                            recordingPaused: boolean;
+                            campaignId: string | null;
+                            attemptId: string | null;
+                            /** @description A warm transfer under way: the colleague consulted */
+                            consult: {
+                                targetAgentId: string;
+                                /** @enum {string} */
+                                state: "ringing" | "talking";
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold the call: the customer hears music on hold, the agent hears silence
+         * @description 409 CALL_STATE when the call is not talking.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CurrentCall: the agent’s current call (a dialer customer or a hotline caller) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            /** @enum {string} */
+                            kind: "dialer" | "hotline";
+                            /** @enum {string} */
+                            state: "ringing" | "talking" | "held" | "consulting";
+                            /** @description The customer number, last 4 digits only */
+                            numberMasked: string;
+                            /** @description Epoch ms */
+                            startedAt: number;
+                            answeredAt: number | null;
+                            heldSince: number | null;
+                            recordingPaused: boolean;
+                            campaignId: string | null;
+                            attemptId: string | null;
+                            /** @description A warm transfer under way: the colleague consulted */
+                            consult: {
+                                targetAgentId: string;
+                                /** @enum {string} */
+                                state: "ringing" | "talking";
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume the held call: the customer is back with the agent
+         * @description 409 CALL_STATE when the call is not held.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CurrentCall: the agent’s current call (a dialer customer or a hotline caller) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            /** @enum {string} */
+                            kind: "dialer" | "hotline";
+                            /** @enum {string} */
+                            state: "ringing" | "talking" | "held" | "consulting";
+                            /** @description The customer number, last 4 digits only */
+                            numberMasked: string;
+                            /** @description Epoch ms */
+                            startedAt: number;
+                            answeredAt: number | null;
+                            heldSince: number | null;
+                            recordingPaused: boolean;
+                            campaignId: string | null;
+                            attemptId: string | null;
+                            /** @description A warm transfer under way: the colleague consulted */
+                            consult: {
+                                targetAgentId: string;
+                                /** @enum {string} */
+                                state: "ringing" | "talking";
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/dtmf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send DTMF keys to the customer (while talking) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        digits: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/hangup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the agent's current call (dialer or hotline; a persistent line stays up) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer the call to another agent or to the team leader
+         * @description blind: the customer goes to the target (ready agents only), the agent to wrap-up; 204. warm: the customer is held with music while the agent consults the target; the call with state consulting. 400 UNKNOWN_TARGET (no such agent, or the agent's team has no leader), 409 TARGET_UNAVAILABLE (the target is not ready or not logged in), 409 CALL_STATE.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        to: {
+                            agentId: string;
+                        } | {
+                            /** @enum {boolean} */
+                            teamLeader: true;
+                        };
+                        /** @enum {string} */
+                        mode: "blind" | "warm";
+                    };
+                };
+            };
+            responses: {
+                /** @description CurrentCall: the agent’s current call (a dialer customer or a hotline caller) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            /** @enum {string} */
+                            kind: "dialer" | "hotline";
+                            /** @enum {string} */
+                            state: "ringing" | "talking" | "held" | "consulting";
+                            /** @description The customer number, last 4 digits only */
+                            numberMasked: string;
+                            /** @description Epoch ms */
+                            startedAt: number;
+                            answeredAt: number | null;
+                            heldSince: number | null;
+                            recordingPaused: boolean;
+                            campaignId: string | null;
+                            attemptId: string | null;
+                            /** @description A warm transfer under way: the colleague consulted */
+                            consult: {
+                                targetAgentId: string;
+                                /** @enum {string} */
+                                state: "ringing" | "talking";
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/transfer/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete a warm transfer: the customer joins the target, the agent goes to wrap-up */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/call/transfer/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a warm transfer: the consult ends, the agent is back with the customer (still held) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CurrentCall: the agent’s current call (a dialer customer or a hotline caller) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            /** @enum {string} */
+                            kind: "dialer" | "hotline";
+                            /** @enum {string} */
+                            state: "ringing" | "talking" | "held" | "consulting";
+                            /** @description The customer number, last 4 digits only */
+                            numberMasked: string;
+                            /** @description Epoch ms */
+                            startedAt: number;
+                            answeredAt: number | null;
+                            heldSince: number | null;
+                            recordingPaused: boolean;
+                            campaignId: string | null;
+                            attemptId: string | null;
+                            /** @description A warm transfer under way: the colleague consulted */
+                            consult: {
+                                targetAgentId: string;
+                                /** @enum {string} */
+                                state: "ringing" | "talking";
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
