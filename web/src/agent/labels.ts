@@ -1,0 +1,46 @@
+import type { NotReadyReasonOption } from '../api/workspace.js';
+import { currentLocale, useT } from '../i18n/index.js';
+import zhCN from '../i18n/zh-CN.js';
+
+const known =
+  <T extends string>(table: Record<T, string>) =>
+  (code: string): code is T =>
+    Object.hasOwn(table, code);
+
+const isReason = known(zhCN.agent.reasons);
+const isOutcome = known(zhCN.agent.outcomes);
+const isPhase = known(zhCN.agent.preview.phases);
+
+/** The not-ready reasons an agent picks from when the center has not defined its own (workspace route). */
+export const DEFAULT_SELECTABLE_REASONS = ['break', 'lunch', 'meeting', 'training', 'busy', 'other'] as const;
+
+/**
+ * Labels of codes the service sends: translated when the screen knows the code, the center's own label
+ * (reasons from the workspace route) or the code itself otherwise.
+ */
+export function useLabels(reasons: () => NotReadyReasonOption[] | null) {
+  const t = useT();
+  return {
+    reason(code: string): string {
+      const defined = reasons()?.find((r) => r.code === code);
+      if (defined) return defined.label[currentLocale.value] || code;
+      return isReason(code) ? t(`agent.reasons.${code}`) : code;
+    },
+    /** A dial outcome, or the free text an attempt kept (a skip's reason). */
+    outcome(code: string | null): string {
+      if (!code) return '—';
+      return isOutcome(code) ? t(`agent.outcomes.${code}`) : code;
+    },
+    phase(code: string): string {
+      return isPhase(code) ? t(`agent.preview.phases.${code}`) : code;
+    },
+    /** The reasons to choose from now, as [code, label]. */
+    selectableReasons(): { code: string; label: string }[] {
+      const defined = reasons();
+      const codes = defined
+        ? defined.filter((r) => r.selectable).map((r) => r.code)
+        : DEFAULT_SELECTABLE_REASONS;
+      return codes.map((code) => ({ code, label: this.reason(code) }));
+    },
+  };
+}
