@@ -266,6 +266,7 @@ describe('the call panel', () => {
     preview: null,
     phaseSince: null,
     recordingPaused: {},
+    callerNumbers: {},
     ...extra,
   });
 

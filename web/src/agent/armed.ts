@@ -1,7 +1,7 @@
 import { watch } from 'vue';
 
 /** Clicks sooner than this after a button appeared are the end of a double click meant for another one. */
-export const ARM_MS = 600;
+export const ARM_MS = 500;
 
 /**
  * Whether a button that appears when `shown` changes (a new lead's Accept, a new call's Hang up) may take

@@ -24,6 +24,7 @@ export interface CallInput {
   preview: PreviewView | null;
   phaseSince: number | null;
   recordingPaused: Record<string, boolean>;
+  callerNumbers: Record<string, string>;
 }
 
 const RINGING_PHASES = new Set(['waiting-channel', 'dialing']);
@@ -81,7 +82,7 @@ export function callView(input: CallInput): CallView | null {
     ...base,
     kind: 'hotline',
     state: 'talking',
-    numberMasked: null,
+    numberMasked: callId ? (input.callerNumbers[callId] ?? null) : null,
     since: agentSince,
     callId,
     recordingPaused: callId ? (input.recordingPaused[callId] ?? false) : false,

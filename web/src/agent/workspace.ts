@@ -59,6 +59,8 @@ export interface WorkspaceState {
   hotlineOffer: HotlineOffer | null;
   /** Recording paused, by call id, as answers and live events told (without the call route). */
   recordingPaused: Record<string, boolean>;
+  /** Hotline callers' masked numbers, by call id, from the queue's events (without the call route). */
+  callerNumbers: Record<string, string>;
   lineDrop: LineDrop | null;
   /** Attempts whose disposition went through: their form stays closed until the screen moves on. */
   disposed: string[];
@@ -95,6 +97,7 @@ export function createWorkspace(agentId: string, reads: WorkspaceReads, now: () 
     recentCalls: null,
     hotlineOffer: null,
     recordingPaused: {},
+    callerNumbers: {},
     lineDrop: null,
     disposed: [],
   });
@@ -265,6 +268,8 @@ export function createWorkspace(agentId: string, reads: WorkspaceReads, now: () 
         return;
       }
       case 'queue': {
+        if (mine(data) && typeof data.callId === 'string' && typeof data.callerMasked === 'string')
+          state.callerNumbers[data.callId] = data.callerMasked;
         const offered = state.hotlineOffer?.callId;
         if (!mine(data) && (offered === undefined || data.callId !== offered)) return;
         void hotlinePart.refresh();

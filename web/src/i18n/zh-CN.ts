@@ -117,7 +117,7 @@ export default {
       idle: '您的话机线路断开了。请检查话机，然后点击“重新连接话机”。',
     },
     live: {
-      reconnecting: '与服务器的连接已中断，正在重连…进行中的通话不受影响，重连后屏幕会自动刷新。',
+      reconnecting: '与服务器的连接已中断，正在重连。进行中的通话不受影响，重连后屏幕会自动刷新。',
       reconnected: '已重新连接，屏幕已刷新。',
       offline: '未连接到服务器，屏幕上的信息可能不是最新的。',
     },
@@ -189,6 +189,7 @@ export default {
       resume: '恢复通话',
       heldFor: '已保持 {time}',
       hashHint: '也可以在话机上按 # 挂断',
+      hashOnly: '在话机上按 # 挂断',
       recording: '录音中',
       recordingPaused: '录音已暂停',
       pauseRecording: '暂停录音',
