@@ -10,6 +10,19 @@ const known =
 const isReason = known(zhCN.agent.reasons);
 const isOutcome = known(zhCN.agent.outcomes);
 const isPhase = known(zhCN.agent.preview.phases);
+const isDefaultDisposition = known(zhCN.agent.dispositions);
+
+/**
+ * A disposition's label from the campaign's list (the preview has the current campaign's), else its
+ * code: earlier attempts and recent calls name only the code.
+ */
+export function dispositionLabel(
+  code: string | null,
+  dispositions: { code: string; label: string }[] = [],
+): string {
+  if (!code) return '—';
+  return dispositions.find((d) => d.code === code)?.label ?? code;
+}
 
 /** The not-ready reasons an agent picks from when the center has not defined its own (workspace route). */
 export const DEFAULT_SELECTABLE_REASONS = ['break', 'lunch', 'meeting', 'training', 'busy', 'other'] as const;
@@ -30,6 +43,17 @@ export function useLabels(reasons: () => NotReadyReasonOption[] | null) {
     outcome(code: string | null): string {
       if (!code) return '—';
       return isOutcome(code) ? t(`agent.outcomes.${code}`) : code;
+    },
+    /**
+     * A disposition code (earlier attempts and recent calls name only the code): the campaign's label
+     * when its list is at hand (the preview has the current campaign's), the service's default
+     * dispositions translated, else the code.
+     */
+    disposition(code: string | null, campaignList: { code: string; label: string }[] = []): string {
+      if (!code) return '—';
+      const label = campaignList.find((d) => d.code === code)?.label;
+      if (label) return label;
+      return isDefaultDisposition(code) ? t(`agent.dispositions.${code}`) : code;
     },
     phase(code: string): string {
       return isPhase(code) ? t(`agent.preview.phases.${code}`) : code;

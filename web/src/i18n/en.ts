@@ -179,6 +179,15 @@ export default {
       abandoned: 'Caller hung up',
       timeout: 'Waited too long',
     },
+    dispositions: {
+      sale: 'Sale',
+      'not-interested': 'Not interested',
+      refused: 'Refused, never call again',
+      callback: 'Call back later',
+      'no-decision': 'Spoke, no decision yet',
+      'wrong-person': 'Wrong person / wrong number',
+      'answering-machine': 'Answering machine',
+    },
     call: {
       title: 'Current call',
       kinds: {

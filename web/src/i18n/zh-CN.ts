@@ -172,6 +172,15 @@ export default {
       abandoned: '客户挂断',
       timeout: '等待超时',
     },
+    dispositions: {
+      sale: '成交',
+      'not-interested': '不感兴趣',
+      refused: '拒绝，不再拨打',
+      callback: '稍后回拨',
+      'no-decision': '已沟通，未决定',
+      'wrong-person': '非本人/号码错误',
+      'answering-machine': '语音信箱',
+    },
     call: {
       title: '当前通话',
       kinds: {
