@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/service.js';
+import { type Service, startService } from '../../src/service.js';
 import { ARM_MS } from '../../web/src/agent/armed.js';
 import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { countRequests, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
@@ -479,6 +479,41 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await eventually(async () => (await text(one, 'lead-name')) === '李娜', 'tab one: next lead');
     await eventually(async () => (await text(two, 'lead-name')) === '李娜', 'tab two: next lead');
     await screenshot(two, 'agent-two-tabs-refused-zh');
+  });
+
+  it('the service restarts: reconnecting while it is away (an action then says the server is unreachable), the screen reloaded after', async () => {
+    await start();
+    const page = await openPage([
+      /ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_EMPTY_RESPONSE/,
+    ]);
+    await signIn(page);
+    await page.getByTestId('move-login').click();
+    await agentState(page, 'not-ready');
+
+    const port = Number(new URL(service.url).port);
+    const config = service.config;
+    await service.stop();
+    await page.locator('[data-testid=connection-banner][data-status=reconnecting]').waitFor();
+    await page.getByTestId('move-ready').click();
+    await page.getByTestId('notice').waitFor();
+    expect(await text(page, 'notice')).toBe('无法连接到服务器，操作未完成。请检查网络后重试。');
+    await screenshot(page, 'agent-service-away-zh');
+
+    // The same service again (same store, Redis and port); the test's stop hung up the line.
+    service = await startService({ ...config, api: { ...config.api, port } }, { listen: true });
+    await page
+      .locator('[data-testid=connection-banner][data-status=reconnected]')
+      .waitFor({ timeout: 20_000 });
+    const after = service.agents.get(AGENT)!;
+    expect(after.lineUp).toBe(false);
+    await agentState(page, after.state);
+    await page.locator('[data-testid=line-state][data-line=down]').waitFor();
+    await page.getByTestId('move-reconnect-line').waitFor();
+    // What went wrong while it was away is no longer news.
+    expect(await page.getByTestId('notice').count()).toBe(0);
+    await screenshot(page, 'agent-service-restarted-zh');
+    await page.getByTestId('move-reconnect-line').click();
+    await page.locator('[data-testid=line-state][data-line=up]').waitFor();
   });
 
   it('a revoked key: the next action leads back to the sign-in page, which says why', async () => {

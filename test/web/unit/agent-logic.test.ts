@@ -66,6 +66,10 @@ describe('timers', () => {
     expect(clock.offset).toBe(4_700);
     clock.sample(Number.NaN, 1);
     expect(clock.offset).toBe(4_700);
+    // Same clock, a few ms in transit: no lead at all.
+    const same = new ServerClock();
+    same.sample(1_000, 1_004);
+    expect(same.offset).toBe(0);
   });
 });
 

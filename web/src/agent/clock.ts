@@ -33,8 +33,12 @@ export class ServerClock {
     if (this.samples.length > this.keep) this.samples.shift();
   }
 
-  /** Milliseconds to add to the browser's clock; 0 before any event. */
+  /**
+   * Milliseconds to add to the browser's clock; 0 before any event, and for a lead under a second (the
+   * transit time alone makes one, and a countdown of 120 s would start at 121).
+   */
   get offset(): number {
-    return this.samples.length === 0 ? 0 : Math.max(...this.samples);
+    const lead = this.samples.length === 0 ? 0 : Math.max(...this.samples);
+    return Math.abs(lead) < 1_000 ? 0 : lead;
   }
 }
