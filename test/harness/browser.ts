@@ -58,3 +58,15 @@ export function pageProblems(page: Page, expected: RegExp[] = []): string[] {
   });
   return problems;
 }
+
+/**
+ * Counts the requests the page sends whose method and path match (e.g. POST /v1/agents/a1/preview/accept):
+ * a test reads `count()` after clicking to see how many went out.
+ */
+export function countRequests(page: Page, method: string, path: RegExp): { count(): number } {
+  let seen = 0;
+  page.on('request', (request) => {
+    if (request.method() === method && path.test(new URL(request.url()).pathname)) seen += 1;
+  });
+  return { count: () => seen };
+}

@@ -24,12 +24,14 @@ beforeAll(async () => {
     id: 'web-a1',
     name: '王小明',
     teamId: null,
-    role: 'agent',
+    role: 'team-leader',
     endpoint: 'Local/answer@sim',
     lineMode: 'per-call',
     inboundRole: 'none',
   });
-  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: 'web-a1' }).key;
+  // A team leader who takes calls: their home is this home page (an agent's is the workspace, tested in
+  // agent-screen.test.ts).
+  agentKey = service.store.apiKeys.create('王小明', 'team-leader', { agentId: 'web-a1' }).key;
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -99,10 +101,10 @@ describe('the web app shell in a real browser', () => {
     await page.getByTestId('welcome').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
     expect(await text('welcome')).toBe('欢迎，王小明');
-    expect(await text('header-user')).toBe('王小明（坐席）');
+    expect(await text('header-user')).toBe('王小明（组长）');
     const identity = await text('identity');
     expect(identity).toContain('web-a1');
-    expect(identity).toContain('坐席');
+    expect(identity).toContain('组长');
 
     await liveConnected();
     expect(await text('live-indicator')).toBe('已连接');
@@ -125,7 +127,7 @@ describe('the web app shell in a real browser', () => {
     await page.getByText('Welcome, 王小明').waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.title()).toBe('Call Center');
-    expect(await text('header-user')).toBe('王小明 (Agent)');
+    expect(await text('header-user')).toBe('王小明 (Team leader)');
     expect(await text('live-indicator')).toBe('Connected');
     expect(await text('sign-out')).toBe('Sign out');
     expect(await text('center-time')).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2}:\d{2}$/);

@@ -1,6 +1,7 @@
 import { watch } from 'vue';
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import ShellLayout from './layouts/ShellLayout.vue';
+import AgentPage from './pages/AgentPage.vue';
 import HomePage from './pages/HomePage.vue';
 import NotFoundPage from './pages/NotFoundPage.vue';
 import SignInPage from './pages/SignInPage.vue';
@@ -25,12 +26,21 @@ export const router = createRouter({
       path: '/',
       component: ShellLayout,
       children: [
-        { path: '', name: 'home', component: HomePage },
+        {
+          path: '',
+          name: 'home',
+          component: HomePage,
+          // An agent's home is their workspace.
+          beforeEnter: () => (isAgent() ? { name: 'agent' } : true),
+        },
+        { path: 'agent', name: 'agent', component: AgentPage },
         { path: ':unknown(.*)*', name: 'not-found', component: NotFoundPage },
       ],
     },
   ],
 });
+
+const isAgent = () => session.identity?.role === 'agent' && session.identity.agentId !== null;
 
 const signInFor = (to: RouteLocationNormalized) => ({
   name: 'sign-in',

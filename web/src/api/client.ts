@@ -13,3 +13,10 @@ export type ApiData<P extends keyof paths, M extends keyof paths[P]> = paths[P][
  * parameters and bodies are checked at build time. The session adds the credentials (session.ts).
  */
 export const api = createClient<paths>({ baseUrl: '' });
+
+/** The JSON body an operation takes: `ApiBody<'/v1/agents/{id}/state', 'post'>`. */
+export type ApiBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer T } };
+}
+  ? T
+  : never;
