@@ -11,7 +11,7 @@ import { asteriskPid, inBatches, percentile, printBench, processCpuSeconds, roun
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const WINDOW = {
+export const WINDOW = {
   timezone: 'Europe/Berlin',
   hours: [
     {
@@ -27,7 +27,7 @@ const WINDOW = {
  * Simulated customers by answer behaviour (see [sim-customers] in extensions.conf): 40 % answer and talk
  * (4 min scaled down), 30 % do not answer, 20 % busy, 10 % congestion: a realistic outbound answer rate.
  */
-function leadPhones(count: number, talkTenths: number): string[] {
+export function leadPhones(count: number, talkTenths: number): string[] {
   const phones: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const n = String(i % 10_000).padStart(4, '0');
