@@ -2487,11 +2487,8 @@ export interface paths {
                                 inboundRole: "primary" | "overflow" | "none";
                                 /** @enum {string} */
                                 state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
-                                /**
-                                 * @description Set while not-ready
-                                 * @enum {string}
-                                 */
-                                reason?: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "line-dropped" | "missed-calls" | "other";
+                                /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                                reason?: string;
                                 /**
                                  * Format: date-time
                                  * @description When the current state began
@@ -2758,11 +2755,8 @@ export interface paths {
                             inboundRole: "primary" | "overflow" | "none";
                             /** @enum {string} */
                             state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
-                            /**
-                             * @description Set while not-ready
-                             * @enum {string}
-                             */
-                            reason?: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "line-dropped" | "missed-calls" | "other";
+                            /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                            reason?: string;
                             /**
                              * Format: date-time
                              * @description When the current state began
@@ -3216,7 +3210,7 @@ export interface paths {
         put?: never;
         /**
          * Change an agent's state
-         * @description By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason. A change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.
+         * @description By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason the center defines (config agents.notReadyReasons; the service's own are refused: 400). A change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.
          */
         post: {
             parameters: {
@@ -3232,8 +3226,8 @@ export interface paths {
                     "application/json": {
                         /** @enum {string} */
                         event: "not-ready";
-                        /** @enum {string} */
-                        reason: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "other";
+                        /** @description One of the center's reasons (config agents.notReadyReasons) */
+                        reason: string;
                     } | {
                         /** @enum {string} */
                         event: "login" | "ready" | "logout" | "wrap-up-done";
@@ -3260,11 +3254,8 @@ export interface paths {
                             inboundRole: "primary" | "overflow" | "none";
                             /** @enum {string} */
                             state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
-                            /**
-                             * @description Set while not-ready
-                             * @enum {string}
-                             */
-                            reason?: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "line-dropped" | "missed-calls" | "other";
+                            /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                            reason?: string;
                             /**
                              * Format: date-time
                              * @description When the current state began
