@@ -12,6 +12,7 @@ import { DialerError } from '../../dialer/errors.js';
 import { visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { DialerApiDeps } from '../types.js';
+import { previewViewSchema } from './workspace-schemas.js';
 
 const SUPERVISE = { roles: ['supervisor'] } as const;
 const VIEW = { roles: ['supervisor', 'team-leader'] } as const;
@@ -99,7 +100,9 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
           'Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, ' +
           'maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, ' +
           'maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions ' +
-          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. ' +
+          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays, ' +
+          'script (the call script, plain text up to 20,000 characters with {{name}} and ' +
+          '{{fields.<key>}} placeholders). ' +
           'dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a ' +
           'rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.',
         body: z.strictObject({
@@ -195,8 +198,6 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
 
   // --- the agent's side ---
 
-  const previewSchema = z.record(z.string(), z.unknown());
-
   app.get(
     '/agents/:id/preview',
     {
@@ -204,16 +205,18 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       schema: {
         tags: ['dialer'],
         summary: 'The lead the agent is previewing (or calling), with its history',
-        description: 'Numbers are masked: the service dials, the agent never needs the full number.',
+        description:
+          'Numbers are masked: the service dials, the agent never needs the full number. `script` is the ' +
+          "campaign's call script with {{name}} and {{fields.<key>}} filled in from the lead.",
         params: idParams,
-        response: { 200: previewSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: previewViewSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => {
       agentInScope(request, request.params.id);
       const view = dialer.preview(request.params.id);
       if (!view) throw new HttpError(404, 'NO_PREVIEW', `Agent ${request.params.id} has no lead now`);
-      return view as unknown as Record<string, unknown>;
+      return view;
     },
   );
 
@@ -225,15 +228,12 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         tags: ['dialer'],
         summary: 'Accept the preview: the customer is dialed from the agent line',
         params: idParams,
-        response: { 200: previewSchema, ...errorResponses(401, 403, 404, 409) },
+        response: { 200: previewViewSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      return (await run(() => dialer.accept(request.params.id, actor(request)))) as unknown as Record<
-        string,
-        unknown
-      >;
+      return run(() => dialer.accept(request.params.id, actor(request)));
     },
   );
 

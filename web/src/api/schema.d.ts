@@ -8169,7 +8169,7 @@ export interface paths {
         put?: never;
         /**
          * Create a campaign (as a draft)
-         * @description Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions [{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.
+         * @description Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions [{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays, script (the call script, plain text up to 20,000 characters with {{name}} and {{fields.<key>}} placeholders). dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.
          */
         post: {
             parameters: {
@@ -8328,6 +8328,7 @@ export interface paths {
                             dailyTarget?: number;
                             /** @default 30 */
                             leadTtlDays?: number;
+                            script?: string;
                         };
                     };
                 };
@@ -8983,7 +8984,7 @@ export interface paths {
         };
         /**
          * The lead the agent is previewing (or calling), with its history
-         * @description Numbers are masked: the service dials, the agent never needs the full number.
+         * @description Numbers are masked: the service dials, the agent never needs the full number. `script` is the campaign's call script with {{name}} and {{fields.<key>}} filled in from the lead.
          */
         get: {
             parameters: {
@@ -9003,7 +9004,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            attemptId: string;
+                            campaignId: string;
+                            campaignName: string;
+                            /**
+                             * @description The offer's state: preview, waiting-channel, dialing, connected, ended
+                             * @enum {string}
+                             */
+                            phase: "preview" | "waiting-channel" | "dialing" | "connected" | "ended" | "disposed" | "undisposed" | "skipped" | "withdrawn" | "not-reached";
+                            lead: {
+                                id: string;
+                                name: string | null;
+                                numberMasked: string;
+                                fields: {
+                                    [key: string]: string;
+                                };
+                                attempts: number;
+                                /** @enum {string} */
+                                state: "new" | "reserved" | "in-progress" | "retry" | "callback" | "done" | "dnc" | "failed";
+                                lastOutcome: string | null;
+                                lastDisposition: string | null;
+                            };
+                            history: {
+                                at: number;
+                                agentId: string;
+                                outcome: string | null;
+                                disposition: string | null;
+                                notes: string | null;
+                            }[];
+                            /** @description When the preview timer acts (epoch ms), while previewing */
+                            previewEndsAt?: number;
+                            /** @enum {string} */
+                            onPreviewTimeout: "dial" | "skip";
+                            dispositions: {
+                                code: string;
+                                label: string;
+                                /** @description The disposition records a sale: `sale: {amount, product}` is required */
+                                sale: boolean;
+                            }[];
+                            /** @description The campaign's call script with the lead's name and fields filled in (phone-like values masked); plain text, to be shown as text. Null: the campaign has none */
+                            script: string | null;
                         };
                     };
                 };
@@ -9108,7 +9148,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            attemptId: string;
+                            campaignId: string;
+                            campaignName: string;
+                            /**
+                             * @description The offer's state: preview, waiting-channel, dialing, connected, ended
+                             * @enum {string}
+                             */
+                            phase: "preview" | "waiting-channel" | "dialing" | "connected" | "ended" | "disposed" | "undisposed" | "skipped" | "withdrawn" | "not-reached";
+                            lead: {
+                                id: string;
+                                name: string | null;
+                                numberMasked: string;
+                                fields: {
+                                    [key: string]: string;
+                                };
+                                attempts: number;
+                                /** @enum {string} */
+                                state: "new" | "reserved" | "in-progress" | "retry" | "callback" | "done" | "dnc" | "failed";
+                                lastOutcome: string | null;
+                                lastDisposition: string | null;
+                            };
+                            history: {
+                                at: number;
+                                agentId: string;
+                                outcome: string | null;
+                                disposition: string | null;
+                                notes: string | null;
+                            }[];
+                            /** @description When the preview timer acts (epoch ms), while previewing */
+                            previewEndsAt?: number;
+                            /** @enum {string} */
+                            onPreviewTimeout: "dial" | "skip";
+                            dispositions: {
+                                code: string;
+                                label: string;
+                                /** @description The disposition records a sale: `sale: {amount, product}` is required */
+                                sale: boolean;
+                            }[];
+                            /** @description The campaign's call script with the lead's name and fields filled in (phone-like values masked); plain text, to be shown as text. Null: the campaign has none */
+                            script: string | null;
                         };
                     };
                 };
