@@ -30,6 +30,21 @@ const body = (c: Campaign) => ({ ...c, settings: c.settings as unknown as Record
 
 const idParams = z.object({ id: z.string().min(1) });
 
+/** Whole cents: 19.99 is, 0.125 is not (floating point read with a little tolerance). */
+const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
+
+const saleSchema = z
+  .strictObject({
+    amount: z
+      .number()
+      .min(0)
+      .max(1_000_000_000)
+      .refine(hasAtMostTwoDecimals, 'expected at most 2 decimals')
+      .describe('What the sale is worth, in the currency the center works in'),
+    product: z.string().trim().min(1).max(200).describe('What was sold'),
+  })
+  .describe("The sale: required when the disposition's sale flag is set, refused otherwise");
+
 const DIALER_STATUS: Record<DialerError['code'], number> = {
   NO_PREVIEW: 409,
   NOT_AWAITING_DISPOSITION: 409,
@@ -37,6 +52,8 @@ const DIALER_STATUS: Record<DialerError['code'], number> = {
   UNKNOWN_DISPOSITION: 400,
   NO_CALL: 409,
   NOT_DIALED: 409,
+  SALE_REQUIRED: 400,
+  SALE_NOT_ALLOWED: 400,
 };
 const CAMPAIGN_STATUS: Record<CampaignError['code'], number> = {
   CAMPAIGN_NOT_FOUND: 404,
@@ -283,12 +300,14 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         summary: 'Disposition of the call just ended; the next lead follows',
         description:
           "code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this " +
-          'agent. Ends after-call work.',
+          'agent. sale {amount, product} goes with a disposition whose sale flag is set (400 SALE_REQUIRED ' +
+          'without it, 400 SALE_NOT_ALLOWED with any other). Ends after-call work.',
         params: idParams,
         body: z.strictObject({
           code: z.string().min(1).max(40),
           notes: z.string().max(2000).optional(),
           callbackAt: z.iso.datetime({ offset: true }).optional(),
+          sale: saleSchema.optional(),
         }),
         response: {
           200: z.object({ attemptId: z.string(), leadState: z.string(), dueAt: z.number().optional() }),
@@ -298,11 +317,13 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      const { code, notes, callbackAt } = request.body;
+      const { code, notes, callbackAt, sale } = request.body;
       const at = callbackAt ? Date.parse(callbackAt) : undefined;
       if (at !== undefined && at < deps.now() - 60_000)
         throw new HttpError(400, 'VALIDATION_FAILED', 'callbackAt is in the past');
-      return run(() => dialer.dispose(request.params.id, { code, notes, callbackAt: at }, actor(request)));
+      return run(() =>
+        dialer.dispose(request.params.id, { code, notes, callbackAt: at, sale }, actor(request)),
+      );
     },
   );
 

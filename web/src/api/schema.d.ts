@@ -9561,7 +9561,7 @@ export interface paths {
         put?: never;
         /**
          * Disposition of the call just ended; the next lead follows
-         * @description code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this agent. Ends after-call work.
+         * @description code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this agent. sale {amount, product} goes with a disposition whose sale flag is set (400 SALE_REQUIRED without it, 400 SALE_NOT_ALLOWED with any other). Ends after-call work.
          */
         post: {
             parameters: {
@@ -9579,6 +9579,13 @@ export interface paths {
                         notes?: string;
                         /** Format: date-time */
                         callbackAt?: string;
+                        /** @description The sale: required when the disposition's sale flag is set, refused otherwise */
+                        sale?: {
+                            /** @description What the sale is worth, in the currency the center works in */
+                            amount: number;
+                            /** @description What was sold */
+                            product: string;
+                        };
                     };
                 };
             };
