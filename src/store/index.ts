@@ -40,7 +40,7 @@ export {
 } from './agents.js';
 export { type ApiKeyIdentity, type ApiKeyInfo, type CreatedApiKey, newApiKeySchema } from './api-keys.js';
 export type { AuditEntry, AuditQuery, AuditRecord } from './audit.js';
-export type { CallDirection, CallEvent, CallRecord, CallState, NewCall } from './calls.js';
+export type { CallDirection, CallEvent, CallRecord, CallState, EarlierCall, NewCall } from './calls.js';
 export type { Database } from './db.js';
 export {
   type AttemptRecord,
