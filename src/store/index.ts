@@ -21,6 +21,7 @@ import {
 } from './ivr.js';
 import { QaRepository } from './qa.js';
 import { RecordingRepository } from './recordings.js';
+import { WorkspaceRepository } from './workspace.js';
 
 export {
   AGENT_ROLES,
@@ -104,6 +105,7 @@ export {
   type StoredFile,
 } from './recordings.js';
 export { ROLES, type Role } from './roles.js';
+export type { AgentCall, AgentDayAttempts, PromisedCallback } from './workspace.js';
 
 /** The service's SQLite database and its repositories. */
 export class Store {
@@ -127,6 +129,7 @@ export class Store {
   readonly dnc: DncRepository;
   readonly leadImports: LeadImportRepository;
   readonly leadPurges: LeadPurgeLog;
+  readonly workspace: WorkspaceRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -150,6 +153,7 @@ export class Store {
     this.dnc = new DncRepository(db);
     this.leadImports = new LeadImportRepository(db);
     this.leadPurges = new LeadPurgeLog(db);
+    this.workspace = new WorkspaceRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

@@ -7,6 +7,7 @@ import { AgentRoster } from '../../src/agents/roster.js';
 import type { AgentDirectory } from '../../src/agents/types.js';
 import {
   type AgentApiDeps,
+  type ApiDeps,
   buildApi,
   type IvrApiDeps,
   type LeadApiDeps,
@@ -48,6 +49,8 @@ export async function buildTestApi(
     recordings?: (store: Store, dir: string, logger: Logger) => RecordingApiDeps;
     /** Mounts the lead, purge and do-not-call routes with what this returns. */
     leads?: (store: Store, logger: Logger) => LeadApiDeps;
+    /** Mounts the campaign, preview, disposition and workspace routes with what this returns. */
+    dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -71,6 +74,7 @@ export async function buildTestApi(
     agents: options.agents?.(store, logger),
     recordings: options.recordings?.(store, dir, logger),
     leads: options.leads?.(store, logger),
+    dialer: options.dialer?.(store, logger),
   });
   return {
     app,
