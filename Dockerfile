@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # The call-center service. Build context: the repository root (`docker compose build`, or
-# `docker build -t callcenter-ari .`). Two stages: `build` compiles src/ to dist/ with the dev
-# dependencies (TypeScript) and then prunes them; the runtime stage holds only dist/, the production
-# node_modules and the config, and runs `node dist/main.js` as the non-root user `node` (uid 1000).
+# `docker build -t callcenter-ari .`). Two stages: `build` compiles src/ to dist/ and the web app to
+# web/dist/ with the dev dependencies (TypeScript, Vite), then prunes them; the runtime stage holds only
+# dist/, web/dist/, the production node_modules and the config, and runs `node dist/main.js` as the
+# non-root user `node` (uid 1000).
 # Deployment and operations: docs/operations.md.
 
 # Node LTS. The service needs Node >= 20.19; some dependencies (fastify's light-my-request, @fastify/static)
@@ -21,9 +22,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# Compile, then drop the dev dependencies (tsx, TypeScript, vitest, biome, ...) from node_modules; the
-# native better-sqlite3 build stays, made for this same base image.
+# The web application (Vite, a dev dependency) is built here too; the service serves web/dist at /.
+COPY web ./web
+# Compile the service and build the web app, then drop the dev dependencies (tsx, TypeScript, vite,
+# vitest, biome, ...) from node_modules; the native better-sqlite3 build stays, made for this base image.
 RUN npm run build \
+ && npm run build:web \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
@@ -36,6 +40,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# web.dir defaults to web/dist under /app.
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json ./
 # The config file (CONFIG_FILE defaults to config/default.json under /app) and the IVR flow files
 # seeded at the first start (ivr.flowsDir defaults to config/ivr). Both read-only for the service.

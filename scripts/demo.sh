@@ -148,6 +148,16 @@ sim_dial='Local/{digits}@sim-customers'
 export DIALER_DIAL_STRING="${DIALER_DIAL_STRING:-$sim_dial}"
 node --import tsx scripts/demo-seed.ts
 
+# A person's account for the demo agent agent2 (the seed made the agent): signs in to the web app.
+demo_user=agent2
+demo_password=demo-agent-2024
+if ! npm run --silent keys -- account list | awk -v u="$demo_user" '$2 == u { found = 1 } END { exit !found }'; then
+  printf '%s\n' "$demo_password" |
+    npm run --silent keys -- account create --username "$demo_user" --role agent --agent agent2 --password-stdin >/dev/null ||
+    die "could not create the demo agent's account"
+  say "created the account $demo_user for the demo agent agent2"
+fi
+
 auth="Authorization: Bearer $key"
 api="http://127.0.0.1:$api_port"
 cat <<EOF
@@ -156,7 +166,8 @@ cat <<EOF
  Call-center demo
    admin API key : $key
    API           : http://127.0.0.1:$api_port   (docs: http://127.0.0.1:$api_port/docs)
-   web app       : http://127.0.0.1:$api_port/   (sign in with the admin API key above)
+   web app       : http://127.0.0.1:$api_port/
+                   demo agent: user $demo_user, password $demo_password (agent2's workspace)
 
  From another terminal, as root, in $project:
    place a test call to the 400 hotline (the far end is the [sim] 'answer' extension):

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AgentService } from './agents/service.js';
 import type { AriApp } from './ari/app.js';
+import type { CallControl } from './calls/service.js';
 import type { Config } from './config/schema.js';
 import type { CampaignBook } from './dialer/campaigns.js';
 import type { DialerService } from './dialer/dialer.js';
@@ -15,9 +16,11 @@ import type { Metrics } from './lib/metrics.js';
 import type { CallRecorder } from './recording/capture.js';
 import type { RecordingFinalizer } from './recording/finalizer.js';
 import type { Store } from './store/index.js';
+import { wireAccounts } from './wiring/accounts.js';
 import { wireAgents } from './wiring/agents.js';
 import { wireApi } from './wiring/api.js';
 import { wireAri } from './wiring/ari.js';
+import { wireCalls } from './wiring/calls.js';
 import { wireCore } from './wiring/core.js';
 import { wireDialer } from './wiring/dialer.js';
 import { IvrHandoff } from './wiring/handoff.js';
@@ -45,6 +48,8 @@ export interface Service {
   finalizer: RecordingFinalizer;
   campaigns: CampaignBook;
   dialer: DialerService;
+  /** The controls of an agent's current call. */
+  calls: CallControl;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -140,6 +145,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Who gets an agent who becomes ready (the hotline first, then the dialer): decided in one place.
   life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
+  const { routes: accountRoutes } = life.add(wireAccounts({ core, store, roster: agentRoutes.roster }));
+  const { calls, routes: callRoutes } = life.add(wireCalls({ core, store, agents, dialer, hotline }));
   const { api, url } = life.add(
     await wireApi({
       core,
@@ -151,6 +158,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       recordings: recordingRoutes,
       dialer: dialerRoutes,
       leads: leadRoutes,
+      accounts: accountRoutes,
+      calls: callRoutes,
     }),
   );
 
@@ -184,6 +193,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     finalizer,
     campaigns,
     dialer,
+    calls,
     api,
     url: url(),
     stop,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AriApp, PbxSnapshot } from '../ari/app.js';
+import { bridgeTask } from '../ari/bridge.js';
 import type { CallSession } from '../ari/session.js';
 import type { ChannelDtmfReceivedEvent, RawAriEvent } from '../ari/types.js';
 import type { Store } from '../store/index.js';
@@ -143,6 +144,20 @@ export class AgentService implements AgentDirectory {
   lineOf(agentId: string): string | undefined {
     const seat = this.seats.get(agentId);
     return seat && this.lineUp(seat) ? seat.live.lineChannelId : undefined;
+  }
+
+  /**
+   * Moves the agent's persistent line into another bridge (a colleague's, to be consulted about a call
+   * before it is transferred to them) or, with none given, back into the agent's own. Throws
+   * AgentStateError when the line is not up.
+   */
+  async moveLine(agentId: string, toBridgeId?: string): Promise<void> {
+    const seat = this.seat(agentId);
+    const line = seat.line;
+    const home = seat.live.bridgeId;
+    if (!line || line.isEnded || !home)
+      throw new AgentStateError(`agent ${agentId}: the phone line is not up`);
+    await line.run(bridgeTask({ bridge: { join: toBridgeId ?? home } }));
   }
 
   /** Offers a call to a ready agent; false if they are no longer ready. */

@@ -6,8 +6,11 @@ import { maskNumber, redactUrl } from '../lib/logger.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
+import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { callRoutes } from './routes/calls.js';
 import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -24,8 +27,10 @@ import type { ApiDeps } from './types.js';
 
 export { HttpError } from './plugins/errors.js';
 export type {
+  AccountApiDeps,
   AgentApiDeps,
   ApiDeps,
+  CallApiDeps,
   IvrApiDeps,
   LeadApiDeps,
   Principal,
@@ -98,9 +103,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY,
     keys,
     teamsLedBy: (agentId) => teamsLedBy(store, agentId),
+    sessions: deps.accounts?.accounts,
   });
   await app.register(healthRoutes);
   await app.register(keyRoutes, { prefix: '/v1', keys });
+  if (deps.accounts) {
+    await app.register(authRoutes, { prefix: '/v1/auth', ...deps.accounts });
+    await app.register(accountRoutes, { prefix: '/v1', ...deps.accounts });
+  }
   if (deps.ivr) await app.register(ivrRoutes, { prefix: '/v1/ivr', ...deps.ivr });
   if (deps.agents) {
     await app.register(teamRoutes, { prefix: '/v1', ...deps.agents });
@@ -119,6 +129,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
     await app.register(workspaceRoutes, { prefix: '/v1', ...deps.dialer });
   }
+  if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

@@ -1,5 +1,7 @@
+import type { AccountService, ActiveSession } from '../accounts/service.js';
 import type { AgentRoster } from '../agents/roster.js';
 import type { AgentDirectory, QueueSnapshot } from '../agents/types.js';
+import type { CallControl } from '../calls/service.js';
 import type { Config } from '../config/schema.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
@@ -50,6 +52,26 @@ export interface ApiDeps {
   leads?: LeadApiDeps;
   /** Campaigns and the agents' preview dialing; their routes exist only when given. */
   dialer?: DialerApiDeps;
+  /**
+   * People's accounts and sign-in sessions: without them only API keys authenticate, and the /v1/auth
+   * and /v1/accounts routes do not exist.
+   */
+  accounts?: AccountApiDeps;
+  /** The controls of an agent's current call (hold, DTMF, transfer); their routes exist only when given. */
+  calls?: CallApiDeps;
+}
+
+export interface AccountApiDeps {
+  /** Accounts, sign-in, sessions (the auth plugin checks the session cookie with it). */
+  accounts: AccountService;
+}
+
+export interface CallApiDeps {
+  calls: Pick<
+    CallControl,
+    'current' | 'hold' | 'resume' | 'dtmf' | 'hangup' | 'transfer' | 'completeTransfer' | 'cancelTransfer'
+  >;
+  directory: AgentDirectory;
 }
 
 export interface DialerApiDeps {
@@ -111,7 +133,10 @@ export interface AgentScopeFilter {
   teamIds: readonly string[];
 }
 
-/** Who made the request, set by the auth plugin on every non-public route. */
+/**
+ * Who made the request, set by the auth plugin on every non-public route: an API key, or a person signed
+ * in (keyId `account:<id>`, name the username), checked by the same roles and scope.
+ */
 export interface Principal {
   keyId: string;
   name: string;
@@ -130,11 +155,15 @@ declare module 'fastify' {
     principal: Principal | null;
     /** The agents the caller may see and act for beyond its role (see agentScopeFor); null: all. */
     agentScope: AgentScopeFilter | null;
+    /** The person's session when the request came with the session cookie (null: an API key). */
+    session: ActiveSession | null;
   }
   interface FastifyContextConfig {
     /** Roles allowed besides admin; omitted means any authenticated key. */
     roles?: readonly Role[];
     /** No API key needed (health, metrics, docs). */
     public?: boolean;
+    /** Open to a person who must change their password before anything else (sign-in's own routes). */
+    beforePasswordChange?: boolean;
   }
 }

@@ -318,6 +318,10 @@ export class AriRest {
   destroyBridge(bridgeId: string): Promise<void> {
     return this.request('bridges.destroy', 'DELETE', `/bridges/${enc(bridgeId)}`);
   }
+  /** Music on hold to everyone in the bridge (a holding bridge: the held caller), through an announcer. */
+  startBridgeMoh(bridgeId: string, mohClass?: string): Promise<void> {
+    return this.request('bridges.moh', 'POST', `/bridges/${enc(bridgeId)}/moh`, { mohClass });
+  }
   playOnBridge(bridgeId: string, media: string[], playbackId: string): Promise<Playback> {
     return this.request('bridges.play', 'POST', `/bridges/${enc(bridgeId)}/play/${enc(playbackId)}`, {
       media: media.join(','),

@@ -107,6 +107,8 @@ export class CallSession implements EventOwner {
   private readonly taps = new Set<(event: RawAriEvent) => void>();
   private readonly tasks = new Set<Task>();
   private readonly owned = new Map<string, { kind: ResourceKind; id: string; stopAtEnd?: boolean }>();
+  /** Legs whose leaving ends the call (hangupWhenLegLeaves), until the call lets them go (dropLeg). */
+  private readonly legWatches = new Map<string, AbortController>();
   private channelGone = false;
   private onChannelGone: (() => void) | undefined;
   private endPromise: Promise<void> | undefined;
@@ -325,14 +327,28 @@ export class CallSession implements EventOwner {
    * watching when the call ends first.
    */
   hangupWhenLegLeaves(legId: string, reason: string): void {
+    const watch = new AbortController();
+    this.legWatches.get(legId)?.abort();
+    this.legWatches.set(legId, watch);
     const left = this.waitFor(
       (e) => (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd') && e.channel?.id === legId,
+      { signal: watch.signal },
     );
-    void bestEffort(
-      left.then(() => this.hangup(reason)),
-      this.log,
-      'hang up after the leg left',
+    void left.then(
+      () => bestEffort(() => this.hangup(reason), this.log, 'hang up after the leg left'),
+      () => {}, // the call ended first, or the leg was let go (dropLeg)
     );
+  }
+
+  /**
+   * Lets one leg of the call go while the call goes on (a transfer away from a ring-per-call agent): its
+   * leaving no longer ends the call, and it is hung up and forgotten.
+   */
+  async dropLeg(legId: string): Promise<void> {
+    this.legWatches.get(legId)?.abort();
+    this.legWatches.delete(legId);
+    await bestEffort(() => this.ari.hangup(legId), this.log, 'hang up the dropped leg');
+    this.disown('channel', legId);
   }
 
   /** Tells the session its channel vanished while the service was not looking (resync). */

@@ -8,6 +8,7 @@ export const USAGE = `Usage:
                                                    --agent links it to that agent
   npm run keys -- list                             list keys (never the keys themselves)
   npm run keys -- revoke ID                        revoke a key
+  npm run keys -- account ...                      people's accounts (npm run keys -- account --help)
 Roles: ${ROLES.join(', ')}`;
 
 /** Bad command-line input: the message plus the usage text go to the user, exit code 2. */

@@ -92,6 +92,38 @@ export const configSchema = z.object({
       dir: z.string().min(1).default('web/dist'),
     })
     .prefault({}),
+  /** People's sign-in (docs/accounts.md): sessions, passwords and the lock-out after failed attempts. */
+  auth: z
+    .object({
+      /** A session not used for this long ends. */
+      idleTimeoutMin: z.number().int().min(1).max(1440).default(30),
+      /** A session ends this long after sign-in, however busy. */
+      sessionLifetimeMin: z.number().int().min(5).max(43_200).default(720),
+      /**
+       * Mark the session cookie Secure on every answer (behind a proxy that ends https); otherwise only
+       * answers to requests that came over https carry it.
+       */
+      secureCookie: z.boolean().default(false),
+      minPasswordLength: z.number().int().min(8).max(128).default(10),
+      lockout: z
+        .object({
+          /** Failures counted together: a quiet window of this length starts the count afresh. */
+          windowMin: z.number().int().min(1).max(1440).default(15),
+          /** Failures for one username within the window before sign-in is refused for a while. */
+          accountFailures: z.number().int().min(2).max(100).default(5),
+          /** Failures from one client address within the window (several people may share one). */
+          addressFailures: z.number().int().min(2).max(1000).default(20),
+          /** The first refusal's length; each further one doubles it, up to maxLockMin. */
+          lockSec: z.number().int().min(1).max(3600).default(60),
+          maxLockMin: z.number().int().min(1).max(1440).default(60),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .refine((a) => a.idleTimeoutMin <= a.sessionLifetimeMin, {
+      message: 'expected idleTimeoutMin to be at most sessionLifetimeMin',
+      path: ['idleTimeoutMin'],
+    }),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -311,6 +343,9 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   API_HOST: { path: 'api.host', type: 'string' },
   API_PORT: { path: 'api.port', type: 'number' },
   LOG_LEVEL: { path: 'log.level', type: 'string' },
+  AUTH_SECURE_COOKIE: { path: 'auth.secureCookie', type: 'boolean' },
+  AUTH_IDLE_TIMEOUT_MIN: { path: 'auth.idleTimeoutMin', type: 'number' },
+  AUTH_SESSION_LIFETIME_MIN: { path: 'auth.sessionLifetimeMin', type: 'number' },
   INSTANCE_ID: { path: 'service.instanceId', type: 'string' },
   DRAIN_TIMEOUT_MS: { path: 'service.drainTimeoutMs', type: 'number' },
   IVR_LINES: { path: 'ivr.lines', type: 'number' },

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
+import { maskNumber } from '../lib/logger.js';
 import type { LeadState } from '../store/index.js';
 import { AfterCall, type DispositionInput } from './after-call.js';
 import type { Campaign } from './campaign.js';
@@ -157,6 +158,41 @@ export class DialerService {
     if (!offer?.session || !hasCustomerCall(offer.state))
       throw new DialerError('NO_CALL', `agent ${agentId} has no customer call`);
     await offer.session.hangup('agent ended the call');
+  }
+
+  /** The agent's customer call, ringing or answered (for the call controls, src/calls). */
+  agentCall(agentId: string) {
+    const offer = this.offers.ofAgent(agentId);
+    if (!offer?.session || !hasCustomerCall(offer.state)) return undefined;
+    return {
+      kind: 'dialer' as const,
+      session: offer.session,
+      agentId,
+      agentCallId: offer.attemptId,
+      numberMasked: maskNumber(offer.lead.phone),
+      answeredAt: offer.answeredAt ?? null,
+      campaignId: offer.campaignId,
+      attemptId: offer.attemptId,
+    };
+  }
+
+  /**
+   * The customer call went to another agent (a transfer): the offer is theirs now, so the call's end puts
+   * them in wrap-up, they give the disposition, and their line dropping ends the call. (The attempt keeps
+   * the agent who placed it.)
+   */
+  handOver(attemptId: string, to: { agentId: string; teamId: string | null }): void {
+    const offer = this.offers.ofAttempt(attemptId);
+    if (!offer) return;
+    const from = offer.agentId;
+    this.offers.reassign(offer, to.agentId);
+    offer.teamId = to.teamId;
+    offer.log = offer.log.child({ agentId: to.agentId });
+    offer.session?.log.setBindings({ agentId: to.agentId });
+    offer.log.info(
+      { fromAgentId: from, toAgentId: to.agentId },
+      'customer call handed over to another agent',
+    );
   }
 
   /**

@@ -79,6 +79,13 @@ export class OfferBook {
     this.byAttemptId.set(offer.attemptId, offer);
   }
 
+  /** The offer's call went to another agent (a transfer): it is theirs from now on. */
+  reassign(offer: Offer, agentId: string): void {
+    if (this.byAgent.get(offer.agentId) === offer) this.byAgent.delete(offer.agentId);
+    offer.agentId = agentId;
+    this.byAgent.set(agentId, offer);
+  }
+
   ofAgent(agentId: string): Offer | undefined {
     return this.byAgent.get(agentId);
   }

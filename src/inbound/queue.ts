@@ -155,6 +155,41 @@ export class HotlineQueue {
     return 'queued';
   }
 
+  /** The hotline caller connected to the agent, if any (for the call controls, src/calls). */
+  agentCall(agentId: string) {
+    for (const [callId, call] of this.connected) {
+      if (call.agentId !== agentId || call.session.isEnded) continue;
+      const { bridgeId, legId } = call;
+      return {
+        kind: 'hotline' as const,
+        session: call.session,
+        agentId,
+        agentCallId: callId,
+        numberMasked: maskNumber(call.session.channel.caller?.number),
+        answeredAt: call.answeredAt,
+        campaignId: null,
+        attemptId: null,
+        ...(bridgeId && legId ? { agentLeg: { bridgeId, legId } } : {}),
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The caller went to another agent (a transfer): the call's end, a dropped line and a restart follow
+   * them; a ring-per-call target's leg and bridge are kept for the restart. (The call record keeps the
+   * agent who answered.)
+   */
+  handOver(callId: string, to: { agentId: string; agentLeg?: { bridgeId: string; legId: string } }): void {
+    const call = this.connected.get(callId);
+    if (!call) return;
+    call.agentId = to.agentId;
+    call.bridgeId = to.agentLeg?.bridgeId;
+    call.legId = to.agentLeg?.legId;
+    this.saveConnected(callId, call);
+    call.session.log.info({ toAgentId: to.agentId }, 'hotline caller handed over to another agent');
+  }
+
   /** Callers waiting now (the dialer asks on every offer: no snapshot built for it). */
   get waitingCount(): number {
     return this.waiting.length;

@@ -73,19 +73,22 @@ export class CallRecorder {
       const name = `${recordingPrefix(this.deps.appName)}${session.id}-${layout}-${randomUUID().slice(0, 8)}`;
       const snoopId = `${this.deps.appName}-snoop-${randomUUID()}`;
       entry.names.push(name);
-      this.deps.store.recordings.started({
-        id: randomUUID(),
-        callId: session.id,
-        name,
-        direction: meta.direction,
-        agentId: meta.agentId ?? null,
-        teamId: meta.teamId ?? null,
-        campaignId: meta.campaignId ?? null,
-        leadId: meta.leadId ?? null,
-        numberMasked: meta.numberMasked ?? null,
-        startedAt: entry.startedAt,
-        layout,
-      });
+      this.deps.store.recordings.started(
+        {
+          id: randomUUID(),
+          callId: session.id,
+          name,
+          direction: meta.direction,
+          agentId: meta.agentId ?? null,
+          teamId: meta.teamId ?? null,
+          campaignId: meta.campaignId ?? null,
+          leadId: meta.leadId ?? null,
+          numberMasked: meta.numberMasked ?? null,
+          startedAt: entry.startedAt,
+          layout,
+        },
+        entry.startedAt,
+      );
       session.own('channel', snoopId);
       session.own('recording', name);
       this.watchFailure(session, name, agentId);

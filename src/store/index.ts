@@ -1,3 +1,4 @@
+import { AccountRepository, SessionRepository, SignInThrottleRepository } from './accounts.js';
 import { AgentLogRepository, AgentRepository, TeamRepository } from './agents.js';
 import { ApiKeyRepository } from './api-keys.js';
 import { AuditRepository } from './audit.js';
@@ -23,6 +24,16 @@ import { QaRepository } from './qa.js';
 import { RecordingRepository } from './recordings.js';
 import { WorkspaceRepository } from './workspace.js';
 
+export type {
+  AccountListing,
+  AccountPatch,
+  AccountRecord,
+  AccountWithHash,
+  NewAccount,
+  NewSession,
+  SessionLookup,
+  SessionRecord,
+} from './accounts.js';
 export {
   AGENT_ROLES,
   type AgentInput,
@@ -129,6 +140,9 @@ export class Store {
   readonly dnc: DncRepository;
   readonly leadImports: LeadImportRepository;
   readonly leadPurges: LeadPurgeLog;
+  readonly accounts: AccountRepository;
+  readonly sessions: SessionRepository;
+  readonly signInThrottle: SignInThrottleRepository;
   readonly workspace: WorkspaceRepository;
   readonly #ping;
 
@@ -153,6 +167,9 @@ export class Store {
     this.dnc = new DncRepository(db);
     this.leadImports = new LeadImportRepository(db);
     this.leadPurges = new LeadPurgeLog(db);
+    this.accounts = new AccountRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.signInThrottle = new SignInThrottleRepository(db);
     this.workspace = new WorkspaceRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }

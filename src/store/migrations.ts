@@ -403,13 +403,58 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    id: 6,
+    name: 'accounts for people, their sessions, sign-in throttling',
+    // Usernames are kept lower-case (the application folds them). A session row holds only the SHA-256
+    // of its cookie token; its CSRF token is bound to it. Accounts are disabled, never deleted, so the
+    // audit log's references stay meaningful. sign_in_throttle is keyed by 'account:<username>' (known
+    // or not, so a refusal tells nothing) or 'address:<ip>'.
+    sql: `
+      CREATE TABLE accounts (
+        id                   TEXT PRIMARY KEY,
+        username             TEXT NOT NULL UNIQUE,
+        role                 TEXT NOT NULL,
+        agent_id             TEXT REFERENCES agents (id),
+        password_hash        TEXT NOT NULL,
+        must_change_password INTEGER NOT NULL CHECK (must_change_password IN (0, 1)),
+        password_changed_at  INTEGER NOT NULL,
+        disabled_at          INTEGER,
+        last_sign_in_at      INTEGER,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX accounts_agent_id ON accounts (agent_id);
+
+      CREATE TABLE account_sessions (
+        id           TEXT PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        token_hash   TEXT NOT NULL UNIQUE,
+        csrf_token   TEXT NOT NULL,
+        address      TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX account_sessions_account_id ON account_sessions (account_id);
+      CREATE INDEX account_sessions_expires_at ON account_sessions (expires_at);
+
+      CREATE TABLE sign_in_throttle (
+        key             TEXT PRIMARY KEY,
+        failures        INTEGER NOT NULL,
+        window_start    INTEGER NOT NULL,
+        locked_until    INTEGER NOT NULL,
+        lockouts        INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     id: 7,
     name: "sales on dial attempts, the caller's keyed number on calls, the agent workspace's indexes",
-    // Numbered 7: 6 is taken by the accounts (issue 12, another branch). The sale's amount is kept in
-    // cents, exact for the commission reports. caller_key is an HMAC-SHA256 of an inbound caller's full
-    // number with the install's secret (src/lib/caller-key.ts): it finds the same caller's earlier calls
-    // and is never the number itself. The partial indexes serve the agent's workspace: the callbacks an
-    // agent promised, and the hotline calls they took.
+    // The sale's amount is kept in cents, exact for the commission reports. caller_key is an HMAC-SHA256
+    // of an inbound caller's full number with the install's secret (src/lib/caller-key.ts): it finds the
+    // same caller's earlier calls and is never the number itself. The partial indexes serve the agent's
+    // workspace: the callbacks an agent promised, and the hotline calls they took.
     sql: `
       ALTER TABLE dial_attempts ADD COLUMN sale_amount_cents INTEGER
         CHECK (sale_amount_cents IS NULL OR sale_amount_cents >= 0);

@@ -1,7 +1,9 @@
 import {
+  type AccountApiDeps,
   type AgentApiDeps,
   type ApiDeps,
   buildApi,
+  type CallApiDeps,
   type IvrApiDeps,
   type LeadApiDeps,
   type ReadinessProbe,
@@ -21,6 +23,8 @@ export async function wireApi(deps: {
   recordings: RecordingApiDeps;
   dialer: NonNullable<ApiDeps['dialer']>;
   leads: LeadApiDeps;
+  accounts: AccountApiDeps;
+  calls: CallApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -37,6 +41,8 @@ export async function wireApi(deps: {
     recordings: deps.recordings,
     dialer: deps.dialer,
     leads: deps.leads,
+    accounts: deps.accounts,
+    calls: deps.calls,
   });
   let url = '';
   const listen = async () => {

@@ -11,6 +11,7 @@ import type { DomainSteps } from './lifecycle.js';
 function journalFor(
   store: Store,
   instanceId: string,
+  nowMs: () => number,
 ): CallJournal & { listOpen(): { id: string; channelId: string }[] } {
   return {
     opened: (c) =>
@@ -29,7 +30,7 @@ function journalFor(
       ),
     answered: (id, at) => store.calls.markAnswered(id, at.getTime()),
     ended: (id, reason, at) => store.calls.markEnded(id, reason, at.getTime()),
-    event: (id, event, detail) => store.calls.addEvent(id, event, detail),
+    event: (id, event, detail) => store.calls.addEvent(id, event, detail, nowMs()),
     listOpen: () => store.calls.listOpen(instanceId),
   };
 }
@@ -49,7 +50,7 @@ export function wireAri(deps: {
     logger,
     metrics,
     now: deps.core.now,
-    journal: journalFor(deps.store, config.service.instanceId),
+    journal: journalFor(deps.store, config.service.instanceId, deps.core.nowMs),
     route: (start) => (start.args?.[0] === 'inbound' ? inbound : undefined),
     // orphanPolicy 'reattach': a caller found in the app after a restart starts the IVR again rather than
     // being dropped (the queue resumes its callers from saved state instead).

@@ -1,20 +1,13 @@
 import type { NotReadyReasons } from '../agents/reasons.js';
 import type { AgentDirectory, AgentView } from '../agents/types.js';
+import type { CurrentCall } from '../calls/types.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
 import { maskNumber } from '../lib/logger.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import { splitCallbacks, todayStats } from './today.js';
-import type {
-  Callback,
-  Callbacks,
-  CurrentCall,
-  HotlineOffer,
-  RecentCall,
-  TodayStats,
-  Workspace,
-} from './types.js';
+import type { Callback, Callbacks, HotlineOffer, RecentCall, TodayStats, Workspace } from './types.js';
 
 /** The most recent calls the workspace lists. */
 export const MAX_RECENT_CALLS = 20;

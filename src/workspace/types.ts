@@ -1,26 +1,9 @@
 import type { NotReadyReasonOption } from '../agents/reasons.js';
 import type { AgentView } from '../agents/types.js';
+import type { CurrentCall } from '../calls/types.js';
 import type { PreviewView } from '../dialer/offer-selection.js';
 
 /** What the agent's workspace answers (the contract of issue 12). Times are epoch ms; numbers masked. */
-
-/**
- * The call the agent is on, dialer or hotline, as the call controls tell it (src/calls, another part of
- * issue 12): read through the workspace's injected `currentCall`.
- */
-export interface CurrentCall {
-  callId: string;
-  kind: 'dialer' | 'hotline';
-  state: 'ringing' | 'talking' | 'held' | 'consulting';
-  numberMasked: string;
-  startedAt: number;
-  answeredAt: number | null;
-  heldSince: number | null;
-  recordingPaused: boolean;
-  campaignId: string | null;
-  attemptId: string | null;
-  consult: { targetAgentId: string; state: 'ringing' | 'talking' } | null;
-}
 
 /** A callback the agent promised. */
 export interface Callback {

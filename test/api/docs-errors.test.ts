@@ -24,7 +24,7 @@ describe('OpenAPI document', () => {
     expect(res.headers['content-type']).toMatch(/text\/html/);
   });
 
-  it('describes every route, with both security schemes', async () => {
+  it('describes every route, with the three security schemes', async () => {
     const res = await api.app.inject({ url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
@@ -34,8 +34,9 @@ describe('OpenAPI document', () => {
     expect(doc.components.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
+      session: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'cc_session' }),
     });
-    expect(doc.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
+    expect(doc.security).toEqual([{ bearer: [] }, { apiKey: [] }, { session: [] }]);
 
     const operations = Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(
       ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ id: `${method} ${path}`, op })),

@@ -1,6 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AccountService, COMMAND_LINE } from '../../src/accounts/service.js';
 import { DialerNotifier } from '../../src/dialer/notifier.js';
 import { HotlineNotifier } from '../../src/inbound/notifier.js';
 import { IvrNotifier } from '../../src/ivr/notifier.js';
@@ -13,6 +14,7 @@ import { agentServices, bearer, buildTestApi, type TestApi } from './helpers.js'
 
 let api: TestApi;
 let bus: EventBus;
+let accounts: AccountService;
 let base: string;
 beforeEach(async () => {
   bus = new EventBus();
@@ -27,6 +29,16 @@ beforeEach(async () => {
         today: () => ({ from: 0, to: 1 }),
       };
     },
+    accounts: (store, logger, config) => {
+      accounts = new AccountService({
+        store,
+        logger,
+        now: Date.now,
+        config: config.auth,
+        scrypt: FAST_SCRYPT,
+      });
+      return { accounts };
+    },
   });
   // A real server: inject() would wait for the end of a stream that never ends.
   await api.app.listen({ host: '127.0.0.1', port: 0 });
@@ -35,6 +47,9 @@ beforeEach(async () => {
 afterEach(async () => {
   await api.close();
 });
+
+/** Cheap hashing for the sign-in of these tests. */
+const FAST_SCRYPT = { logN: 10, r: 8, p: 1 };
 
 const keyFor = (role: Role, agentId?: string) =>
   api.store.apiKeys.create(`test ${role}`, role, { agentId }).key;
@@ -48,9 +63,10 @@ interface Frame {
  * Opens the stream with node:http (fetch opens a spare connection the server then waits on at close).
  * `until` returns the frames received (comments skipped) once the named event is among them.
  */
-async function subscribe(key: string, query = '') {
+async function subscribe(key: string | { cookie: string }, query = '') {
+  const headers = typeof key === 'string' ? bearer(key) : { ...key, accept: 'text/event-stream' };
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    get(`${base}/v1/events${query}`, { headers: bearer(key) }, resolve).on('error', reject);
+    get(`${base}/v1/events${query}`, { headers }, resolve).on('error', reject);
   });
   const frames: Frame[] = [];
   let buffer = '';
@@ -236,6 +252,44 @@ describe('GET /v1/events', () => {
     expect(bus.size).toBe(1);
     stream.close();
     await expect.poll(() => bus.size).toBe(0);
+  });
+
+  it('streams to a person signed in with the session cookie, and ends when the session is ended', async () => {
+    api.store.agents.create({
+      id: 'a1',
+      name: 'Ann',
+      teamId: null,
+      role: 'agent',
+      endpoint: 'PJSIP/1001',
+      lineMode: 'per-call',
+      inboundRole: 'none',
+    });
+    const password = 'stream-password-1';
+    const account = await accounts.create(
+      { username: 'ann', role: 'agent', agentId: 'a1', password, mustChangePassword: false },
+      COMMAND_LINE,
+    );
+    const login = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'ann', password },
+    });
+    const cookie = `cc_session=${login.cookies.find((c) => c.name === 'cc_session')!.value}`;
+
+    // EventSource sends the cookie and no CSRF token: a GET needs none.
+    const stream = await subscribe({ cookie });
+    expect(stream.res.statusCode).toBe(200);
+    bus.publish(partialEvent('agent', 'state', { id: 'a2', state: 'ready' }));
+    bus.publish(partialEvent('agent', 'state', { id: 'a1', state: 'ready' }));
+    // The agent person gets what an agent key gets: its own events.
+    expect((await stream.until('agent.state')).map((f) => f.data.data.id)).toEqual(['a1']);
+
+    accounts.endSessions(account.id, COMMAND_LINE);
+    await stream.ended();
+    await expect.poll(() => bus.size).toBe(0);
+    const again = await subscribe({ cookie });
+    expect(again.res.statusCode).toBe(401);
+    again.close();
   });
 
   it('ends open streams when the server closes', async () => {

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { AgentRoster } from '../../src/agents/roster.js';
 import type { AgentDirectory } from '../../src/agents/types.js';
 import {
+  type AccountApiDeps,
   type AgentApiDeps,
   type ApiDeps,
   buildApi,
@@ -15,6 +16,7 @@ import {
   type RecordingApiDeps,
 } from '../../src/api/server.js';
 import { parseConfig } from '../../src/config/load.js';
+import type { Config, ConfigInput } from '../../src/config/schema.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
 import { RecordingLibrary } from '../../src/recording/library.js';
@@ -49,6 +51,10 @@ export async function buildTestApi(
     recordings?: (store: Store, dir: string, logger: Logger) => RecordingApiDeps;
     /** Mounts the lead, purge and do-not-call routes with what this returns. */
     leads?: (store: Store, logger: Logger) => LeadApiDeps;
+    /** Accepts session cookies and mounts the sign-in and account routes with what this returns. */
+    accounts?: (store: Store, logger: Logger, config: Config) => AccountApiDeps;
+    /** The auth config section. */
+    auth?: ConfigInput['auth'];
     /** Mounts the campaign, preview, disposition and workspace routes with what this returns. */
     dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
   } = {},
@@ -62,6 +68,7 @@ export async function buildTestApi(
     ari: { url: 'http://127.0.0.1:8088', username: 'test', password: 'test' },
     redis: { url: 'redis://127.0.0.1:6379' },
     store: { path: join(dir, 'api.sqlite') },
+    auth: options.auth,
   });
   const app = await buildApi({
     config,
@@ -74,6 +81,7 @@ export async function buildTestApi(
     agents: options.agents?.(store, logger),
     recordings: options.recordings?.(store, dir, logger),
     leads: options.leads?.(store, logger),
+    accounts: options.accounts?.(store, logger, config),
     dialer: options.dialer?.(store, logger),
   });
   return {

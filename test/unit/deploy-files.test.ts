@@ -357,6 +357,14 @@ describe('Dockerfile (the service)', () => {
     expect(cmd).not.toContain('tsx');
   });
 
+  it('builds the web application and serves it from web/dist (web.dir)', () => {
+    expect(args(stages[0]!, 'RUN').join(' ')).toMatch(/npm run build:web/);
+    expect(args(last, 'COPY').some((c) => /^--from=\S+\s+\/app\/web\/dist\s+\.\/web\/dist$/.test(c))).toBe(
+      true,
+    );
+    expect(minimalConfig.web.dir).toBe('web/dist');
+  });
+
   it('runs as a user that is not root', () => {
     const user = args(last, 'USER').at(-1);
     expect(user).toBeDefined();

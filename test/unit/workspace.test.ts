@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotReadyReasons } from '../../src/agents/reasons.js';
 import type { AgentView } from '../../src/agents/types.js';
+import type { CurrentCall } from '../../src/calls/types.js';
 import { dayBounds } from '../../src/lib/time.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { WorkspaceService } from '../../src/workspace/service.js';
 import { splitCallbacks, todayStats } from '../../src/workspace/today.js';
-import type { CurrentCall } from '../../src/workspace/types.js';
 import {
   answered,
   attempt,

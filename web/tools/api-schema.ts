@@ -1,5 +1,6 @@
 import openapiTS, { astToString, COMMENT_HEADER, type OpenAPI3 } from 'openapi-typescript';
 import pino from 'pino';
+import { AccountService } from '../../src/accounts/service.js';
 import type { ApiDeps } from '../../src/api/server.js';
 import { buildApi } from '../../src/api/server.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -18,13 +19,15 @@ const present = <T>() => ({}) as T;
 /** The service's OpenAPI document, from the API built in-process with every route group (nothing listens). */
 export async function openApiDocument(): Promise<OpenAPI3> {
   const store = openStore(':memory:');
+  const config = parseConfig({
+    ari: { url: 'http://127.0.0.1:8088', username: 'docs', password: 'docs' },
+    redis: { url: 'redis://127.0.0.1:6379' },
+    store: { path: ':memory:' },
+  });
+  const logger = pino({ level: 'silent' });
   const deps: ApiDeps = {
-    config: parseConfig({
-      ari: { url: 'http://127.0.0.1:8088', username: 'docs', password: 'docs' },
-      redis: { url: 'redis://127.0.0.1:6379' },
-      store: { path: ':memory:' },
-    }),
-    logger: pino({ level: 'silent' }),
+    config,
+    logger,
     store,
     metrics: new Metrics({ defaultMetrics: false }),
     readiness: [],
@@ -33,6 +36,9 @@ export async function openApiDocument(): Promise<OpenAPI3> {
     recordings: present(),
     leads: present(),
     dialer: present(),
+    // Real: the auth plugin subscribes to its ended sessions when the API is built.
+    accounts: { accounts: new AccountService({ store, logger, now: Date.now, config: config.auth }) },
+    calls: present(),
   };
   const app = await buildApi(deps);
   try {

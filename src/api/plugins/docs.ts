@@ -20,6 +20,8 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: 'health', description: 'Liveness, readiness and metrics; no API key needed' },
+        { name: 'auth', description: 'Signing in: cookie sessions, password change, signing out' },
+        { name: 'accounts', description: "People's accounts (admin): create, disable, reset, sign out" },
         { name: 'keys', description: 'API keys and the calling principal' },
         { name: 'ivr', description: 'IVR flows, live sessions, statistics, voice messages and callbacks' },
         { name: 'agents', description: 'Teams, agents, their live state and attendance' },
@@ -27,16 +29,23 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
         { name: 'events', description: 'Live changes as Server-Sent Events' },
         { name: 'recordings', description: 'Call recordings: search, playback, legal hold; the audit log' },
         { name: 'qa', description: 'QA scoring forms, sampled tasks, scores and reports' },
+        { name: 'dialer', description: 'Campaigns, the preview dialer and dispositions' },
         { name: 'leads', description: 'Lead imports, distribution, purges and do-not-call lists' },
       ],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cc_session',
+            description: 'A signed-in person (POST /v1/auth/login); mutating requests add X-CSRF-Token',
+          },
         },
       },
-      // Either scheme; public routes override this with `security: []`.
-      security: [{ bearer: [] }, { apiKey: [] }],
+      // Any one scheme; public routes override this with `security: []`.
+      security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AgentDomainEvent } from '../../agents/notifier.js';
+import type { CallControlDomainEvent } from '../../calls/notifier.js';
 import type { DialerDomainEvent } from '../../dialer/notifier.js';
 import type { HotlineDomainEvent } from '../../inbound/notifier.js';
 import type { IvrDomainEvent } from '../../ivr/notifier.js';
@@ -18,7 +19,8 @@ type StreamedEvent =
   | HotlineDomainEvent
   | DialerDomainEvent
   | RecordingDomainEvent
-  | IvrDomainEvent;
+  | IvrDomainEvent
+  | CallControlDomainEvent;
 
 /** Every topic once: the record makes the compiler hold the list to the events' union. */
 const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OFFER_STATES } from '../../dialer/offer-state.js';
 import { LEAD_STATES } from '../../store/index.js';
 import { agentViewSchema } from './agent-schemas.js';
+import { currentCallSchema } from './calls.js';
 
 /** Answer schemas of the agent's workspace (workspace.ts): the preview, the first screen and its parts. */
 
@@ -48,21 +49,6 @@ export const previewViewSchema = z.object({
       "The campaign's call script with the lead's name and fields filled in (phone-like values masked); " +
         'plain text, to be shown as text. Null: the campaign has none',
     ),
-});
-
-/** The call the agent is on (the call controls' CurrentCall). */
-export const currentCallSchema = z.object({
-  callId: z.string(),
-  kind: z.enum(['dialer', 'hotline']),
-  state: z.enum(['ringing', 'talking', 'held', 'consulting']),
-  numberMasked: z.string(),
-  startedAt: z.number(),
-  answeredAt: z.number().nullable(),
-  heldSince: z.number().nullable(),
-  recordingPaused: z.boolean(),
-  campaignId: z.string().nullable(),
-  attemptId: z.string().nullable(),
-  consult: z.object({ targetAgentId: z.string(), state: z.enum(['ringing', 'talking']) }).nullable(),
 });
 
 export const callbackSchema = z.object({
