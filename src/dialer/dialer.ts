@@ -3,7 +3,7 @@ import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
 import { maskNumber } from '../lib/logger.js';
 import type { LeadState } from '../store/index.js';
-import { AfterCall } from './after-call.js';
+import { AfterCall, type DispositionInput } from './after-call.js';
 import type { Campaign } from './campaign.js';
 import type { DialerContext, DialerDeps } from './context.js';
 import { CustomerCall } from './customer-call.js';
@@ -196,12 +196,12 @@ export class DialerService {
   }
 
   /**
-   * The agent's disposition of the call just ended: notes, an optional callback time, the lead's next
-   * state and its retry or callback; then the agent's wrap-up ends and the next lead comes.
+   * The agent's disposition of the call just ended: notes, an optional callback time, the sale, the
+   * lead's next state and its retry or callback; then the agent's wrap-up ends and the next lead comes.
    */
   async dispose(
     agentId: string,
-    input: { code: string; notes?: string; callbackAt?: number },
+    input: DispositionInput,
     by: string,
   ): Promise<{ attemptId: string; leadState: LeadState; dueAt?: number }> {
     const result = this.afterCall.dispose(agentId, input, by);

@@ -10,6 +10,7 @@ import { DialerError } from './errors.js';
 import { canMove, type OfferState } from './offer-state.js';
 import { cancelCall, moveOffer, type Offer } from './offers.js';
 import { campaignsFor, isCapped } from './policy.js';
+import { renderScript } from './script.js';
 import { dialedCounts } from './stats.js';
 
 export interface PreviewView {
@@ -37,7 +38,10 @@ export interface PreviewView {
   /** When the preview timer acts (epoch ms), while previewing. */
   previewEndsAt?: number;
   onPreviewTimeout: 'dial' | 'skip';
-  dispositions: { code: string; label: string }[];
+  /** `sale`: the disposition records a sale (amount and product). */
+  dispositions: { code: string; label: string; sale: boolean }[];
+  /** The campaign's call script with the lead's values filled in (phone-like ones masked); null: none. */
+  script: string | null;
 }
 
 export interface WithdrawOptions {
@@ -66,7 +70,10 @@ export class OfferSelection {
     private readonly accept: (offer: Offer, by: string) => boolean,
   ) {}
 
-  /** What the agent sees: the lead (number masked), its earlier attempts, the timer, the dispositions. */
+  /**
+   * What the agent sees: the lead (number masked), its earlier attempts, the timer, the dispositions, the
+   * campaign's script filled in.
+   */
   preview(agentId: string): PreviewView | undefined {
     const offer = this.ctx.offers.ofAgent(agentId);
     if (!offer) return undefined;
@@ -102,7 +109,12 @@ export class OfferSelection {
         ? { previewEndsAt: (lead.reservedAt ?? 0) + campaign.settings.pacing.previewSec * 1000 }
         : {}),
       onPreviewTimeout: campaign?.settings.pacing.onPreviewTimeout ?? 'dial',
-      dispositions: (campaign?.settings.dispositions ?? []).map((d) => ({ code: d.code, label: d.label })),
+      dispositions: (campaign?.settings.dispositions ?? []).map((d) => ({
+        code: d.code,
+        label: d.label,
+        sale: d.sale,
+      })),
+      script: campaign?.settings.script ? renderScript(campaign.settings.script, lead) : null,
     };
   }
 
