@@ -1,14 +1,11 @@
 import type { Redis } from 'ioredis';
-import { NotReadyReasons } from '../agents/reasons.js';
 import type { AgentService } from '../agents/service.js';
 import type { ApiDeps } from '../api/server.js';
 import type { AriApp } from '../ari/app.js';
-import type { CurrentCall } from '../calls/types.js';
 import { CampaignBook } from '../dialer/campaigns.js';
 import { DialerService } from '../dialer/dialer.js';
 import { DialerNotifier } from '../dialer/notifier.js';
 import type { Store } from '../store/index.js';
-import { WorkspaceService } from '../workspace/service.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
 import type { RecordCall } from './recording.js';
@@ -24,8 +21,6 @@ export function wireDialer(deps: {
   hotlineWaiting: () => number;
   record: RecordCall;
   onDialing?: (agentId: string, attemptId: string) => void;
-  /** The call an agent is on (the call controls); the workspace shows none without it. */
-  currentCall?: (agentId: string) => CurrentCall | null;
 }) {
   const { config, logger, metrics, bus, nowMs } = deps.core;
   const { store, agents } = deps;
@@ -49,31 +44,16 @@ export function wireDialer(deps: {
     onDialing: deps.onDialing,
   });
 
-  // The agent's screen reads the dialer, the agents and the hotline's records: built here, after them.
-  const workspace = new WorkspaceService({
-    agents,
-    dialer,
-    campaigns,
-    store,
-    reasons: new NotReadyReasons(config.agents.notReadyReasons),
-    wrapUpSec: config.agents.wrapUpSec,
-    timezone: config.ivr.timezone,
-    now: nowMs,
-    currentCall: deps.currentCall,
-  });
-
-  const routes: NonNullable<ApiDeps['dialer']> = {
+  const routes: Omit<NonNullable<ApiDeps['dialer']>, 'workspace'> = {
     campaigns,
     dialer,
     directory: agents,
     now: nowMs,
-    workspace,
   };
   return {
     domain: 'dialer',
     campaigns,
     dialer,
-    workspace,
     routes,
     steps: {
       // A disabled dialer is not started, but still stopped and closed (that is harmless).

@@ -49,6 +49,14 @@ describe("the agent's workspace on the real PBX", () => {
       }, `preview of ${leadId}`);
       expect((await api.post('/v1/agents/a1/preview/accept', {})).statusCode).toBe(200);
       await eventually(() => service.agents.get('a1')?.state === 'on-call', 'on the call');
+      // The call controls' view of the call is on the first screen too.
+      const talking = await workspace();
+      expect(talking.call).toMatchObject({
+        kind: 'dialer',
+        state: 'talking',
+        campaignId: expect.any(String),
+      });
+      expect(talking.call.numberMasked).toMatch(/^\*+\d{4}$/);
       expect((await api.post('/v1/agents/a1/dialer/hangup', {})).statusCode).toBe(204);
       await eventually(() => service.agents.get('a1')?.state === 'wrap-up', 'wrap-up');
       return shown;
