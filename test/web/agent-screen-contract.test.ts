@@ -6,6 +6,7 @@ import { ARM_MS } from '../../web/src/agent/armed.js';
 import type { CurrentCall, HotlineOffer, PreviewView, Workspace } from '../../web/src/api/workspace.js';
 import { launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { startTestService } from '../harness/service.js';
+import { createAccount, type Person, signIn } from './helpers.js';
 
 /**
  * The parts of the agent's screen that the workspace contract's routes feed (call controls, sale,
@@ -20,7 +21,8 @@ const AGENT = 'web-a1';
 
 let service: Service;
 let browser: Browser;
-let agentKey: string;
+/** The agent's own account. */
+let agentPerson: Person;
 let context: BrowserContext;
 let problems: string[];
 
@@ -39,7 +41,7 @@ beforeAll(async () => {
     inboundRole: 'primary',
   });
   await service.agents.reload();
-  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
+  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -277,8 +279,7 @@ async function openPage(stub: Stub, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<P
     },
   );
   await page.goto(service.url);
-  await page.getByTestId('api-key').fill(agentKey);
-  await page.getByTestId('sign-in').click();
+  expect(await signIn(page, agentPerson)).toBe(200);
   await page.getByTestId('agent-screen').waitFor();
   return page;
 }

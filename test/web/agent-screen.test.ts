@@ -10,11 +10,12 @@ import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
+import { createAccount, idleOut, type Person, signIn } from './helpers.js';
 
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
  * from the phone line's login to the next lead, the hotline, and the faults (stream cut, line dropped,
- * two tabs, a revoked key). The call-control and workspace-data routes of the contract are not in the
+ * two tabs, an ended session). The call-control and workspace-data routes of the contract are not in the
  * service yet: the screen hides what they feed (see agent-screen-contract.test.ts for those parts).
  */
 
@@ -32,7 +33,8 @@ const DISPOSITIONS = [
 let browser: Browser;
 let service: Service;
 const far = new FarEnd();
-let agentKey: string;
+/** The agent's own account. */
+let agentPerson: Person;
 const contexts: BrowserContext[] = [];
 let problems: string[][] = [];
 
@@ -75,7 +77,7 @@ async function start(options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: nu
     inboundRole: options.inboundRole ?? 'none',
   });
   await service.agents.reload();
-  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
+  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
 }
 
 /** An active campaign for team t1 whose previews wait two minutes (the test decides). */
@@ -133,9 +135,9 @@ async function openPage(expected: RegExp[] = []): Promise<Page> {
   return page;
 }
 
-async function signIn(page: Page, key = agentKey) {
-  await page.getByTestId('api-key').fill(key);
-  await page.getByTestId('sign-in').click();
+/** Signs the agent in; their home is the workspace, with the live stream up. */
+async function signInAgent(page: Page, person = agentPerson) {
+  expect(await signIn(page, person)).toBe(200);
   await page.getByTestId('agent-screen').waitFor();
   await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
 }
@@ -161,7 +163,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     const [first, second] = await activeCampaign([customer.ringsThenAnswers(2), customer.answers()]);
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
 
     // An agent's home is the workspace: logged out of the line, only "log in" offered.
     expect(new URL(page.url()).pathname).toBe('/agent');
@@ -256,7 +258,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     const [first] = await activeCampaign([customer.answers(), customer.answers()]);
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
     await page.keyboard.press('r');
@@ -287,7 +289,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     const [lead] = await activeCampaign([customer.answers()]);
     const page = await openPage();
     await page.getByTestId('language-switch').getByText('English').click();
-    await signIn(page);
+    await signInAgent(page);
     await agentState(page, 'logged-out');
     expect(await text(page, 'agent-state')).toBe('Not on the phone line');
     await page.getByTestId('move-login').click();
@@ -348,7 +350,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start({ inboundRole: 'primary' });
     service.catalog.put(HOTLINE_FLOW, 'test');
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
     await page.getByTestId('move-ready').click();
@@ -382,7 +384,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
   it('the live stream cut: reconnecting shown, and after it the screen reloads what changed meanwhile', async () => {
     await start();
     const page = await openPage([/ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_INTERNET_DISCONNECTED/]);
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
 
@@ -409,7 +411,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     await activeCampaign([customer.answers()]);
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
     await page.keyboard.press('r');
@@ -444,9 +446,9 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     const [first] = await activeCampaign([customer.answers(), customer.answers()]);
     const one = await openPage();
-    await signIn(one);
+    await signInAgent(one);
     const two = await openPage([/status of 409/]);
-    await signIn(two);
+    await signInAgent(two);
 
     // What one tab does, the other shows.
     await one.getByTestId('move-login').click();
@@ -486,7 +488,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     const page = await openPage([
       /ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_EMPTY_RESPONSE/,
     ]);
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
 
@@ -516,16 +518,45 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await page.locator('[data-testid=line-state][data-line=up]').waitFor();
   });
 
-  it('a revoked key: the next action leads back to the sign-in page, which says why', async () => {
+  it('an unused session: the next action leads back to the sign-in page, which says why, and back to the screen after', async () => {
     await start();
     const page = await openPage([/status of 401/]);
-    await signIn(page);
+    await signInAgent(page);
     await agentState(page, 'logged-out');
-    const key = service.store.apiKeys.list().find((k) => k.agentId === AGENT);
-    service.store.apiKeys.revoke(key!.id);
+    await idleOut(service, page.context());
     await page.getByTestId('move-login').click();
-    await page.waitForURL('**/sign-in**');
-    expect(await text(page, 'sign-in-notice')).toBe('登录已失效，请重新登录。');
+    await page.waitForURL((url) => url.pathname === '/sign-in');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/agent');
+    await page.locator('[data-testid=sign-in-notice][data-reason=idle]').waitFor();
+    expect(await text(page, 'sign-in-notice')).toBe('由于长时间未操作，登录已过期，请重新登录。');
+    // The ended session did nothing.
     expect(service.agents.get(AGENT)?.state).toBe('logged-out');
+    await screenshot(page, 'signin-expired-agent-zh');
+    await signInAgent(page);
+    expect(new URL(page.url()).pathname).toBe('/agent');
+  });
+
+  it('a password the admin set: the password page first, then the agent screen', async () => {
+    await start();
+    const person = await createAccount(service, {
+      username: 'li.na',
+      role: 'agent',
+      agentId: AGENT,
+      password: 'temporary-pass-1',
+      mustChangePassword: true,
+    });
+    const page = await openPage();
+    expect(await signIn(page, person)).toBe(200);
+    await page.waitForURL((url) => url.pathname === '/change-password');
+    await page.getByTestId('password-current').fill(person.password);
+    await page.getByTestId('password-next').fill('my-own-password-1');
+    await page.getByTestId('password-repeat').fill('my-own-password-1');
+    await page.getByTestId('password-submit').click();
+    await page.getByTestId('agent-screen').waitFor();
+    await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
+    expect(new URL(page.url()).pathname).toBe('/agent');
+    await agentState(page, 'logged-out');
+    await page.getByTestId('move-login').click();
+    await agentState(page, 'not-ready');
   });
 });
