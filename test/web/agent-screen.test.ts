@@ -15,8 +15,7 @@ import { createAccount, idleOut, type Person, signIn } from './helpers.js';
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
  * from the phone line's login to the next lead, the hotline, and the faults (stream cut, line dropped,
- * two tabs, an ended session). The call-control and workspace-data routes of the contract are not in the
- * service yet: the screen hides what they feed (see agent-screen-contract.test.ts for those parts).
+ * two tabs, an ended session).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
@@ -171,9 +170,9 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(await text(page, 'agent-state')).toBe('未登录话机');
     expect(await page.getByTestId('move-ready').count()).toBe(0);
     expect(await text(page, 'idle')).toContain('登录话机');
-    // The contract's parts are hidden while the service lacks their routes.
-    for (const part of ['my-stats', 'my-callbacks', 'recent-calls', 'hotline-pop'])
-      expect(await page.getByTestId(part).count(), part).toBe(0);
+    // Today's figures, callbacks and recent calls are on the first screen; no hotline caller to pop.
+    for (const part of ['my-stats', 'my-callbacks', 'recent-calls']) await page.getByTestId(part).waitFor();
+    expect(await page.getByTestId('hotline-pop').count()).toBe(0);
     expect(await text(page, 'shortcut-legend')).toContain('R 就绪');
     await screenshot(page, 'agent-logged-out-zh');
 
@@ -216,9 +215,9 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(await text(page, 'call-timer')).toMatch(/^0:0\d$/);
     expect(accepts.count()).toBe(1);
     expect(attemptsOf(first!)).toHaveLength(1);
-    // Hold, keypad and transfer come with the call-control routes: not offered yet.
+    // The call controls are offered on the call.
     for (const control of ['call-hold', 'call-keypad', 'call-transfer'])
-      expect(await page.getByTestId(control).count(), control).toBe(0);
+      expect(await page.getByTestId(control).count(), control).toBe(1);
     await page.waitForTimeout(1_100);
     await screenshot(page, 'agent-talking-zh');
 
@@ -235,10 +234,11 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await page.keyboard.press('d');
     await page.getByText('请选择通话结果。').waitFor();
     expect(disposals.count()).toBe(0);
-    // 1 picks the first outcome (sale). Without the contract's `sale` flag on the preview, the amount
-    // and product fields stay hidden and the sale goes without them.
+    // 1 picks the first outcome (sale): a sale asks for its amount and product.
     await page.keyboard.press('1');
-    expect(await page.getByTestId('disposition-sale').count()).toBe(0);
+    await page.getByTestId('disposition-sale').waitFor();
+    await page.getByTestId('sale-amount').locator('input').fill('1299.50');
+    await page.getByTestId('sale-product').fill('光纤 300M 两年');
     await page.getByTestId('disposition-notes').fill('续约两年，光纤 300M');
     await screenshot(page, 'agent-disposition-zh');
     await page.getByTestId('disposition-submit').dblclick();
@@ -248,7 +248,13 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await eventually(async () => (await text(page, 'lead-name')) === '李娜', 'the next lead on the screen');
     expect(disposals.count()).toBe(1);
     const [attempt] = attemptsOf(first!);
-    expect(attempt).toMatchObject({ state: 'disposed', disposition: 'sale', notes: '续约两年，光纤 300M' });
+    expect(attempt).toMatchObject({
+      state: 'disposed',
+      disposition: 'sale',
+      notes: '续约两年，光纤 300M',
+      saleAmountCents: 129950,
+      saleProduct: '光纤 300M 两年',
+    });
     expect(service.store.leads.get(first!)).toMatchObject({ state: 'done', lastDisposition: 'sale' });
     expect(service.dialer.preview(AGENT)?.lead.id).toBe(second);
     await screenshot(page, 'agent-next-lead-zh');
@@ -279,7 +285,8 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await screenshot(page, 'agent-reason-picker-zh');
     await page.keyboard.press('1');
     await agentState(page, 'not-ready');
-    expect(await text(page, 'agent-state')).toBe('未就绪 · 小休');
+    // The center's own label for the reason (agents.notReadyReasons).
+    expect(await text(page, 'agent-state')).toBe('未就绪 · 休息');
     await page.getByTestId('preview-card').waitFor({ state: 'detached' });
     expect(await text(page, 'idle')).toContain('按 R 就绪');
   });
@@ -429,7 +436,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await page.getByTestId('line-drop').waitFor();
     expect(await text(page, 'line-drop')).toContain('通话中您的话机线路断开');
     await agentState(page, 'not-ready');
-    expect(await text(page, 'agent-state')).toBe('未就绪 · 话机线路断开');
+    expect(await text(page, 'agent-state')).toBe('未就绪 · 线路断开');
     await page.locator('[data-testid=line-state][data-line=down]').waitFor();
     expect(await page.getByTestId('move-ready').count()).toBe(0);
     await page.getByTestId('call-panel').waitFor({ state: 'detached' });
@@ -466,7 +473,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
 
     // Both show the form; tab one submits just as tab two does (tab two's request held until it is done).
     await one.getByTestId('disposition-codes').locator('[data-code=not-interested]').click();
-    await two.getByTestId('disposition-codes').locator('[data-code=sale]').click();
+    await two.getByTestId('disposition-codes').locator('[data-code=wrong-person]').click();
     await two.route('**/disposition', async (route) => {
       await one.getByTestId('disposition-submit').click();
       await eventually(() => attemptsOf(first!)[0]?.state === 'disposed', 'disposed in tab one');
