@@ -76,7 +76,7 @@ function agentView(
   };
 }
 
-function preview(phase: string): PreviewView {
+function preview(phase: PreviewView['phase']): PreviewView {
   return {
     attemptId: 'at-1',
     campaignId: 'c1',
@@ -105,9 +105,9 @@ function preview(phase: string): PreviewView {
     onPreviewTimeout: 'dial',
     dispositions: [
       { code: 'sale', label: '成交', sale: true },
-      { code: 'not-interested', label: '不感兴趣' },
-      { code: 'callback', label: '预约回拨' },
-      { code: 'wrong-person', label: '号码错误' },
+      { code: 'not-interested', label: '不感兴趣', sale: false },
+      { code: 'callback', label: '预约回拨', sale: false },
+      { code: 'wrong-person', label: '号码错误', sale: false },
     ],
     script:
       '您好，请问是张伟先生吗？我是宽带公司的客服小王。\n' +

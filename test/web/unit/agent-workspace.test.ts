@@ -28,7 +28,7 @@ function view(state: AgentView['state'], sinceMs: number, extra: Partial<AgentVi
   };
 }
 
-const preview = (attemptId: string, phase = 'preview'): PreviewView => ({
+const preview = (attemptId: string, phase: PreviewView['phase'] = 'preview'): PreviewView => ({
   attemptId,
   campaignId: 'c1',
   campaignName: 'C',
@@ -46,6 +46,7 @@ const preview = (attemptId: string, phase = 'preview'): PreviewView => ({
   history: [],
   onPreviewTimeout: 'dial',
   dispositions: [{ code: 'sale', label: 'Sale', sale: true }],
+  script: null,
 });
 
 /** Reads of a service without the contract's routes, the agent as given. */
