@@ -15,6 +15,8 @@ const BY_CODE: Record<string, MessageKey> = {
   NO_PREVIEW: 'agent.errors.noPreview',
   NOT_DIALED: 'agent.errors.notDialed',
   NOT_AWAITING_DISPOSITION: 'agent.errors.notAwaitingDisposition',
+  STALE_OFFER: 'agent.errors.staleOffer',
+  STALE_ATTEMPT: 'agent.errors.staleAttempt',
   CALL_IN_PROGRESS: 'agent.errors.callInProgress',
   UNKNOWN_DISPOSITION: 'agent.errors.unknownDisposition',
   NO_CALL: 'agent.errors.noCall',

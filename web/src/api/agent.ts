@@ -22,11 +22,12 @@ export const requestState = (id: string, body: StateRequest): Promise<Outcome<Ag
 export const getPreview = (id: string): Promise<Outcome<PreviewView>> =>
   outcome(api.GET('/v1/agents/{id}/preview', agent(id)));
 
-export const acceptPreview = (id: string): Promise<Outcome<PreviewView>> =>
-  outcome(api.POST('/v1/agents/{id}/preview/accept', agent(id)));
+/** `attemptId`: the offer the screen shows; another one current is 409 STALE_OFFER. */
+export const acceptPreview = (id: string, attemptId: string): Promise<Outcome<PreviewView>> =>
+  outcome(api.POST('/v1/agents/{id}/preview/accept', { ...agent(id), body: { attemptId } }));
 
-export const skipPreview = (id: string, reason: string): Promise<Outcome<void>> =>
-  outcome(api.POST('/v1/agents/{id}/preview/skip', { ...agent(id), body: { reason } }));
+export const skipPreview = (id: string, reason: string, attemptId: string): Promise<Outcome<void>> =>
+  outcome(api.POST('/v1/agents/{id}/preview/skip', { ...agent(id), body: { reason, attemptId } }));
 
 export const hangupDialerCall = (id: string): Promise<Outcome<void>> =>
   outcome(api.POST('/v1/agents/{id}/dialer/hangup', agent(id)));

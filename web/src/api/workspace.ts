@@ -22,10 +22,8 @@ export type HotlineOffer = ApiData<'/v1/agents/{id}/hotline/offer', 'get'>;
 type TransferBody = ApiBody<'/v1/agents/{id}/call/transfer', 'post'>;
 export type TransferTarget = TransferBody['to'];
 export type TransferMode = TransferBody['mode'];
-export type DispositionBody = ApiBody<'/v1/agents/{id}/disposition', 'post'>;
-export type DispositionAnswer = ApiData<'/v1/agents/{id}/disposition', 'post'>;
-export type Sale = NonNullable<DispositionBody['sale']>;
-export type DispositionWithSale = DispositionBody & { sale: Sale };
+/** A sale disposition's amount (at least 0, at most 2 decimals) and product. */
+export type Sale = NonNullable<ApiBody<'/v1/agents/{id}/disposition', 'post'>['sale']>;
 
 const agent = (id: string) => ({ params: { path: { id } } });
 
@@ -79,10 +77,6 @@ export const getRecentCalls = (id: string, limit = 20): Promise<Outcome<RecentCa
 /** The hotline caller offered to or connected with the agent; 404 NO_OFFER when there is none. */
 export const getHotlineOffer = (id: string): Promise<Outcome<HotlineOffer>> =>
   outcome(api.GET('/v1/agents/{id}/hotline/offer', agent(id)));
-
-/** The disposition route with the sale (amount and product) a sale disposition requires. */
-export const disposeWithSale = (id: string, body: DispositionWithSale): Promise<Outcome<DispositionAnswer>> =>
-  outcome(api.POST('/v1/agents/{id}/disposition', { ...agent(id), body }));
 
 /** A 204's outcome: nothing to read, only whether it worked. */
 function noData<T>(result: Outcome<T>): Outcome<void> {
