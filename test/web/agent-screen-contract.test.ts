@@ -408,7 +408,10 @@ describe("the agent screen's contract parts (routes answered by the browser unti
     await page.getByTestId('disposition-submit').click();
     await page.getByTestId('disposition-submitted').waitFor();
     expect(stub.sent).toEqual([
-      { path: 'disposition', body: { code: 'sale', sale: { amount: 1299.5, product: '光纤 500M 两年' } } },
+      {
+        path: 'disposition',
+        body: { code: 'sale', sale: { amount: 1299.5, product: '光纤 500M 两年' }, attemptId: 'at-1' },
+      },
     ]);
 
     // The center's own not-ready reasons, in its words.
