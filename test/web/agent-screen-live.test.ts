@@ -8,6 +8,7 @@ import { countRequests, launchBrowser, pageProblems, screenshot } from '../harne
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
+import { addAgent, loginReady } from '../inbound/helpers.js';
 
 /**
  * The agent screen's call controls and workspace data against the real service, PBX and Redis (they
@@ -131,22 +132,26 @@ const text = async (page: Page, testId: string) =>
 const callState = (page: Page, state: string) =>
   page.locator(`[data-testid=call-panel][data-state="${state}"]`).waitFor({ timeout: 15_000 });
 
+/** Line login, ready, the first lead accepted: the customer is talking with the agent. */
+async function talkingWithFirstLead(page: Page): Promise<void> {
+  await page.getByTestId('move-login').click();
+  await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+  await page.keyboard.press('r');
+  await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
+  // A button that just appeared ignores clicks for a moment (armed.ts).
+  await page.waitForTimeout(ARM_MS + 100);
+  await page.getByTestId('preview-accept').click();
+  await callState(page, 'talking');
+}
+
 describe('the agent screen on the real call-control and workspace routes', () => {
   it('holds and resumes with H, sends keypad keys, disposes a sale with amount and product, then sees it in today and recent calls', async () => {
     await start();
     const [first] = await activeCampaign([customer.answers(), customer.answers()]);
     const page = await openPage();
-    await page.getByTestId('move-login').click();
-    await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
-    await page.keyboard.press('r');
-    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
-
     // Accept sends the attempt shown.
     const accepts = countRequests(page, 'POST', /\/preview\/accept$/);
-    // A button that just appeared ignores clicks for a moment (armed.ts).
-    await page.waitForTimeout(ARM_MS + 100);
-    await page.getByTestId('preview-accept').click();
-    await callState(page, 'talking');
+    await talkingWithFirstLead(page);
     expect(accepts.count()).toBe(1);
     const attemptId = service.store.attempts.forLead(first!)[0]!.id;
 
@@ -187,5 +192,40 @@ describe('the agent screen on the real call-control and workspace routes', () =>
     expect(await text(page, 'stats-amount')).toBe('1,299.50');
     await eventually(async () => (await text(page, 'recent-calls')).includes('成交'), 'the recent call');
     await screenshot(page, 'agent-live-stats');
+  });
+
+  it('a warm transfer to a second agent: consult, then complete; the call is theirs', async () => {
+    await start();
+    // The second agent works in another team (no leads of this campaign), on a persistent line.
+    service.store.teams.create({ id: 't2', name: '二组' });
+    await addAgent(service, { id: 'web-live-a2', inboundRole: 'none', lineMode: 'persistent', teamId: 't2' });
+    await loginReady(service, 'web-live-a2');
+    const [first] = await activeCampaign([customer.answers()]);
+    const page = await openPage();
+    await talkingWithFirstLead(page);
+    const attemptId = service.store.attempts.forLead(first!)[0]!.id;
+
+    await page.getByTestId('call-transfer').click();
+    await page.getByTestId('transfer-target').getByText('指定坐席').click();
+    await page.getByTestId('transfer-agent').fill('web-live-a2');
+    await page.getByTestId('transfer-mode').getByText('先咨询').click();
+    await page.getByTestId('transfer-confirm').click();
+    await page.getByTestId('call-consult').waitFor({ timeout: 15_000 });
+    await eventually(
+      async () => (await text(page, 'call-consult')).includes('web-live-a2'),
+      'consulting the second agent',
+    );
+    expect(service.agents.get('web-live-a2')).toMatchObject({ state: 'reserved', callId: attemptId });
+    await screenshot(page, 'agent-live-consulting');
+
+    await page.getByTestId('transfer-complete').click();
+    await page.getByTestId('call-panel').waitFor({ state: 'detached' });
+    await eventually(
+      () => service.agents.get('web-live-a2')?.state === 'on-call',
+      'the second agent has the call',
+    );
+    expect(service.agents.get('web-live-a2')?.callId).toBe(attemptId);
+    await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
+    await screenshot(page, 'agent-live-transferred');
   });
 });
