@@ -8,7 +8,8 @@ import { countRequests, launchBrowser, pageProblems, screenshot } from '../harne
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
-import { addAgent, loginReady } from '../inbound/helpers.js';
+import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
+import { ivrCall } from '../ivr/helpers.js';
 
 /**
  * The agent screen's call controls and workspace data against the real service, PBX and Redis (they
@@ -53,11 +54,12 @@ afterEach(async () => {
   for (const found of problems) expect(found).toEqual([]);
 });
 
-async function start() {
+async function start(options: { inboundRole?: 'primary' | 'none' } = {}) {
   service = await startTestService({
     ivr: { timezone: CENTER_TZ },
     agents: { wrapUpSec: 60 },
     dialer: { trunkChannels: 5 },
+    hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
   });
   service.store.teams.create({ id: 't1', name: '一组' });
   service.store.agents.create({
@@ -67,7 +69,7 @@ async function start() {
     role: 'agent',
     endpoint: 'Local/answer@sim',
     lineMode: 'persistent',
-    inboundRole: 'none',
+    inboundRole: options.inboundRole ?? 'none',
   });
   await service.agents.reload();
   agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
@@ -227,5 +229,35 @@ describe('the agent screen on the real call-control and workspace routes', () =>
     expect(service.agents.get('web-live-a2')?.callId).toBe(attemptId);
     await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
     await screenshot(page, 'agent-live-transferred');
+  });
+
+  it('a hotline caller pops up (masked number, the menu path) and is bridged with the agent', async () => {
+    await start({ inboundRole: 'primary' });
+    service.catalog.put(HOTLINE_FLOW, 'test');
+    const page = await openPage();
+    await page.getByTestId('move-login').click();
+    await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+    await page.getByTestId('move-ready').click();
+    await page.locator('[data-testid=agent-state][data-state=ready]').waitFor();
+
+    const call = await ivrCall(far, service, '400');
+    await page.getByTestId('hotline-pop').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid=call-panel][data-kind=hotline][data-state=talking]')
+      .waitFor({ timeout: 15_000 });
+    // What the pop shows is the service's offer: the masked caller and the way through the menu.
+    const offer = await agentApi(service, AGENT).get(`/v1/agents/${AGENT}/hotline/offer`);
+    expect(offer.statusCode, offer.body).toBe(200);
+    const { callerMasked, ivrPath } = offer.json() as { callerMasked: string; ivrPath: { node: string }[] };
+    expect(await text(page, 'hotline-caller')).toBe(callerMasked);
+    expect(callerMasked).toMatch(/^\*+\d{2,4}$/);
+    expect(ivrPath.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('hotline-path').count()).toBe(1);
+    // Bridged: the call controls see the hotline call talking with this agent.
+    expect(service.calls.current(AGENT)).toMatchObject({ kind: 'hotline', state: 'talking' });
+    await screenshot(page, 'agent-live-hotline');
+
+    await far.hangup(call.callerId);
+    await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
   });
 });
