@@ -8,11 +8,11 @@ import { launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { startTestService } from '../harness/service.js';
 
 /**
- * The parts of the agent's screen that the workspace contract's routes feed (call controls, sale,
- * script, statistics, callbacks, recent calls, hotline screen-pop), which the service does not have yet:
- * the real service serves the app, the sign-in and the live stream, and the browser answers those routes
- * with the contract's shapes (/work/workspace-contract.md). TODO(contract): once the routes exist, these
- * cases move onto the real service (agent-screen.test.ts) and this file goes.
+ * The parts of the agent's screen that the workspace routes feed, with the browser answering those
+ * routes (the real service serves the app, the sign-in and the live stream). Hold, keypad, warm
+ * transfer, a sale with its figures and recent calls, and the hotline pop run on the real service in
+ * agent-screen-live.test.ts; this file goes once the rest does too (a refused transfer, callbacks due
+ * again, the wrap-up countdown, the center's reasons, the script, the English pop).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
