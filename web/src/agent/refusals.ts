@@ -16,7 +16,8 @@ const BY_CODE: Record<string, MessageKey> = {
   NOT_DIALED: 'agent.errors.notDialed',
   NOT_AWAITING_DISPOSITION: 'agent.errors.notAwaitingDisposition',
   STALE_OFFER: 'agent.errors.staleOffer',
-  STALE_ATTEMPT: 'agent.errors.staleAttempt',
+  // The attempt shown is no longer the one awaiting: in practice another tab gave its disposition.
+  STALE_ATTEMPT: 'agent.errors.notAwaitingDisposition',
   CALL_IN_PROGRESS: 'agent.errors.callInProgress',
   UNKNOWN_DISPOSITION: 'agent.errors.unknownDisposition',
   NO_CALL: 'agent.errors.noCall',

@@ -311,8 +311,6 @@ export default {
         'The outcome of this call was already submitted (perhaps in another window); it is not sent twice. The screen has been refreshed.',
       staleOffer:
         'The lead you clicked is no longer your current one (the preview timer dialed or skipped it, or a new lead came): nothing was done. The screen has been refreshed; check the current lead.',
-      staleAttempt:
-        'The call you gave the outcome for is no longer the one awaiting it (perhaps already done in another window): nothing was saved. The screen has been refreshed.',
       callInProgress: 'The call is not over yet: hang up first, then submit the outcome.',
       unknownDisposition:
         'The campaign has no such outcome; please choose again. The screen has been refreshed.',
