@@ -20,6 +20,8 @@ export interface DispositionInput {
   callbackAt?: number;
   /** Required with a disposition that records a sale, refused with any other. */
   sale?: Sale;
+  /** The attempt the agent's screen shows: another one awaiting (or none) is STALE_ATTEMPT. */
+  attemptId?: string;
 }
 
 /**
@@ -60,14 +62,17 @@ export class AfterCall {
   ): { attemptId: string; leadState: LeadState; dueAt?: number } {
     const { deps, offers, leads } = this.ctx;
     const offer = offers.ofAgent(agentId);
+    const attempt = offer
+      ? deps.store.attempts.get(offer.attemptId)
+      : deps.store.attempts.awaitingDisposition(agentId);
+    // Checked first: a click on a call the screen still showed must not dispose the one after it.
+    if (input.attemptId !== undefined && (offer?.attemptId ?? attempt?.id) !== input.attemptId)
+      throw new DialerError('STALE_ATTEMPT', `attempt ${input.attemptId} is not the agent's call to dispose`);
     if (offer && !mayMove(offer, 'dispose'))
       throw new DialerError(
         hasCustomerCall(offer.state) ? 'CALL_IN_PROGRESS' : 'NOT_AWAITING_DISPOSITION',
         `agent ${agentId}: the call is not over yet (${offer.state})`,
       );
-    const attempt = offer
-      ? deps.store.attempts.get(offer.attemptId)
-      : deps.store.attempts.awaitingDisposition(agentId);
     if (attempt?.state !== 'ended')
       throw new DialerError(
         'NOT_AWAITING_DISPOSITION',

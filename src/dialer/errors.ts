@@ -10,7 +10,9 @@ export class DialerError extends Error {
       | 'NO_CALL'
       | 'NOT_DIALED'
       | 'SALE_REQUIRED'
-      | 'SALE_NOT_ALLOWED',
+      | 'SALE_NOT_ALLOWED'
+      | 'STALE_OFFER'
+      | 'STALE_ATTEMPT',
     message: string,
   ) {
     super(message);

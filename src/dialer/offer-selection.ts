@@ -156,9 +156,10 @@ export class OfferSelection {
   }
 
   /** The agent passes on the lead: it goes back to the pool (not to them) with the reason kept. */
-  skip(agentId: string, reason: string, by: string): void {
+  skip(agentId: string, reason: string, by: string, attemptId?: string): void {
     const offer = this.ctx.offers.ofAgent(agentId);
     if (!offer) throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
+    refuseStaleOffer(offer, attemptId);
     if (!this.end(offer, 'skip', `skipped: ${reason}`, { toPool: true, delayMs: 60_000 }, { by }))
       throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
   }
@@ -311,4 +312,13 @@ export class OfferSelection {
     deps.agents.released(offer.agentId, 'dialer');
     return true;
   }
+}
+
+/**
+ * A click made on an offer the agent's screen still showed after it went (the preview timer dialed or
+ * skipped it, a new lead came): refused, so it cannot act on the offer that replaced it.
+ */
+export function refuseStaleOffer(offer: { attemptId: string }, attemptId: string | undefined): void {
+  if (attemptId !== undefined && attemptId !== offer.attemptId)
+    throw new DialerError('STALE_OFFER', `offer ${attemptId} is no longer the agent's offer`);
 }

@@ -8,7 +8,9 @@ import { CampaignBook } from '../../src/dialer/campaigns.js';
 import type { DialerContext, DialerDeps } from '../../src/dialer/context.js';
 import { DialerLeads } from '../../src/dialer/dialer-leads.js';
 import type { DueJobs } from '../../src/dialer/due-jobs.js';
+import { DialerError } from '../../src/dialer/errors.js';
 import { DialerNotifier } from '../../src/dialer/notifier.js';
+import { refuseStaleOffer } from '../../src/dialer/offer-selection.js';
 import { OfferBook } from '../../src/dialer/offers.js';
 import { EventBus } from '../../src/lib/events.js';
 import type { Role } from '../../src/store/index.js';
@@ -22,6 +24,9 @@ let directory: FakeDirectory;
 /** Live views the workspace sees instead of the directory's (a caller reserved for an agent). */
 let live: Map<string, AgentView>;
 let keys: Record<'supervisor' | 'qa' | 'lead1' | 'a2' | 'a3', string>;
+/** The offer the fake dialer holds for every agent, and the skips it took. */
+const OFFERED = { attemptId: 'at-offered' };
+let skipped: string[];
 
 const notUsed = () => {
   throw new Error('not used by these tests');
@@ -33,6 +38,7 @@ const notUsed = () => {
  */
 beforeEach(async () => {
   live = new Map();
+  skipped = [];
   api = await buildTestApi({
     agents: (store, logger) => {
       seedDay(store);
@@ -73,8 +79,15 @@ beforeEach(async () => {
         campaigns,
         dialer: {
           preview: () => undefined,
-          accept: notUsed,
-          skip: notUsed,
+          // The real check on a fixed offer; past it the fake has nothing to dial.
+          accept: (_agentId, _by, attemptId) => {
+            refuseStaleOffer(OFFERED, attemptId);
+            throw new DialerError('NOT_DIALED', 'the fake dialer dials nobody');
+          },
+          skip: (agentId, _reason, _by, attemptId) => {
+            refuseStaleOffer(OFFERED, attemptId);
+            skipped.push(agentId);
+          },
           hangup: notUsed,
           markDoNotCall: notUsed,
           campaignStats: notUsed,
@@ -274,5 +287,62 @@ describe('a sale on the disposition', () => {
       disposition: 'sale',
       talkSec: 40,
     });
+  });
+});
+
+describe('a click on an offer or a call the screen still showed (attemptId)', () => {
+  it('accept and skip answer 409 STALE_OFFER for another offer, and act on the current one or without an id', async () => {
+    const stale = await post('/v1/agents/a2/preview/accept', keys.a2, { attemptId: 'at-gone' });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.code).toBe('STALE_OFFER');
+    const current = await post('/v1/agents/a2/preview/accept', keys.a2, { attemptId: OFFERED.attemptId });
+    expect(current.json().error.code).toBe('NOT_DIALED');
+    const noBody = await api.app.inject({
+      method: 'POST',
+      url: '/v1/agents/a2/preview/accept',
+      headers: bearer(keys.a2),
+    });
+    expect(noBody.json().error, noBody.body).toMatchObject({ code: 'NOT_DIALED' });
+
+    const staleSkip = await post('/v1/agents/a2/preview/skip', keys.a2, {
+      reason: 'busy',
+      attemptId: 'at-gone',
+    });
+    expect(staleSkip.statusCode).toBe(409);
+    expect(staleSkip.json().error.code).toBe('STALE_OFFER');
+    expect(skipped).toEqual([]);
+    expect((await post('/v1/agents/a2/preview/skip', keys.a2, { reason: 'busy' })).statusCode).toBe(204);
+    const skip = await post('/v1/agents/a2/preview/skip', keys.a2, {
+      reason: 'x',
+      attemptId: OFFERED.attemptId,
+    });
+    expect(skip.statusCode).toBe(204);
+    expect(skipped).toEqual(['a2', 'a2']);
+  });
+
+  it('the disposition answers 409 STALE_ATTEMPT for another attempt and settles nothing', async () => {
+    lead(api.store, 'l-stale');
+    api.store.leads.setState('l-stale', 'new', { state: 'in-progress' }, NOW);
+    const at = NOW - 4 * 60_000;
+    const waiting = attempt(api.store, 'l-stale', 'a2', at, {
+      ...answered(at, 40, 'x'),
+      state: 'ended',
+      disposition: null,
+    });
+    const stale = await post('/v1/agents/a2/disposition', keys.a2, {
+      code: 'not-interested',
+      attemptId: 'at-gone',
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.code).toBe('STALE_ATTEMPT');
+    expect(api.store.leads.get('l-stale')?.state).toBe('in-progress');
+    expect(api.store.attempts.forLead('l-stale')[0]?.state).toBe('ended');
+
+    const res = await post('/v1/agents/a2/disposition', keys.a2, {
+      code: 'not-interested',
+      attemptId: waiting,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().attemptId).toBe(waiting);
   });
 });

@@ -9,11 +9,11 @@ import { startTestService } from '../harness/service.js';
 import { createAccount, type Person, signIn } from './helpers.js';
 
 /**
- * The parts of the agent's screen that the workspace contract's routes feed (call controls, sale,
- * script, statistics, callbacks, recent calls, hotline screen-pop), which the service does not have yet:
- * the real service serves the app, the sign-in and the live stream, and the browser answers those routes
- * with the contract's shapes (/work/workspace-contract.md). TODO(contract): once the routes exist, these
- * cases move onto the real service (agent-screen.test.ts) and this file goes.
+ * The parts of the agent's screen that the workspace routes feed, with the browser answering those
+ * routes (the real service serves the app, the sign-in and the live stream). Hold, keypad, warm
+ * transfer, a sale with its figures and recent calls, and the hotline pop run on the real service in
+ * agent-screen-live.test.ts; this file goes once the rest does too (a refused transfer, callbacks due
+ * again, the wrap-up countdown, the center's reasons, the script, the English pop).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
@@ -78,7 +78,7 @@ function agentView(
   };
 }
 
-function preview(phase: string): PreviewView {
+function preview(phase: PreviewView['phase']): PreviewView {
   return {
     attemptId: 'at-1',
     campaignId: 'c1',
@@ -107,9 +107,9 @@ function preview(phase: string): PreviewView {
     onPreviewTimeout: 'dial',
     dispositions: [
       { code: 'sale', label: '成交', sale: true },
-      { code: 'not-interested', label: '不感兴趣' },
-      { code: 'callback', label: '预约回拨' },
-      { code: 'wrong-person', label: '号码错误' },
+      { code: 'not-interested', label: '不感兴趣', sale: false },
+      { code: 'callback', label: '预约回拨', sale: false },
+      { code: 'wrong-person', label: '号码错误', sale: false },
     ],
     script:
       '您好，请问是张伟先生吗？我是宽带公司的客服小王。\n' +
@@ -409,7 +409,10 @@ describe("the agent screen's contract parts (routes answered by the browser unti
     await page.getByTestId('disposition-submit').click();
     await page.getByTestId('disposition-submitted').waitFor();
     expect(stub.sent).toEqual([
-      { path: 'disposition', body: { code: 'sale', sale: { amount: 1299.5, product: '光纤 500M 两年' } } },
+      {
+        path: 'disposition',
+        body: { code: 'sale', sale: { amount: 1299.5, product: '光纤 500M 两年' }, attemptId: 'at-1' },
+      },
     ]);
 
     // The center's own not-ready reasons, in its words.

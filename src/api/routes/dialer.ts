@@ -45,6 +45,14 @@ const saleSchema = z
   })
   .describe("The sale: required when the disposition's sale flag is set, refused otherwise");
 
+/** The offer or attempt the agent's screen shows; another one current: 409 STALE_OFFER / STALE_ATTEMPT. */
+const attemptIdField = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .describe("The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current");
+
 const DIALER_STATUS: Record<DialerError['code'], number> = {
   NO_PREVIEW: 409,
   NOT_AWAITING_DISPOSITION: 409,
@@ -54,6 +62,8 @@ const DIALER_STATUS: Record<DialerError['code'], number> = {
   NOT_DIALED: 409,
   SALE_REQUIRED: 400,
   SALE_NOT_ALLOWED: 400,
+  STALE_OFFER: 409,
+  STALE_ATTEMPT: 409,
 };
 const CAMPAIGN_STATUS: Record<CampaignError['code'], number> = {
   CAMPAIGN_NOT_FOUND: 404,
@@ -245,12 +255,14 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         tags: ['dialer'],
         summary: 'Accept the preview: the customer is dialed from the agent line',
         params: idParams,
-        response: { 200: previewViewSchema, ...errorResponses(401, 403, 404, 409) },
+        // No body at all (older clients) reaches the handler as null.
+        body: z.strictObject({ attemptId: attemptIdField }).nullish(),
+        response: { 200: previewViewSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      return run(() => dialer.accept(request.params.id, actor(request)));
+      return run(() => dialer.accept(request.params.id, actor(request), request.body?.attemptId));
     },
   );
 
@@ -262,13 +274,14 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         tags: ['dialer'],
         summary: 'Skip the preview: the lead goes back to the pool with the reason',
         params: idParams,
-        body: z.strictObject({ reason: z.string().trim().min(1).max(200) }),
+        body: z.strictObject({ reason: z.string().trim().min(1).max(200), attemptId: attemptIdField }),
         response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
       agentInScope(request, request.params.id);
-      await run(() => dialer.skip(request.params.id, request.body.reason, actor(request)));
+      const { reason, attemptId } = request.body;
+      await run(() => dialer.skip(request.params.id, reason, actor(request), attemptId));
       return reply.status(204).send(null);
     },
   );
@@ -308,6 +321,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
           notes: z.string().max(2000).optional(),
           callbackAt: z.iso.datetime({ offset: true }).optional(),
           sale: saleSchema.optional(),
+          attemptId: attemptIdField,
         }),
         response: {
           200: z.object({ attemptId: z.string(), leadState: z.string(), dueAt: z.number().optional() }),
@@ -317,12 +331,12 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      const { code, notes, callbackAt, sale } = request.body;
+      const { code, notes, callbackAt, sale, attemptId } = request.body;
       const at = callbackAt ? Date.parse(callbackAt) : undefined;
       if (at !== undefined && at < deps.now() - 60_000)
         throw new HttpError(400, 'VALIDATION_FAILED', 'callbackAt is in the past');
       return run(() =>
-        dialer.dispose(request.params.id, { code, notes, callbackAt: at, sale }, actor(request)),
+        dialer.dispose(request.params.id, { code, notes, callbackAt: at, sale, attemptId }, actor(request)),
       );
     },
   );

@@ -10512,7 +10512,14 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current */
+                        attemptId?: string;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -10561,6 +10568,27 @@ export interface paths {
                             }[];
                             /** @description The campaign's call script with the lead's name and fields filled in (phone-like values masked); plain text, to be shown as text. Null: the campaign has none */
                             script: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -10679,6 +10707,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         reason: string;
+                        /** @description The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current */
+                        attemptId?: string;
                     };
                 };
             };
@@ -10959,6 +10989,8 @@ export interface paths {
                             /** @description What was sold */
                             product: string;
                         };
+                        /** @description The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current */
+                        attemptId?: string;
                     };
                 };
             };

@@ -365,6 +365,8 @@ export default {
         'This customer cannot be called now (e.g. a limit was reached or it is outside calling hours) and was put back. The screen has been refreshed.',
       notAwaitingDisposition:
         'The outcome of this call was already submitted (perhaps in another window); it is not sent twice. The screen has been refreshed.',
+      staleOffer:
+        'The lead you clicked is no longer your current one (the preview timer dialed or skipped it, or a new lead came): nothing was done. The screen has been refreshed; check the current lead.',
       callInProgress: 'The call is not over yet: hang up first, then submit the outcome.',
       unknownDisposition:
         'The campaign has no such outcome; please choose again. The screen has been refreshed.',
