@@ -176,7 +176,12 @@ export async function run(args: Record<string, string>): Promise<void> {
           service.dialer
             .dispose(
               agentId,
-              { code, ...(code === 'callback' ? { callbackAt: now().getTime() + 45 * 60_000 } : {}) },
+              {
+                code,
+                ...(code === 'callback' ? { callbackAt: now().getTime() + 45 * 60_000 } : {}),
+                // A sale disposition records the sale (SALE_REQUIRED otherwise).
+                ...(code === 'sale' ? { sale: { amount: 49.9, product: 'bench plan' } } : {}),
+              },
               'bench',
             )
             .catch(() => {

@@ -30,6 +30,7 @@ import { Lifecycle } from './wiring/lifecycle.js';
 import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
 import { wireStore } from './wiring/store.js';
+import { wireWorkspace } from './wiring/workspace.js';
 
 export interface Service {
   config: Config;
@@ -146,7 +147,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
   const { routes: accountRoutes } = life.add(wireAccounts({ core, store, roster: agentRoutes.roster }));
-  const { calls, routes: callRoutes } = life.add(wireCalls({ core, store, agents, dialer, hotline }));
+  const {
+    calls,
+    currentCall,
+    routes: callRoutes,
+  } = life.add(wireCalls({ core, store, agents, dialer, hotline }));
+  const { workspace } = life.add(wireWorkspace({ core, store, agents, dialer, campaigns, currentCall }));
   const { api, url } = life.add(
     await wireApi({
       core,
@@ -156,7 +162,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       ivr: ivrRoutes,
       agents: agentRoutes,
       recordings: recordingRoutes,
-      dialer: dialerRoutes,
+      // The workspace's routes sit beside the dialer's (the agent's preview, call and disposition).
+      dialer: { ...dialerRoutes, workspace },
       leads: leadRoutes,
       accounts: accountRoutes,
       calls: callRoutes,

@@ -14,7 +14,7 @@ export interface Attendance {
   loggedInMs: number;
   readyMs: number;
   /** Not-ready time by reason; only the reasons that occurred. */
-  notReadyMs: Partial<Record<NotReadyReason, number>>;
+  notReadyMs: Record<NotReadyReason, number>;
   /** Offered a call that was not yet connected. */
   reservedMs: number;
   onCallMs: number;

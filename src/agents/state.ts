@@ -7,20 +7,15 @@
 export const AGENT_STATES = ['logged-out', 'ready', 'reserved', 'on-call', 'wrap-up', 'not-ready'] as const;
 export type AgentStateName = (typeof AGENT_STATES)[number];
 
-/** Reasons an agent is not ready; 'line-dropped' and 'missed-calls' are set by the service itself. */
-export const NOT_READY_REASONS = [
-  'login',
-  'break',
-  'lunch',
-  'meeting',
-  'training',
-  'busy',
-  'after-call',
-  'line-dropped',
-  'missed-calls',
-  'other',
-] as const;
-export type NotReadyReason = (typeof NOT_READY_REASONS)[number];
+/**
+ * Not-ready reasons the service sets itself: at login, after a call, when the agent's line drops or they
+ * miss offers. A person never gives them; the center's own reasons (`agents.notReadyReasons`) are theirs.
+ */
+export const SERVICE_NOT_READY_REASONS = ['login', 'after-call', 'line-dropped', 'missed-calls'] as const;
+export type ServiceNotReadyReason = (typeof SERVICE_NOT_READY_REASONS)[number];
+
+/** Why an agent is not ready: one of the service's reasons or a code of the center's (see reasons.ts). */
+export type NotReadyReason = string;
 
 export type AgentEvent =
   /** The agent logged in (their line, if persistent, is up): not ready until they say so. */

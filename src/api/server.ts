@@ -22,6 +22,7 @@ import { qaRoutes } from './routes/qa.js';
 import { recordingControlRoutes } from './routes/recording-control.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { teamRoutes } from './routes/teams.js';
+import { workspaceRoutes } from './routes/workspace.js';
 import type { ApiDeps } from './types.js';
 
 export { HttpError } from './plugins/errors.js';
@@ -124,7 +125,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(qaRoutes, { prefix: '/v1/qa', ...deps.recordings });
   }
   if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
-  if (deps.dialer) await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
+  if (deps.dialer) {
+    await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
+    await app.register(workspaceRoutes, { prefix: '/v1', ...deps.dialer });
+  }
   if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;

@@ -16,6 +16,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { RecordingLibrary } from '../recording/library.js';
 import type { QaService } from '../recording/qa.js';
 import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
+import type { WorkspaceService } from '../workspace/service.js';
 
 /** A dependency /readyz asks about; a check that throws or takes longer than a second counts as failed. */
 export interface ReadinessProbe {
@@ -81,6 +82,8 @@ export interface DialerApiDeps {
   >;
   directory: AgentDirectory;
   now: () => number;
+  /** The agent's workspace: first screen, its parts, the hotline screen-pop. */
+  workspace: Pick<WorkspaceService, 'workspace' | 'callbacks' | 'today' | 'recentCalls' | 'hotlineOffer'>;
 }
 
 export interface LeadApiDeps {

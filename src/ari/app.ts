@@ -62,6 +62,8 @@ export interface AriAppOptions {
   onCommandLatency?: (ms: number) => void;
   /** The business clock for call records (start, answer, end; default: the real clock). */
   now?: () => Date;
+  /** Keys a caller's full number for the call record (to recognise them again), so it is never kept. */
+  callerKey?: (number: string | undefined) => string | null;
 }
 
 export interface ResyncReport {
@@ -341,6 +343,7 @@ export class AriApp {
         channelId: channel.id,
         direction,
         caller: maskNumber(channel.caller?.number),
+        callerKey: this.options.callerKey?.(channel.caller?.number) ?? null,
         dnis: channel.dialplan?.exten ?? '',
         startedAt: session.startedAt,
       });

@@ -27,6 +27,8 @@ export interface CallJournal {
     channelId: string;
     direction: CallDirection;
     caller: string;
+    /** The keyed hash of the caller's full number (AriAppOptions.callerKey), never the number itself. */
+    callerKey?: string | null;
     dnis: string;
     startedAt: Date;
   }): void;

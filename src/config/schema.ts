@@ -1,4 +1,41 @@
 import { z } from 'zod';
+import { SERVICE_NOT_READY_REASONS } from '../agents/state.js';
+
+const reasonLabel = z.string().trim().min(1).max(40);
+
+/** Today's reasons a person may give for not being ready, named in both of the center's languages. */
+const DEFAULT_NOT_READY_REASONS = [
+  { code: 'break', label: { 'zh-CN': '休息', en: 'Break' } },
+  { code: 'lunch', label: { 'zh-CN': '午餐', en: 'Lunch' } },
+  { code: 'meeting', label: { 'zh-CN': '会议', en: 'Meeting' } },
+  { code: 'training', label: { 'zh-CN': '培训', en: 'Training' } },
+  { code: 'busy', label: { 'zh-CN': '忙碌', en: 'Busy' } },
+  { code: 'other', label: { 'zh-CN': '其他', en: 'Other' } },
+];
+
+/** The center's not-ready reasons: unique codes, none of the service's own (those it sets itself). */
+const notReadyReasonsSchema = z
+  .array(
+    z.object({
+      code: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected lower-case letters, digits and dashes (max 40)'),
+      label: z.object({ 'zh-CN': reasonLabel, en: reasonLabel }),
+    }),
+  )
+  .min(1)
+  .max(50)
+  .superRefine((reasons, ctx) => {
+    const seen = new Set<string>();
+    reasons.forEach(({ code }, i) => {
+      if (seen.has(code))
+        ctx.addIssue({ code: 'custom', path: [i, 'code'], message: `duplicate code ${code}` });
+      if ((SERVICE_NOT_READY_REASONS as readonly string[]).includes(code))
+        ctx.addIssue({ code: 'custom', path: [i, 'code'], message: `${code} is the service's own reason` });
+      seen.add(code);
+    });
+  })
+  .default(DEFAULT_NOT_READY_REASONS);
 
 /**
  * The one configuration schema. A file under config/ gives the values, the environment overrides them
@@ -168,6 +205,11 @@ export const configSchema = z.object({
       maxMissedOffers: z.number().int().min(1).max(20).default(2),
       /** On shutdown leave agent lines up for the restarted (or standby) instance to re-attach. */
       keepLinesOnStop: z.boolean().default(true),
+      /**
+       * The reasons a person may give for not being ready, with their zh-CN and English labels; the
+       * service's own (login, after-call, line-dropped, missed-calls) come on top and are not selectable.
+       */
+      notReadyReasons: notReadyReasonsSchema,
     })
     .prefault({}),
   dialer: z

@@ -1,9 +1,47 @@
 import type { LeadState } from '../store/index.js';
+import type { Disposition } from './campaign.js';
 import type { DialerContext } from './context.js';
 import { DialerError } from './errors.js';
 import { hasCustomerCall } from './offer-state.js';
 import { mayMove, moveOffer } from './offers.js';
 import { afterAttempt } from './policy.js';
+
+/** A sale the agent made on the call: its amount (at most 2 decimals) and what was sold. */
+export interface Sale {
+  amount: number;
+  product: string;
+}
+
+/** What the agent gives after the call. */
+export interface DispositionInput {
+  code: string;
+  notes?: string;
+  /** A callback promised for this time (epoch ms). */
+  callbackAt?: number;
+  /** Required with a disposition that records a sale, refused with any other. */
+  sale?: Sale;
+  /** The attempt the agent's screen shows: another one awaiting (or none) is STALE_ATTEMPT. */
+  attemptId?: string;
+}
+
+/**
+ * The sale the disposition records, as stored (the amount in exact cents), or null for a disposition
+ * that records none: a sale disposition without a sale is refused (SALE_REQUIRED), and so is a sale
+ * given with any other disposition (SALE_NOT_ALLOWED). Pure.
+ */
+export function saleOf(
+  disposition: Pick<Disposition, 'code' | 'sale'>,
+  sale: Sale | undefined,
+): { amountCents: number; product: string } | null {
+  if (disposition.sale && !sale)
+    throw new DialerError(
+      'SALE_REQUIRED',
+      `disposition ${disposition.code} records a sale: give sale {amount, product}`,
+    );
+  if (!disposition.sale && sale)
+    throw new DialerError('SALE_NOT_ALLOWED', `disposition ${disposition.code} records no sale`);
+  return sale ? { amountCents: Math.round(sale.amount * 100), product: sale.product } : null;
+}
 
 /**
  * After an answered call: the agent's disposition settles the lead (its retry, callback or close) and the
@@ -13,25 +51,28 @@ export class AfterCall {
   constructor(private readonly ctx: DialerContext) {}
 
   /**
-   * The agent's disposition of the call just ended: notes, an optional callback time, the lead's next
-   * state and its retry or callback. Works on the offer in memory, or (after a restart) on the attempt
-   * the store has waiting for it.
+   * The agent's disposition of the call just ended: notes, an optional callback time, the sale (with a
+   * sale disposition), the lead's next state and its retry or callback. Works on the offer in memory, or
+   * (after a restart) on the attempt the store has waiting for it.
    */
   dispose(
     agentId: string,
-    input: { code: string; notes?: string; callbackAt?: number },
+    input: DispositionInput,
     by: string,
   ): { attemptId: string; leadState: LeadState; dueAt?: number } {
     const { deps, offers, leads } = this.ctx;
     const offer = offers.ofAgent(agentId);
+    const attempt = offer
+      ? deps.store.attempts.get(offer.attemptId)
+      : deps.store.attempts.awaitingDisposition(agentId);
+    // Checked first: a click on a call the screen still showed must not dispose the one after it.
+    if (input.attemptId !== undefined && (offer?.attemptId ?? attempt?.id) !== input.attemptId)
+      throw new DialerError('STALE_ATTEMPT', `attempt ${input.attemptId} is not the agent's call to dispose`);
     if (offer && !mayMove(offer, 'dispose'))
       throw new DialerError(
         hasCustomerCall(offer.state) ? 'CALL_IN_PROGRESS' : 'NOT_AWAITING_DISPOSITION',
         `agent ${agentId}: the call is not over yet (${offer.state})`,
       );
-    const attempt = offer
-      ? deps.store.attempts.get(offer.attemptId)
-      : deps.store.attempts.awaitingDisposition(agentId);
     if (attempt?.state !== 'ended')
       throw new DialerError(
         'NOT_AWAITING_DISPOSITION',
@@ -44,6 +85,7 @@ export class AfterCall {
         'UNKNOWN_DISPOSITION',
         `unknown disposition ${input.code}; the campaign has ${(campaign?.settings.dispositions ?? []).map((d) => d.code).join(', ')}`,
       );
+    const sale = saleOf(disposition, input.sale);
     const now = deps.now();
     const lead = deps.store.leads.get(attempt.leadId);
     const after = afterAttempt(
@@ -72,6 +114,8 @@ export class AfterCall {
       disposition: disposition.code,
       notes: input.notes ?? null,
       callbackAt: input.callbackAt ?? null,
+      saleAmountCents: sale?.amountCents ?? null,
+      saleProduct: sale?.product ?? null,
       disposedAt: now,
     });
     if (attempt.callId) deps.store.recordings.setDisposition(attempt.callId, disposition.code);

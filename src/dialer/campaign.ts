@@ -148,6 +148,11 @@ export const campaignSettingsSchema = z
     dailyTarget: z.number().int().min(0).max(1_000_000).default(4_800),
     /** Leads not used after this many days are purged. */
     leadTtlDays: z.number().int().min(1).max(3650).default(30),
+    /**
+     * The call script the agent reads from, shown with the preview: plain text with `{{name}}` and
+     * `{{fields.<key>}}` filled in from the lead (see script.ts).
+     */
+    script: z.string().max(20_000).optional(),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();

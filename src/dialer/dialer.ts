@@ -3,14 +3,14 @@ import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
 import { maskNumber } from '../lib/logger.js';
 import type { LeadState } from '../store/index.js';
-import { AfterCall } from './after-call.js';
+import { AfterCall, type DispositionInput } from './after-call.js';
 import type { Campaign } from './campaign.js';
 import type { DialerContext, DialerDeps } from './context.js';
 import { CustomerCall } from './customer-call.js';
 import { DialerLeads } from './dialer-leads.js';
 import { DueJobs } from './due-jobs.js';
 import { DialerError } from './errors.js';
-import { OfferSelection, type PreviewView } from './offer-selection.js';
+import { OfferSelection, type PreviewView, refuseStaleOffer } from './offer-selection.js';
 import { canMove, hasCustomerCall, isSettled } from './offer-state.js';
 import { cancelCall, OfferBook } from './offers.js';
 import { DialerRecovery } from './recovery.js';
@@ -134,9 +134,13 @@ export class DialerService {
     return this.selection.preview(agentId);
   }
 
-  /** The agent accepts the preview: the customer is dialed. */
-  accept(agentId: string, by: string): PreviewView {
+  /**
+   * The agent accepts the preview: the customer is dialed. `attemptId`, when given, is the offer the
+   * agent's screen shows: a click on an offer that has since gone changes nothing (STALE_OFFER).
+   */
+  accept(agentId: string, by: string, attemptId?: string): PreviewView {
     const offer = this.offers.ofAgent(agentId);
+    if (offer) refuseStaleOffer(offer, attemptId);
     if (!offer || !this.call.accept(offer, by))
       throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
     // The checks at dial time run before the first wait: a refusal is known now.
@@ -148,8 +152,8 @@ export class DialerService {
   }
 
   /** The agent passes on the lead: it goes back to the pool (not to them) with the reason kept. */
-  skip(agentId: string, reason: string, by: string): void {
-    this.selection.skip(agentId, reason, by);
+  skip(agentId: string, reason: string, by: string, attemptId?: string): void {
+    this.selection.skip(agentId, reason, by, attemptId);
   }
 
   /** Ends the agent's customer call (the agent may also press # on the phone). */
@@ -196,12 +200,12 @@ export class DialerService {
   }
 
   /**
-   * The agent's disposition of the call just ended: notes, an optional callback time, the lead's next
-   * state and its retry or callback; then the agent's wrap-up ends and the next lead comes.
+   * The agent's disposition of the call just ended: notes, an optional callback time, the sale, the
+   * lead's next state and its retry or callback; then the agent's wrap-up ends and the next lead comes.
    */
   async dispose(
     agentId: string,
-    input: { code: string; notes?: string; callbackAt?: number },
+    input: DispositionInput,
     by: string,
   ): Promise<{ attemptId: string; leadState: LeadState; dueAt?: number }> {
     const result = this.afterCall.dispose(agentId, input, by);

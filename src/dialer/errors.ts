@@ -8,7 +8,11 @@ export class DialerError extends Error {
       | 'CALL_IN_PROGRESS'
       | 'UNKNOWN_DISPOSITION'
       | 'NO_CALL'
-      | 'NOT_DIALED',
+      | 'NOT_DIALED'
+      | 'SALE_REQUIRED'
+      | 'SALE_NOT_ALLOWED'
+      | 'STALE_OFFER'
+      | 'STALE_ATTEMPT',
     message: string,
   ) {
     super(message);

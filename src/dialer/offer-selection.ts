@@ -10,6 +10,7 @@ import { DialerError } from './errors.js';
 import { canMove, type OfferState } from './offer-state.js';
 import { cancelCall, moveOffer, type Offer } from './offers.js';
 import { campaignsFor, isCapped } from './policy.js';
+import { renderScript } from './script.js';
 import { dialedCounts } from './stats.js';
 
 export interface PreviewView {
@@ -37,7 +38,10 @@ export interface PreviewView {
   /** When the preview timer acts (epoch ms), while previewing. */
   previewEndsAt?: number;
   onPreviewTimeout: 'dial' | 'skip';
-  dispositions: { code: string; label: string }[];
+  /** `sale`: the disposition records a sale (amount and product). */
+  dispositions: { code: string; label: string; sale: boolean }[];
+  /** The campaign's call script with the lead's values filled in (phone-like ones masked); null: none. */
+  script: string | null;
 }
 
 export interface WithdrawOptions {
@@ -66,7 +70,10 @@ export class OfferSelection {
     private readonly accept: (offer: Offer, by: string) => boolean,
   ) {}
 
-  /** What the agent sees: the lead (number masked), its earlier attempts, the timer, the dispositions. */
+  /**
+   * What the agent sees: the lead (number masked), its earlier attempts, the timer, the dispositions, the
+   * campaign's script filled in.
+   */
   preview(agentId: string): PreviewView | undefined {
     const offer = this.ctx.offers.ofAgent(agentId);
     if (!offer) return undefined;
@@ -102,7 +109,12 @@ export class OfferSelection {
         ? { previewEndsAt: (lead.reservedAt ?? 0) + campaign.settings.pacing.previewSec * 1000 }
         : {}),
       onPreviewTimeout: campaign?.settings.pacing.onPreviewTimeout ?? 'dial',
-      dispositions: (campaign?.settings.dispositions ?? []).map((d) => ({ code: d.code, label: d.label })),
+      dispositions: (campaign?.settings.dispositions ?? []).map((d) => ({
+        code: d.code,
+        label: d.label,
+        sale: d.sale,
+      })),
+      script: campaign?.settings.script ? renderScript(campaign.settings.script, lead) : null,
     };
   }
 
@@ -144,9 +156,10 @@ export class OfferSelection {
   }
 
   /** The agent passes on the lead: it goes back to the pool (not to them) with the reason kept. */
-  skip(agentId: string, reason: string, by: string): void {
+  skip(agentId: string, reason: string, by: string, attemptId?: string): void {
     const offer = this.ctx.offers.ofAgent(agentId);
     if (!offer) throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
+    refuseStaleOffer(offer, attemptId);
     if (!this.end(offer, 'skip', `skipped: ${reason}`, { toPool: true, delayMs: 60_000 }, { by }))
       throw new DialerError('NO_PREVIEW', `agent ${agentId} has no lead in preview`);
   }
@@ -299,4 +312,13 @@ export class OfferSelection {
     deps.agents.released(offer.agentId, 'dialer');
     return true;
   }
+}
+
+/**
+ * A click made on an offer the agent's screen still showed after it went (the preview timer dialed or
+ * skipped it, a new lead came): refused, so it cannot act on the offer that replaced it.
+ */
+export function refuseStaleOffer(offer: { attemptId: string }, attemptId: string | undefined): void {
+  if (attemptId !== undefined && attemptId !== offer.attemptId)
+    throw new DialerError('STALE_OFFER', `offer ${attemptId} is no longer the agent's offer`);
 }

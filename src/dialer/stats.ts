@@ -15,7 +15,7 @@ export function dialedCounts(store: Store, campaign: Campaign, agentId: string, 
 
 /**
  * A campaign's live figures for today (its own time zone): leads by state, attempts and outcomes, the
- * contact and sale rates from its dispositions, talk time, agents working, calls in the last hour and
+ * contact and sale rates from its dispositions, the recorded sales' amount, talk time, agents working, calls in the last hour and
  * progress against the day's target, and the same per agent. Abandoned calls are counted to show they
  * are zero: a preview call is only placed with its agent waiting on the line.
  */
@@ -48,6 +48,8 @@ export function campaignStats(store: Store, campaign: Campaign, now: number, age
     dispositions: day.byDisposition,
     contacts,
     sales,
+    /** What today's recorded sales are worth (the sum of their amounts). */
+    salesAmount: day.saleCents / 100,
     contactRate: rate(contacts, day.answered),
     answerRate: rate(day.answered, day.dialed),
     conversionRate: rate(sales, contacts),

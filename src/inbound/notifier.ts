@@ -8,6 +8,8 @@ export type QueueEventData = {
   'caller-queued': QueueCaller;
   /** A position announcement starts. */
   'caller-announced': QueueCaller & { position: number; minutes: number };
+  /** The caller is offered to an agent (reserved for them: their phone rings, or they join at once). */
+  'caller-offered': QueueCaller & { agentId: string };
   /** The caller was connected to an agent. */
   'caller-connected': QueueCaller & { agentId: string };
   /** The caller hung up while waiting. */
@@ -41,6 +43,12 @@ export class HotlineNotifier extends Notifier {
   callerAnnounced(caller: QueueCaller, position: number, minutes: number): void {
     const data = { ...caller, position, minutes };
     this.bus.publish({ topic: 'queue', type: 'caller-announced', at: this.now(), data });
+  }
+
+  /** The agent's screen fetches the screen-pop on this (GET /v1/agents/{id}/hotline/offer). */
+  callerOffered(caller: QueueCaller, agentId: string): void {
+    const data = { ...caller, agentId };
+    this.bus.publish({ topic: 'queue', type: 'caller-offered', at: this.now(), data });
   }
 
   callerConnected(caller: QueueCaller, agentId: string): void {

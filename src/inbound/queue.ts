@@ -254,6 +254,7 @@ export class HotlineQueue {
     entry.offering = true;
     this.offering.add(agent.id);
     entry.announcement?.kill();
+    this.deps.events.callerOffered(this.caller(entry), agent.id);
     const log = session.log.child({ agentId: agent.id });
     try {
       const connected = await this.connect(entry, agent);

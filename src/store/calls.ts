@@ -25,6 +25,16 @@ export interface CallRecord extends NewCall {
   endReason: string | null;
 }
 
+/** An earlier call of the same caller (found by the keyed number), as the hotline's screen-pop shows it. */
+export interface EarlierCall {
+  at: number;
+  /** The hotline agent who took it; null when no agent did. */
+  agentId: string | null;
+  /** The hotline's outcome, else the IVR's (message, callback, caller-hangup...), else ended. */
+  outcome: string;
+  talkMs: number;
+}
+
 export interface CallEvent {
   at: number;
   event: string;
@@ -44,12 +54,15 @@ export class CallRepository {
   readonly #get;
   readonly #listOpen;
   readonly #findByChannel;
+  readonly #earlierBySameCaller;
 
   constructor(db: Database) {
     // A resync after restart may open a call that is already recorded: the first record stands.
-    this.#open = db.prepare<NewCall>(
-      `INSERT INTO calls (id, channel_id, instance_id, direction, caller_masked, dnis, state, started_at)
-       VALUES (@id, @channelId, @instanceId, @direction, @callerMasked, @dnis, 'ringing', @startedAt)
+    this.#open = db.prepare<NewCall & { callerKey: string | null }>(
+      `INSERT INTO calls (id, channel_id, instance_id, direction, caller_masked, caller_key, dnis, state,
+         started_at)
+       VALUES (@id, @channelId, @instanceId, @direction, @callerMasked, @callerKey, @dnis, 'ringing',
+         @startedAt)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.#answer = db.prepare<[number, string]>(
@@ -74,11 +87,27 @@ export class CallRepository {
     this.#findByChannel = db.prepare<[string], CallRecord>(
       `SELECT ${CALL_COLUMNS} FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1`,
     );
+    // The key never leaves SQL: the call's own key finds the calls that started before it.
+    this.#earlierBySameCaller = db.prepare<[string, number], EarlierCall>(
+      `SELECT earlier.started_at AS at, h.agent_id AS agentId,
+         coalesce(h.outcome, i.outcome, CASE WHEN earlier.ended_at IS NULL THEN 'in-progress' ELSE 'ended' END)
+           AS outcome,
+         coalesce(h.talk_ms, 0) AS talkMs
+       FROM calls AS asked
+       JOIN calls AS earlier ON earlier.caller_key = asked.caller_key AND earlier.started_at < asked.started_at
+       LEFT JOIN hotline_calls AS h ON h.call_id = earlier.id
+       LEFT JOIN ivr_sessions AS i ON i.call_id = earlier.id
+       WHERE asked.id = ? AND asked.caller_key IS NOT NULL
+       ORDER BY earlier.started_at DESC, earlier.id LIMIT ?`,
+    );
   }
 
-  /** Records a new call; false if a call with this id was already recorded. */
-  open(call: NewCall): boolean {
-    return this.#open.run(call).changes > 0;
+  /**
+   * Records a new call; false if a call with this id was already recorded. `callerKey`: the keyed hash
+   * of the caller's full number (src/lib/caller-key.ts), to find their earlier calls.
+   */
+  open(call: NewCall, callerKey: string | null = null): boolean {
+    return this.#open.run({ ...call, callerKey }).changes > 0;
   }
 
   /** Marks the call answered; false if it was already answered, has ended or is unknown. */
@@ -112,6 +141,14 @@ export class CallRepository {
   /** Calls not yet ended, oldest first; only this instance's when `instanceId` is given. */
   listOpen(instanceId?: string): CallRecord[] {
     return this.#listOpen.all({ instanceId: instanceId ?? null });
+  }
+
+  /**
+   * Calls the same caller made before this one (their keyed numbers match), newest first, at most
+   * `limit`; none when the call has no key (an outbound call, an anonymous caller).
+   */
+  earlierBySameCaller(callId: string, limit: number): EarlierCall[] {
+    return this.#earlierBySameCaller.all(callId, limit);
   }
 
   /** The latest call on this channel, if any. */

@@ -73,6 +73,9 @@ export interface AttemptRecord {
   disposition: string | null;
   notes: string | null;
   callbackAt: number | null;
+  /** A sale recorded with the disposition: its amount in cents (exact) and product; null otherwise. */
+  saleAmountCents: number | null;
+  saleProduct: string | null;
   offeredAt: number;
   dialedAt: number | null;
   answeredAt: number | null;
@@ -114,7 +117,7 @@ const LEAD_COLUMNS = `id, campaign_id AS campaignId, import_id AS importId, phon
 const ATTEMPT_COLUMNS = `id, lead_id AS leadId, campaign_id AS campaignId, agent_id AS agentId, team_id AS teamId,
   active_phone AS activePhone, number_masked AS numberMasked, attempt_no AS attemptNo, state,
   call_id AS callId, outcome, skip_reason AS skipReason, disposition, notes, callback_at AS callbackAt,
-  offered_at AS offeredAt, dialed_at AS dialedAt, answered_at AS answeredAt, ended_at AS endedAt,
+  sale_amount_cents AS saleAmountCents, sale_product AS saleProduct, offered_at AS offeredAt, dialed_at AS dialedAt, answered_at AS answeredAt, ended_at AS endedAt,
   disposed_at AS disposedAt`;
 
 const IMPORT_COLUMNS = `id, campaign_id AS campaignId, list_name AS listName, status, rows_read AS rowsRead,
@@ -558,6 +561,8 @@ export class AttemptRepository {
         | 'disposition'
         | 'notes'
         | 'callbackAt'
+        | 'saleAmountCents'
+        | 'saleProduct'
         | 'dialedAt'
         | 'answeredAt'
         | 'endedAt'
@@ -573,6 +578,8 @@ export class AttemptRepository {
       disposition: 'disposition',
       notes: 'notes',
       callbackAt: 'callback_at',
+      saleAmountCents: 'sale_amount_cents',
+      saleProduct: 'sale_product',
       dialedAt: 'dialed_at',
       answeredAt: 'answered_at',
       endedAt: 'ended_at',
@@ -630,6 +637,8 @@ export class AttemptRepository {
     skipped: number;
     abandoned: number;
     talkMs: number;
+    /** What the sales recorded with the dispositions are worth, in cents. */
+    saleCents: number;
     byOutcome: Record<string, number>;
     byDisposition: Record<string, number>;
     byAgent: { agentId: string; dialed: number; answered: number; talkMs: number }[];
@@ -640,7 +649,8 @@ export class AttemptRepository {
       .prepare(
         `SELECT count(*) AS offered, count(dialed_at) AS dialed, count(answered_at) AS answered,
            sum(state = 'skipped') AS skipped, sum(skip_reason = 'abandoned') AS abandoned,
-           coalesce(sum(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN ended_at - answered_at END), 0) AS talkMs
+           coalesce(sum(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN ended_at - answered_at END), 0) AS talkMs,
+           coalesce(sum(sale_amount_cents), 0) AS saleCents
          FROM dial_attempts WHERE ${where}`,
       )
       .get(p) as {
@@ -650,6 +660,7 @@ export class AttemptRepository {
       skipped: number | null;
       abandoned: number | null;
       talkMs: number;
+      saleCents: number;
     };
     const group = (column: string) =>
       Object.fromEntries(

@@ -22,6 +22,7 @@ import {
 } from './ivr.js';
 import { QaRepository } from './qa.js';
 import { RecordingRepository } from './recordings.js';
+import { WorkspaceRepository } from './workspace.js';
 
 export type {
   AccountListing,
@@ -51,7 +52,7 @@ export {
 } from './agents.js';
 export { type ApiKeyIdentity, type ApiKeyInfo, type CreatedApiKey, newApiKeySchema } from './api-keys.js';
 export type { AuditEntry, AuditQuery, AuditRecord } from './audit.js';
-export type { CallDirection, CallEvent, CallRecord, CallState, NewCall } from './calls.js';
+export type { CallDirection, CallEvent, CallRecord, CallState, EarlierCall, NewCall } from './calls.js';
 export type { Database } from './db.js';
 export {
   type AttemptRecord,
@@ -115,6 +116,7 @@ export {
   type StoredFile,
 } from './recordings.js';
 export { ROLES, type Role } from './roles.js';
+export type { AgentCall, AgentDayAttempts, PromisedCallback } from './workspace.js';
 
 /** The service's SQLite database and its repositories. */
 export class Store {
@@ -141,6 +143,7 @@ export class Store {
   readonly accounts: AccountRepository;
   readonly sessions: SessionRepository;
   readonly signInThrottle: SignInThrottleRepository;
+  readonly workspace: WorkspaceRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -167,6 +170,7 @@ export class Store {
     this.accounts = new AccountRepository(db);
     this.sessions = new SessionRepository(db);
     this.signInThrottle = new SignInThrottleRepository(db);
+    this.workspace = new WorkspaceRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

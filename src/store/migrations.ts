@@ -448,4 +448,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: 7,
+    name: "sales on dial attempts, the caller's keyed number on calls, the agent workspace's indexes",
+    // The sale's amount is kept in cents, exact for the commission reports. caller_key is an HMAC-SHA256
+    // of an inbound caller's full number with the install's secret (src/lib/caller-key.ts): it finds the
+    // same caller's earlier calls and is never the number itself. The partial indexes serve the agent's
+    // workspace: the callbacks an agent promised, and the hotline calls they took.
+    sql: `
+      ALTER TABLE dial_attempts ADD COLUMN sale_amount_cents INTEGER
+        CHECK (sale_amount_cents IS NULL OR sale_amount_cents >= 0);
+      ALTER TABLE dial_attempts ADD COLUMN sale_product TEXT;
+
+      ALTER TABLE calls ADD COLUMN caller_key TEXT;
+      CREATE INDEX calls_caller_key ON calls (caller_key, started_at) WHERE caller_key IS NOT NULL;
+
+      CREATE INDEX leads_callbacks ON leads (agent_id, due_at) WHERE state = 'callback';
+      CREATE INDEX hotline_calls_agent ON hotline_calls (agent_id, answered_at) WHERE agent_id IS NOT NULL;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadinessProbe } from '../api/server.js';
 import { AriApp, type CallHandler, type CallRoute } from '../ari/app.js';
 import type { CallJournal } from '../ari/session.js';
+import { callerKeyer, installSecret } from '../lib/caller-key.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -14,15 +15,19 @@ function journalFor(
 ): CallJournal & { listOpen(): { id: string; channelId: string }[] } {
   return {
     opened: (c) =>
-      store.calls.open({
-        id: c.id,
-        channelId: c.channelId,
-        instanceId,
-        direction: c.direction,
-        callerMasked: c.caller || null,
-        dnis: c.dnis || null,
-        startedAt: c.startedAt.getTime(),
-      }),
+      store.calls.open(
+        {
+          id: c.id,
+          channelId: c.channelId,
+          instanceId,
+          direction: c.direction,
+          callerMasked: c.caller || null,
+          dnis: c.dnis || null,
+          startedAt: c.startedAt.getTime(),
+        },
+        // Only a caller who calls in is someone to recognise (an outbound call's caller is the center).
+        c.direction === 'inbound' ? (c.callerKey ?? null) : null,
+      ),
     answered: (id, at) => store.calls.markAnswered(id, at.getTime()),
     ended: (id, reason, at) => store.calls.markEnded(id, reason, at.getTime()),
     event: (id, event, detail) => store.calls.addEvent(id, event, detail, nowMs()),
@@ -51,6 +56,8 @@ export function wireAri(deps: {
     // being dropped (the queue resumes its callers from saved state instead).
     reattach: inbound,
     onCommandLatency: deps.onCommandLatency,
+    // The secret kept in the storage folder: a caller's earlier calls are found without their number.
+    callerKey: callerKeyer(installSecret(config.storage.dir)),
   });
 
   /** Customer calls may finish within the drain time (measured on the real clock); the rest are hung up. */

@@ -44,7 +44,12 @@ export function wireDialer(deps: {
     onDialing: deps.onDialing,
   });
 
-  const routes: NonNullable<ApiDeps['dialer']> = { campaigns, dialer, directory: agents, now: nowMs };
+  const routes: Omit<NonNullable<ApiDeps['dialer']>, 'workspace'> = {
+    campaigns,
+    dialer,
+    directory: agents,
+    now: nowMs,
+  };
   return {
     domain: 'dialer',
     campaigns,

@@ -145,6 +145,18 @@ describe('POST /v1/agents/:id/state', () => {
     expect(res.json()).toMatchObject({ state: 'not-ready', reason: 'break' });
   });
 
+  it("takes only the center's not-ready reasons: the service's own and unknown codes are refused", async () => {
+    await setState('a2', keys.a2, { event: 'login' });
+    for (const reason of ['login', 'after-call', 'missed-calls', 'coffee']) {
+      const res = await setState('a2', keys.a2, { event: 'not-ready', reason });
+      expect(res.statusCode, reason).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      expect(JSON.stringify(res.json().error)).toContain('break, lunch, meeting, training, busy, other');
+    }
+    const res = await setState('a2', keys.a2, { event: 'not-ready', reason: 'training' });
+    expect(res.json()).toMatchObject({ state: 'not-ready', reason: 'training' });
+  });
+
   it('allows the agent, its team leader, supervisors and admins; no one else', async () => {
     const allowed: [string, string][] = [
       ['a2', keys.a2],

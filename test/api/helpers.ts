@@ -8,6 +8,7 @@ import type { AgentDirectory } from '../../src/agents/types.js';
 import {
   type AccountApiDeps,
   type AgentApiDeps,
+  type ApiDeps,
   buildApi,
   type IvrApiDeps,
   type LeadApiDeps,
@@ -54,6 +55,8 @@ export async function buildTestApi(
     accounts?: (store: Store, logger: Logger, config: Config) => AccountApiDeps;
     /** The auth config section. */
     auth?: ConfigInput['auth'];
+    /** Mounts the campaign, preview, disposition and workspace routes with what this returns. */
+    dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -79,6 +82,7 @@ export async function buildTestApi(
     recordings: options.recordings?.(store, dir, logger),
     leads: options.leads?.(store, logger),
     accounts: options.accounts?.(store, logger, config),
+    dialer: options.dialer?.(store, logger),
   });
   return {
     app,

@@ -224,7 +224,10 @@ describe('call controls on the real PBX', () => {
     // The leader ends the call: their wrap-up, their disposition.
     expect((await a2.post('/v1/agents/a2/call/hangup', {})).statusCode).toBe(204);
     await eventually(() => service.agents.get('a2')?.state === 'wrap-up', 'a2 in wrap-up');
-    const disposed = await a2.post('/v1/agents/a2/disposition', { code: 'sale' });
+    const disposed = await a2.post('/v1/agents/a2/disposition', {
+      code: 'sale',
+      sale: { amount: 99, product: 'gold plan' },
+    });
     expect(disposed.statusCode, disposed.body).toBe(200);
     expect(service.store.attempts.get(attemptId)).toMatchObject({ state: 'disposed', disposition: 'sale' });
     expect(service.agents.get('a2')?.state).toBe('ready');

@@ -128,9 +128,20 @@ describe('preview dialer on the real PBX', () => {
     await eventually(async () => (await channelsTo(far, phone)).length === 0, 'customer channel gone');
     const bad = await api.post('/v1/agents/a1/disposition', { code: 'nonsense' });
     expect(bad.statusCode).toBe(400);
+    // A sale disposition needs the sale; another disposition takes none.
+    const noSale = await api.post('/v1/agents/a1/disposition', { code: 'sale' });
+    expect(noSale.statusCode).toBe(400);
+    expect(noSale.json().error.code).toBe('SALE_REQUIRED');
+    const notASale = await api.post('/v1/agents/a1/disposition', {
+      code: 'not-interested',
+      sale: { amount: 10, product: 'gold plan' },
+    });
+    expect(notASale.statusCode).toBe(400);
+    expect(notASale.json().error.code).toBe('SALE_NOT_ALLOWED');
     const disposed = await api.post('/v1/agents/a1/disposition', {
       code: 'sale',
       notes: 'gold plan, 24 months',
+      sale: { amount: 1299.5, product: 'gold plan' },
     });
     expect(disposed.statusCode, disposed.body).toBe(200);
     expect(disposed.json()).toMatchObject({ leadState: 'done' });
@@ -143,6 +154,8 @@ describe('preview dialer on the real PBX', () => {
       state: 'disposed',
       disposition: 'sale',
       notes: 'gold plan, 24 months',
+      saleAmountCents: 129_950,
+      saleProduct: 'gold plan',
       outcome: 'answered',
       activePhone: null,
     });
@@ -171,6 +184,7 @@ describe('preview dialer on the real PBX', () => {
       attempts: { dialed: 1, connects: 1, abandoned: 0 },
       dispositions: { sale: 1 },
       sales: 1,
+      salesAmount: 1299.5,
       contacts: 1,
       agentsWorking: 1,
     });

@@ -46,7 +46,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Collects what went wrong inside the page: uncaught exceptions and console errors, except the ones a
- * test expects (e.g. the 401 of a wrong key, which Chromium logs as a failed resource).
+ * test expects (e.g. the 401 of a wrong password, which Chromium logs as a failed resource).
  */
 export function pageProblems(page: Page, expected: RegExp[] = []): string[] {
   const problems: string[] = [];
@@ -54,9 +54,18 @@ export function pageProblems(page: Page, expected: RegExp[] = []): string[] {
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const text = message.text();
+    if (isSessionCheck(text, message.location().url)) return;
     if (!expected.some((pattern) => pattern.test(text))) problems.push(`console error: ${text}`);
   });
   return problems;
+}
+
+/**
+ * The page asks who is signed in (GET /v1/auth/session) at load: when nobody is, the service answers 401,
+ * which Chromium logs like any failed resource.
+ */
+function isSessionCheck(text: string, url: string): boolean {
+  return /status of 401/.test(text) && URL.canParse(url) && new URL(url).pathname === '/v1/auth/session';
 }
 
 /**

@@ -64,6 +64,8 @@ describe('live events of a hotline call on the real PBX', () => {
     );
     // The IVR's queue node ends once the queue has the caller.
     inOrder('queue.caller-queued', 'ivr.left');
+    // The agent's screen learns of the offer (and fetches the screen-pop) from an event naming them.
+    inOrder('agent.state reserved', 'queue.caller-offered', 'queue.caller-connected');
 
     // Typed data: each event names the call (and the agent once there is one).
     for (const event of events) {
@@ -74,6 +76,8 @@ describe('live events of a hotline call on the real PBX', () => {
       if (event.topic === 'recording' && event.type === 'started')
         expect(event.data).toMatchObject({ callId, agentId: 'p1', direction: 'inbound', recordings: 1 });
       if (event.topic === 'call') expect(event.data).toMatchObject({ callId, agentId: 'p1' });
+      if (event.topic === 'queue' && event.type === 'caller-offered')
+        expect(event.data).toMatchObject({ callId, agentId: 'p1' });
     }
     // Every event is stamped with the service's clock (here the real one).
     expect(events.every((e) => Math.abs(e.at - Date.now()) < 60_000)).toBe(true);

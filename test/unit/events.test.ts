@@ -67,6 +67,14 @@ describe('domain events', () => {
     ]);
   });
 
+  it('the offer of a hotline caller to an agent names the agent, beside the caller fields', () => {
+    const n = notifiers();
+    n.hotline.callerOffered(caller, 'a1');
+    expect(n.got.map((e) => JSON.stringify(e))).toEqual([
+      `{"topic":"queue","type":"caller-offered","at":${AT},"data":{"queue":"hotline","callId":"c1","callerMasked":"*********6789","waiting":2,"agentId":"a1"}}`,
+    ]);
+  });
+
   it('the agent state carries a copy of the view', () => {
     const n = notifiers();
     const changed = { ...view };

@@ -6,13 +6,14 @@ import { ARM_MS } from '../../web/src/agent/armed.js';
 import type { CurrentCall, HotlineOffer, PreviewView, Workspace } from '../../web/src/api/workspace.js';
 import { launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { startTestService } from '../harness/service.js';
+import { createAccount, type Person, signIn } from './helpers.js';
 
 /**
- * The parts of the agent's screen that the workspace contract's routes feed (call controls, sale,
- * script, statistics, callbacks, recent calls, hotline screen-pop), which the service does not have yet:
- * the real service serves the app, the sign-in and the live stream, and the browser answers those routes
- * with the contract's shapes (/work/workspace-contract.md). TODO(contract): once the routes exist, these
- * cases move onto the real service (agent-screen.test.ts) and this file goes.
+ * The parts of the agent's screen that the workspace routes feed, with the browser answering those
+ * routes (the real service serves the app, the sign-in and the live stream). Hold, keypad, warm
+ * transfer, a sale with its figures and recent calls, and the hotline pop run on the real service in
+ * agent-screen-live.test.ts; this file goes once the rest does too (a refused transfer, callbacks due
+ * again, the wrap-up countdown, the center's reasons, the script, the English pop).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
@@ -20,7 +21,8 @@ const AGENT = 'web-a1';
 
 let service: Service;
 let browser: Browser;
-let agentKey: string;
+/** The agent's own account. */
+let agentPerson: Person;
 let context: BrowserContext;
 let problems: string[];
 
@@ -39,7 +41,7 @@ beforeAll(async () => {
     inboundRole: 'primary',
   });
   await service.agents.reload();
-  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
+  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -76,7 +78,7 @@ function agentView(
   };
 }
 
-function preview(phase: string): PreviewView {
+function preview(phase: PreviewView['phase']): PreviewView {
   return {
     attemptId: 'at-1',
     campaignId: 'c1',
@@ -105,9 +107,9 @@ function preview(phase: string): PreviewView {
     onPreviewTimeout: 'dial',
     dispositions: [
       { code: 'sale', label: '成交', sale: true },
-      { code: 'not-interested', label: '不感兴趣' },
-      { code: 'callback', label: '预约回拨' },
-      { code: 'wrong-person', label: '号码错误' },
+      { code: 'not-interested', label: '不感兴趣', sale: false },
+      { code: 'callback', label: '预约回拨', sale: false },
+      { code: 'wrong-person', label: '号码错误', sale: false },
     ],
     script:
       '您好，请问是张伟先生吗？我是宽带公司的客服小王。\n' +
@@ -277,8 +279,7 @@ async function openPage(stub: Stub, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<P
     },
   );
   await page.goto(service.url);
-  await page.getByTestId('api-key').fill(agentKey);
-  await page.getByTestId('sign-in').click();
+  expect(await signIn(page, agentPerson)).toBe(200);
   await page.getByTestId('agent-screen').waitFor();
   return page;
 }
@@ -408,7 +409,10 @@ describe("the agent screen's contract parts (routes answered by the browser unti
     await page.getByTestId('disposition-submit').click();
     await page.getByTestId('disposition-submitted').waitFor();
     expect(stub.sent).toEqual([
-      { path: 'disposition', body: { code: 'sale', sale: { amount: 1299.5, product: '光纤 500M 两年' } } },
+      {
+        path: 'disposition',
+        body: { code: 'sale', sale: { amount: 1299.5, product: '光纤 500M 两年' }, attemptId: 'at-1' },
+      },
     ]);
 
     // The center's own not-ready reasons, in its words.

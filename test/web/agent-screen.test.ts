@@ -10,12 +10,12 @@ import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
+import { createAccount, idleOut, type Person, signIn } from './helpers.js';
 
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
  * from the phone line's login to the next lead, the hotline, and the faults (stream cut, line dropped,
- * two tabs, a revoked key). The call-control and workspace-data routes of the contract are not in the
- * service yet: the screen hides what they feed (see agent-screen-contract.test.ts for those parts).
+ * two tabs, an ended session).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
@@ -32,7 +32,8 @@ const DISPOSITIONS = [
 let browser: Browser;
 let service: Service;
 const far = new FarEnd();
-let agentKey: string;
+/** The agent's own account. */
+let agentPerson: Person;
 const contexts: BrowserContext[] = [];
 let problems: string[][] = [];
 
@@ -75,7 +76,7 @@ async function start(options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: nu
     inboundRole: options.inboundRole ?? 'none',
   });
   await service.agents.reload();
-  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
+  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
 }
 
 /** An active campaign for team t1 whose previews wait two minutes (the test decides). */
@@ -133,9 +134,9 @@ async function openPage(expected: RegExp[] = []): Promise<Page> {
   return page;
 }
 
-async function signIn(page: Page, key = agentKey) {
-  await page.getByTestId('api-key').fill(key);
-  await page.getByTestId('sign-in').click();
+/** Signs the agent in; their home is the workspace, with the live stream up. */
+async function signInAgent(page: Page, person = agentPerson) {
+  expect(await signIn(page, person)).toBe(200);
   await page.getByTestId('agent-screen').waitFor();
   await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
 }
@@ -161,7 +162,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     const [first, second] = await activeCampaign([customer.ringsThenAnswers(2), customer.answers()]);
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
 
     // An agent's home is the workspace: logged out of the line, only "log in" offered.
     expect(new URL(page.url()).pathname).toBe('/agent');
@@ -169,9 +170,9 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(await text(page, 'agent-state')).toBe('未登录话机');
     expect(await page.getByTestId('move-ready').count()).toBe(0);
     expect(await text(page, 'idle')).toContain('登录话机');
-    // The contract's parts are hidden while the service lacks their routes.
-    for (const part of ['my-stats', 'my-callbacks', 'recent-calls', 'hotline-pop'])
-      expect(await page.getByTestId(part).count(), part).toBe(0);
+    // Today's figures, callbacks and recent calls are on the first screen; no hotline caller to pop.
+    for (const part of ['my-stats', 'my-callbacks', 'recent-calls']) await page.getByTestId(part).waitFor();
+    expect(await page.getByTestId('hotline-pop').count()).toBe(0);
     expect(await text(page, 'shortcut-legend')).toContain('R 就绪');
     await screenshot(page, 'agent-logged-out-zh');
 
@@ -214,9 +215,9 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(await text(page, 'call-timer')).toMatch(/^0:0\d$/);
     expect(accepts.count()).toBe(1);
     expect(attemptsOf(first!)).toHaveLength(1);
-    // Hold, keypad and transfer come with the call-control routes: not offered yet.
+    // The call controls are offered on the call.
     for (const control of ['call-hold', 'call-keypad', 'call-transfer'])
-      expect(await page.getByTestId(control).count(), control).toBe(0);
+      expect(await page.getByTestId(control).count(), control).toBe(1);
     await page.waitForTimeout(1_100);
     await screenshot(page, 'agent-talking-zh');
 
@@ -233,10 +234,11 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await page.keyboard.press('d');
     await page.getByText('请选择通话结果。').waitFor();
     expect(disposals.count()).toBe(0);
-    // 1 picks the first outcome (sale). Without the contract's `sale` flag on the preview, the amount
-    // and product fields stay hidden and the sale goes without them.
+    // 1 picks the first outcome (sale): a sale asks for its amount and product.
     await page.keyboard.press('1');
-    expect(await page.getByTestId('disposition-sale').count()).toBe(0);
+    await page.getByTestId('disposition-sale').waitFor();
+    await page.getByTestId('sale-amount').locator('input').fill('1299.50');
+    await page.getByTestId('sale-product').fill('光纤 300M 两年');
     await page.getByTestId('disposition-notes').fill('续约两年，光纤 300M');
     await screenshot(page, 'agent-disposition-zh');
     await page.getByTestId('disposition-submit').dblclick();
@@ -246,7 +248,13 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await eventually(async () => (await text(page, 'lead-name')) === '李娜', 'the next lead on the screen');
     expect(disposals.count()).toBe(1);
     const [attempt] = attemptsOf(first!);
-    expect(attempt).toMatchObject({ state: 'disposed', disposition: 'sale', notes: '续约两年，光纤 300M' });
+    expect(attempt).toMatchObject({
+      state: 'disposed',
+      disposition: 'sale',
+      notes: '续约两年，光纤 300M',
+      saleAmountCents: 129950,
+      saleProduct: '光纤 300M 两年',
+    });
     expect(service.store.leads.get(first!)).toMatchObject({ state: 'done', lastDisposition: 'sale' });
     expect(service.dialer.preview(AGENT)?.lead.id).toBe(second);
     await screenshot(page, 'agent-next-lead-zh');
@@ -256,7 +264,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     const [first] = await activeCampaign([customer.answers(), customer.answers()]);
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
     await page.keyboard.press('r');
@@ -277,7 +285,8 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await screenshot(page, 'agent-reason-picker-zh');
     await page.keyboard.press('1');
     await agentState(page, 'not-ready');
-    expect(await text(page, 'agent-state')).toBe('未就绪 · 小休');
+    // The center's own label for the reason (agents.notReadyReasons).
+    expect(await text(page, 'agent-state')).toBe('未就绪 · 休息');
     await page.getByTestId('preview-card').waitFor({ state: 'detached' });
     expect(await text(page, 'idle')).toContain('按 R 就绪');
   });
@@ -287,7 +296,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     const [lead] = await activeCampaign([customer.answers()]);
     const page = await openPage();
     await page.getByTestId('language-switch').getByText('English').click();
-    await signIn(page);
+    await signInAgent(page);
     await agentState(page, 'logged-out');
     expect(await text(page, 'agent-state')).toBe('Not on the phone line');
     await page.getByTestId('move-login').click();
@@ -348,7 +357,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start({ inboundRole: 'primary' });
     service.catalog.put(HOTLINE_FLOW, 'test');
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
     await page.getByTestId('move-ready').click();
@@ -382,7 +391,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
   it('the live stream cut: reconnecting shown, and after it the screen reloads what changed meanwhile', async () => {
     await start();
     const page = await openPage([/ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_INTERNET_DISCONNECTED/]);
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
 
@@ -409,7 +418,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     await activeCampaign([customer.answers()]);
     const page = await openPage();
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
     await page.keyboard.press('r');
@@ -427,7 +436,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await page.getByTestId('line-drop').waitFor();
     expect(await text(page, 'line-drop')).toContain('通话中您的话机线路断开');
     await agentState(page, 'not-ready');
-    expect(await text(page, 'agent-state')).toBe('未就绪 · 话机线路断开');
+    expect(await text(page, 'agent-state')).toBe('未就绪 · 线路断开');
     await page.locator('[data-testid=line-state][data-line=down]').waitFor();
     expect(await page.getByTestId('move-ready').count()).toBe(0);
     await page.getByTestId('call-panel').waitFor({ state: 'detached' });
@@ -444,9 +453,9 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await start();
     const [first] = await activeCampaign([customer.answers(), customer.answers()]);
     const one = await openPage();
-    await signIn(one);
+    await signInAgent(one);
     const two = await openPage([/status of 409/]);
-    await signIn(two);
+    await signInAgent(two);
 
     // What one tab does, the other shows.
     await one.getByTestId('move-login').click();
@@ -464,7 +473,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
 
     // Both show the form; tab one submits just as tab two does (tab two's request held until it is done).
     await one.getByTestId('disposition-codes').locator('[data-code=not-interested]').click();
-    await two.getByTestId('disposition-codes').locator('[data-code=sale]').click();
+    await two.getByTestId('disposition-codes').locator('[data-code=wrong-person]').click();
     await two.route('**/disposition', async (route) => {
       await one.getByTestId('disposition-submit').click();
       await eventually(() => attemptsOf(first!)[0]?.state === 'disposed', 'disposed in tab one');
@@ -486,7 +495,7 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     const page = await openPage([
       /ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_EMPTY_RESPONSE/,
     ]);
-    await signIn(page);
+    await signInAgent(page);
     await page.getByTestId('move-login').click();
     await agentState(page, 'not-ready');
 
@@ -516,16 +525,45 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     await page.locator('[data-testid=line-state][data-line=up]').waitFor();
   });
 
-  it('a revoked key: the next action leads back to the sign-in page, which says why', async () => {
+  it('an unused session: the next action leads back to the sign-in page, which says why, and back to the screen after', async () => {
     await start();
     const page = await openPage([/status of 401/]);
-    await signIn(page);
+    await signInAgent(page);
     await agentState(page, 'logged-out');
-    const key = service.store.apiKeys.list().find((k) => k.agentId === AGENT);
-    service.store.apiKeys.revoke(key!.id);
+    await idleOut(service, page.context());
     await page.getByTestId('move-login').click();
-    await page.waitForURL('**/sign-in**');
-    expect(await text(page, 'sign-in-notice')).toBe('登录已失效，请重新登录。');
+    await page.waitForURL((url) => url.pathname === '/sign-in');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/agent');
+    await page.locator('[data-testid=sign-in-notice][data-reason=idle]').waitFor();
+    expect(await text(page, 'sign-in-notice')).toBe('由于长时间未操作，登录已过期，请重新登录。');
+    // The ended session did nothing.
     expect(service.agents.get(AGENT)?.state).toBe('logged-out');
+    await screenshot(page, 'signin-expired-agent-zh');
+    await signInAgent(page);
+    expect(new URL(page.url()).pathname).toBe('/agent');
+  });
+
+  it('a password the admin set: the password page first, then the agent screen', async () => {
+    await start();
+    const person = await createAccount(service, {
+      username: 'li.na',
+      role: 'agent',
+      agentId: AGENT,
+      password: 'temporary-pass-1',
+      mustChangePassword: true,
+    });
+    const page = await openPage();
+    expect(await signIn(page, person)).toBe(200);
+    await page.waitForURL((url) => url.pathname === '/change-password');
+    await page.getByTestId('password-current').fill(person.password);
+    await page.getByTestId('password-next').fill('my-own-password-1');
+    await page.getByTestId('password-repeat').fill('my-own-password-1');
+    await page.getByTestId('password-submit').click();
+    await page.getByTestId('agent-screen').waitFor();
+    await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
+    expect(new URL(page.url()).pathname).toBe('/agent');
+    await agentState(page, 'logged-out');
+    await page.getByTestId('move-login').click();
+    await agentState(page, 'not-ready');
   });
 });

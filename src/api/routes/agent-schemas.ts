@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_STATES, NOT_READY_REASONS } from '../../agents/state.js';
+import { AGENT_STATES } from '../../agents/state.js';
 import type { AgentView } from '../../agents/types.js';
 import { AGENT_ROLES, type AgentRecord, INBOUND_ROLES, LINE_MODES, type Team } from '../../store/index.js';
 
@@ -44,7 +44,12 @@ export const agentRecordBody = (agent: AgentRecord) => ({
 export const agentViewSchema = z.object({
   ...seatFields,
   state: z.enum(AGENT_STATES),
-  reason: z.enum(NOT_READY_REASONS).optional().describe('Set while not-ready'),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      "Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...)",
+    ),
   since: z.iso.datetime().describe('When the current state began'),
   callId: z.string().optional().describe('The call offered or connected'),
   lineUp: z.boolean().describe("True while the persistent line to the agent's phone is up"),

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NotReadyReasons } from '../../agents/reasons.js';
 import { AgentImportError, MAX_AGENT_IMPORT_ROWS } from '../../agents/roster.js';
-import { NOT_READY_REASONS } from '../../agents/state.js';
 import { AgentNotFoundError, AgentStateError, type RequestedAgentEvent } from '../../agents/types.js';
 import { agentInputSchema, agentPatchSchema } from '../../store/index.js';
 import { agentScope, assertAgentInScope, visibleAgent } from '../agent-scope.js';
@@ -17,18 +17,26 @@ const SCOPED = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
 
 const idParams = z.object({ id: z.string().min(1) });
 
-/** 'line-dropped' and 'missed-calls' are the service's to set. */
-const personalReasons = NOT_READY_REASONS.filter((r) => r !== 'line-dropped' && r !== 'missed-calls');
-
-const stateBodySchema = z.discriminatedUnion('event', [
-  z.strictObject({ event: z.literal('not-ready'), reason: z.enum(personalReasons) }),
-  z.strictObject({ event: z.enum(['login', 'ready', 'logout', 'wrap-up-done']) }),
-]);
+/** A not-ready reason must be one the center lets a person give; the service's own are refused. */
+const stateBodySchema = (reasons: NotReadyReasons) =>
+  z.discriminatedUnion('event', [
+    z.strictObject({
+      event: z.literal('not-ready'),
+      reason: z
+        .string()
+        .refine((code) => reasons.selectable(code), {
+          error: () => `expected one of the center's reasons: ${reasons.selectableList()}`,
+        })
+        .describe("One of the center's reasons (config agents.notReadyReasons)"),
+    }),
+    z.strictObject({ event: z.enum(['login', 'ready', 'logout', 'wrap-up-done']) }),
+  ]);
 
 const notFound = (id: string) => new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
 
 /** Agents: roster (admin), live views and state changes (scoped), attendance. Mounted under /v1. */
 export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { directory, roster, today }) => {
+  const reasons = new NotReadyReasons(app.config.agents.notReadyReasons);
   // Only the import takes CSV; the parser is scoped to this plugin.
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -168,10 +176,11 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
         tags: ['agents'],
         summary: "Change an agent's state",
         description:
-          'By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason. A ' +
+          'By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason the ' +
+          "center defines (config agents.notReadyReasons; the service's own are refused: 400). A " +
           'change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.',
         params: idParams,
-        body: stateBodySchema,
+        body: stateBodySchema(reasons),
         response: { 200: agentViewSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
@@ -213,7 +222,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
             to: z.iso.datetime(),
             loggedInMs: z.number(),
             readyMs: z.number(),
-            notReadyMs: z.partialRecord(z.enum(NOT_READY_REASONS), z.number()).describe('By reason'),
+            notReadyMs: z.record(z.string(), z.number()).describe('By reason'),
             reservedMs: z.number().describe('Offered a call not yet connected'),
             onCallMs: z.number(),
             wrapUpMs: z.number(),

@@ -11,7 +11,7 @@ const SCOPED = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
 
 const idParams = z.object({ id: z.string().min(1) });
 
-const currentCallSchema = z
+export const currentCallSchema = z
   .object({
     callId: z.string(),
     kind: z.enum(['dialer', 'hotline']),

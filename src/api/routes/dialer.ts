@@ -12,6 +12,7 @@ import { DialerError } from '../../dialer/errors.js';
 import { visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { DialerApiDeps } from '../types.js';
+import { previewViewSchema } from './workspace-schemas.js';
 
 const SUPERVISE = { roles: ['supervisor'] } as const;
 const VIEW = { roles: ['supervisor', 'team-leader'] } as const;
@@ -29,6 +30,29 @@ const body = (c: Campaign) => ({ ...c, settings: c.settings as unknown as Record
 
 const idParams = z.object({ id: z.string().min(1) });
 
+/** Whole cents: 19.99 is, 0.125 is not (floating point read with a little tolerance). */
+const hasAtMostTwoDecimals = (amount: number) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
+
+const saleSchema = z
+  .strictObject({
+    amount: z
+      .number()
+      .min(0)
+      .max(1_000_000_000)
+      .refine(hasAtMostTwoDecimals, 'expected at most 2 decimals')
+      .describe('What the sale is worth, in the currency the center works in'),
+    product: z.string().trim().min(1).max(200).describe('What was sold'),
+  })
+  .describe("The sale: required when the disposition's sale flag is set, refused otherwise");
+
+/** The offer or attempt the agent's screen shows; another one current: 409 STALE_OFFER / STALE_ATTEMPT. */
+const attemptIdField = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .describe("The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current");
+
 const DIALER_STATUS: Record<DialerError['code'], number> = {
   NO_PREVIEW: 409,
   NOT_AWAITING_DISPOSITION: 409,
@@ -36,6 +60,10 @@ const DIALER_STATUS: Record<DialerError['code'], number> = {
   UNKNOWN_DISPOSITION: 400,
   NO_CALL: 409,
   NOT_DIALED: 409,
+  SALE_REQUIRED: 400,
+  SALE_NOT_ALLOWED: 400,
+  STALE_OFFER: 409,
+  STALE_ATTEMPT: 409,
 };
 const CAMPAIGN_STATUS: Record<CampaignError['code'], number> = {
   CAMPAIGN_NOT_FOUND: 404,
@@ -99,7 +127,9 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
           'Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, ' +
           'maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, ' +
           'maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions ' +
-          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. ' +
+          '[{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays, ' +
+          'script (the call script, plain text up to 20,000 characters with {{name}} and ' +
+          '{{fields.<key>}} placeholders). ' +
           'dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a ' +
           'rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.',
         body: z.strictObject({
@@ -195,8 +225,6 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
 
   // --- the agent's side ---
 
-  const previewSchema = z.record(z.string(), z.unknown());
-
   app.get(
     '/agents/:id/preview',
     {
@@ -204,16 +232,18 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       schema: {
         tags: ['dialer'],
         summary: 'The lead the agent is previewing (or calling), with its history',
-        description: 'Numbers are masked: the service dials, the agent never needs the full number.',
+        description:
+          'Numbers are masked: the service dials, the agent never needs the full number. `script` is the ' +
+          "campaign's call script with {{name}} and {{fields.<key>}} filled in from the lead.",
         params: idParams,
-        response: { 200: previewSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: previewViewSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => {
       agentInScope(request, request.params.id);
       const view = dialer.preview(request.params.id);
       if (!view) throw new HttpError(404, 'NO_PREVIEW', `Agent ${request.params.id} has no lead now`);
-      return view as unknown as Record<string, unknown>;
+      return view;
     },
   );
 
@@ -225,15 +255,14 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         tags: ['dialer'],
         summary: 'Accept the preview: the customer is dialed from the agent line',
         params: idParams,
-        response: { 200: previewSchema, ...errorResponses(401, 403, 404, 409) },
+        // No body at all (older clients) reaches the handler as null.
+        body: z.strictObject({ attemptId: attemptIdField }).nullish(),
+        response: { 200: previewViewSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      return (await run(() => dialer.accept(request.params.id, actor(request)))) as unknown as Record<
-        string,
-        unknown
-      >;
+      return run(() => dialer.accept(request.params.id, actor(request), request.body?.attemptId));
     },
   );
 
@@ -245,13 +274,14 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         tags: ['dialer'],
         summary: 'Skip the preview: the lead goes back to the pool with the reason',
         params: idParams,
-        body: z.strictObject({ reason: z.string().trim().min(1).max(200) }),
+        body: z.strictObject({ reason: z.string().trim().min(1).max(200), attemptId: attemptIdField }),
         response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
       agentInScope(request, request.params.id);
-      await run(() => dialer.skip(request.params.id, request.body.reason, actor(request)));
+      const { reason, attemptId } = request.body;
+      await run(() => dialer.skip(request.params.id, reason, actor(request), attemptId));
       return reply.status(204).send(null);
     },
   );
@@ -283,12 +313,15 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
         summary: 'Disposition of the call just ended; the next lead follows',
         description:
           "code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this " +
-          'agent. Ends after-call work.',
+          'agent. sale {amount, product} goes with a disposition whose sale flag is set (400 SALE_REQUIRED ' +
+          'without it, 400 SALE_NOT_ALLOWED with any other). Ends after-call work.',
         params: idParams,
         body: z.strictObject({
           code: z.string().min(1).max(40),
           notes: z.string().max(2000).optional(),
           callbackAt: z.iso.datetime({ offset: true }).optional(),
+          sale: saleSchema.optional(),
+          attemptId: attemptIdField,
         }),
         response: {
           200: z.object({ attemptId: z.string(), leadState: z.string(), dueAt: z.number().optional() }),
@@ -298,11 +331,13 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     },
     async (request) => {
       agentInScope(request, request.params.id);
-      const { code, notes, callbackAt } = request.body;
+      const { code, notes, callbackAt, sale, attemptId } = request.body;
       const at = callbackAt ? Date.parse(callbackAt) : undefined;
       if (at !== undefined && at < deps.now() - 60_000)
         throw new HttpError(400, 'VALIDATION_FAILED', 'callbackAt is in the past');
-      return run(() => dialer.dispose(request.params.id, { code, notes, callbackAt: at }, actor(request)));
+      return run(() =>
+        dialer.dispose(request.params.id, { code, notes, callbackAt: at, sale, attemptId }, actor(request)),
+      );
     },
   );
 

@@ -244,7 +244,7 @@ describe('the call panel', () => {
     missedOffers: 0,
     ...extra,
   });
-  const preview = (phase: string): PreviewView => ({
+  const preview = (phase: PreviewView['phase']): PreviewView => ({
     attemptId: 'at1',
     campaignId: 'c1',
     campaignName: 'C',
@@ -262,6 +262,7 @@ describe('the call panel', () => {
     history: [],
     onPreviewTimeout: 'dial',
     dispositions: [],
+    script: null,
   });
   const input = (extra: Partial<Parameters<typeof callView>[0]>) => ({
     call: null,

@@ -28,7 +28,7 @@ function view(state: AgentView['state'], sinceMs: number, extra: Partial<AgentVi
   };
 }
 
-const preview = (attemptId: string, phase = 'preview'): PreviewView => ({
+const preview = (attemptId: string, phase: PreviewView['phase'] = 'preview'): PreviewView => ({
   attemptId,
   campaignId: 'c1',
   campaignName: 'C',
@@ -46,6 +46,7 @@ const preview = (attemptId: string, phase = 'preview'): PreviewView => ({
   history: [],
   onPreviewTimeout: 'dial',
   dispositions: [{ code: 'sale', label: 'Sale', sale: true }],
+  script: null,
 });
 
 /** Reads of a service without the contract's routes, the agent as given. */
@@ -191,13 +192,14 @@ describe('the agent actions', () => {
         }),
     );
     const { ws, actions } = setup({ acceptPreview });
-    const first = actions.accept();
-    const second = actions.accept();
+    const first = actions.accept('at1');
+    const second = actions.accept('at1');
     expect(actions.guards.preview.busy.value).toBe(true);
     expect(await second).toBe(false);
     answer(ok(preview('at1', 'waiting-channel')));
     expect(await first).toBe(true);
     expect(acceptPreview).toHaveBeenCalledTimes(1);
+    expect(acceptPreview).toHaveBeenCalledWith('a1', 'at1');
     expect(ws.state.preview?.phase).toBe('waiting-channel');
     expect(actions.guards.preview.busy.value).toBe(false);
   });
@@ -211,25 +213,40 @@ describe('the agent actions', () => {
       message: '',
     }));
     const { actions, notify, reload } = setup({ acceptPreview });
-    expect(await actions.accept()).toBe(false);
+    expect(await actions.accept('at1')).toBe(false);
     expect(notify).toHaveBeenCalledWith(expect.objectContaining({ key: 'agent.errors.noPreview' }));
     expect(reload).toHaveBeenCalled();
   });
 
-  it('a sale goes with amount and product to the contract route, any other outcome to the typed one; once', async () => {
+  it('a disposition goes once, with the attempt shown, a sale with its amount and product', async () => {
     const dispose = vi.fn(async () => ok({ attemptId: 'at1', leadState: 'done' }));
-    const disposeWithSale = vi.fn(async () => ok({ attemptId: 'at1', leadState: 'done' }));
-    const { ws, actions } = setup({ dispose, disposeWithSale });
+    const { ws, actions } = setup({ dispose });
     const sale = { code: 'sale', sale: { amount: 99.5, product: 'Fibre' } };
     await Promise.all([actions.dispose('at1', sale), actions.dispose('at1', sale)]);
-    expect(disposeWithSale).toHaveBeenCalledTimes(1);
-    expect(disposeWithSale).toHaveBeenCalledWith('a1', {
+    expect(dispose).toHaveBeenCalledTimes(1);
+    expect(dispose).toHaveBeenCalledWith('a1', {
       code: 'sale',
       sale: { amount: 99.5, product: 'Fibre' },
+      attemptId: 'at1',
     });
     expect(ws.state.disposed).toEqual(['at1']);
     await actions.dispose('at2', { code: 'not-interested', notes: 'no' });
-    expect(dispose).toHaveBeenCalledWith('a1', { code: 'not-interested', notes: 'no' });
+    expect(dispose).toHaveBeenLastCalledWith('a1', { code: 'not-interested', notes: 'no', attemptId: 'at2' });
+  });
+
+  it('a click on an offer that has gone is explained (STALE_OFFER) and the screen reloads', async () => {
+    const skipPreview = vi.fn(async () => ({
+      ok: false as const,
+      kind: 'refused' as const,
+      status: 409,
+      code: 'STALE_OFFER',
+      message: '',
+    }));
+    const { actions, notify, reload } = setup({ skipPreview });
+    expect(await actions.skip('at0', 'busy')).toBe(false);
+    expect(skipPreview).toHaveBeenCalledWith('a1', 'busy', 'at0');
+    expect(notify).toHaveBeenCalledWith(expect.objectContaining({ key: 'agent.errors.staleOffer' }));
+    expect(reload).toHaveBeenCalled();
   });
 
   it('keypad keys go out one after the other, in order', async () => {

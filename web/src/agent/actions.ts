@@ -20,7 +20,6 @@ export type ActionCalls = Pick<
     | 'completeTransfer'
     | 'cancelTransfer'
     | 'hangupCall'
-    | 'disposeWithSale'
   >;
 
 const DEFAULT_CALLS: ActionCalls = { ...agentApi, ...contract };
@@ -114,10 +113,12 @@ export function createActions(
         return calls.requestState(id, { event: 'login' });
       }, ws.applyAgent),
 
-    accept: () => previewGroup.perform(() => calls.acceptPreview(id), ws.applyPreview),
-    skip: (reason: string) =>
+    /** `attemptId`: the offer shown; the service refuses a click on one that has gone (STALE_OFFER). */
+    accept: (attemptId: string) =>
+      previewGroup.perform(() => calls.acceptPreview(id, attemptId), ws.applyPreview),
+    skip: (attemptId: string, reason: string) =>
       previewGroup.perform(
-        () => calls.skipPreview(id, reason),
+        () => calls.skipPreview(id, reason, attemptId),
         () => void ws.refreshPreview(),
       ),
 
@@ -164,10 +165,8 @@ export function createActions(
 
     dispose: (attemptId: string, input: DispositionInput) =>
       dispositionGroup.perform(
-        () => {
-          const { sale, ...rest } = input;
-          return sale ? calls.disposeWithSale(id, { ...rest, sale }) : calls.dispose(id, rest);
-        },
+        // The attempt shown: another one awaiting its disposition is 409 STALE_ATTEMPT.
+        () => calls.dispose(id, { ...input, attemptId }),
         () => {
           ws.markDisposed(attemptId);
           void ws.refreshPreview();

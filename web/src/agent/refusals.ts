@@ -15,6 +15,9 @@ const BY_CODE: Record<string, MessageKey> = {
   NO_PREVIEW: 'agent.errors.noPreview',
   NOT_DIALED: 'agent.errors.notDialed',
   NOT_AWAITING_DISPOSITION: 'agent.errors.notAwaitingDisposition',
+  STALE_OFFER: 'agent.errors.staleOffer',
+  // The attempt shown is no longer the one awaiting: in practice another tab gave its disposition.
+  STALE_ATTEMPT: 'agent.errors.notAwaitingDisposition',
   CALL_IN_PROGRESS: 'agent.errors.callInProgress',
   UNKNOWN_DISPOSITION: 'agent.errors.unknownDisposition',
   NO_CALL: 'agent.errors.noCall',

@@ -18,17 +18,16 @@ export const getAgent = (id: string): Promise<Outcome<AgentView>> =>
 export const requestState = (id: string, body: StateRequest): Promise<Outcome<AgentView>> =>
   outcome(api.POST('/v1/agents/{id}/state', { ...agent(id), body }));
 
-// The preview routes answer a record of unknown in the schema (see PreviewView in workspace.ts).
-
 /** 404 NO_PREVIEW when the agent has no lead now. */
-export const getPreview = (id: string) =>
-  outcome(api.GET('/v1/agents/{id}/preview', agent(id))) as Promise<Outcome<PreviewView>>;
+export const getPreview = (id: string): Promise<Outcome<PreviewView>> =>
+  outcome(api.GET('/v1/agents/{id}/preview', agent(id)));
 
-export const acceptPreview = (id: string) =>
-  outcome(api.POST('/v1/agents/{id}/preview/accept', agent(id))) as Promise<Outcome<PreviewView>>;
+/** `attemptId`: the offer the screen shows; another one current is 409 STALE_OFFER. */
+export const acceptPreview = (id: string, attemptId: string): Promise<Outcome<PreviewView>> =>
+  outcome(api.POST('/v1/agents/{id}/preview/accept', { ...agent(id), body: { attemptId } }));
 
-export const skipPreview = (id: string, reason: string): Promise<Outcome<void>> =>
-  outcome(api.POST('/v1/agents/{id}/preview/skip', { ...agent(id), body: { reason } }));
+export const skipPreview = (id: string, reason: string, attemptId: string): Promise<Outcome<void>> =>
+  outcome(api.POST('/v1/agents/{id}/preview/skip', { ...agent(id), body: { reason, attemptId } }));
 
 export const hangupDialerCall = (id: string): Promise<Outcome<void>> =>
   outcome(api.POST('/v1/agents/{id}/dialer/hangup', agent(id)));

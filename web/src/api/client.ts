@@ -10,9 +10,10 @@ export type ApiData<P extends keyof paths, M extends keyof paths[P]> = paths[P][
 
 /**
  * The service's API, typed from its OpenAPI document (schema.d.ts, made by `npm run gen:api`): paths,
- * parameters and bodies are checked at build time. The session adds the credentials (session.ts).
+ * parameters and bodies are checked at build time. Requests carry the session cookie (same origin only);
+ * the session (session.ts) adds the CSRF token to mutating requests and ends itself on a 401.
  */
-export const api = createClient<paths>({ baseUrl: '' });
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
 
 /** The JSON body an operation takes: `ApiBody<'/v1/agents/{id}/state', 'post'>`. */
 export type ApiBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {

@@ -3860,11 +3860,8 @@ export interface paths {
                                 inboundRole: "primary" | "overflow" | "none";
                                 /** @enum {string} */
                                 state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
-                                /**
-                                 * @description Set while not-ready
-                                 * @enum {string}
-                                 */
-                                reason?: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "line-dropped" | "missed-calls" | "other";
+                                /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                                reason?: string;
                                 /**
                                  * Format: date-time
                                  * @description When the current state began
@@ -4131,11 +4128,8 @@ export interface paths {
                             inboundRole: "primary" | "overflow" | "none";
                             /** @enum {string} */
                             state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
-                            /**
-                             * @description Set while not-ready
-                             * @enum {string}
-                             */
-                            reason?: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "line-dropped" | "missed-calls" | "other";
+                            /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                            reason?: string;
                             /**
                              * Format: date-time
                              * @description When the current state began
@@ -4589,7 +4583,7 @@ export interface paths {
         put?: never;
         /**
          * Change an agent's state
-         * @description By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason. A change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.
+         * @description By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason the center defines (config agents.notReadyReasons; the service's own are refused: 400). A change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.
          */
         post: {
             parameters: {
@@ -4605,8 +4599,8 @@ export interface paths {
                     "application/json": {
                         /** @enum {string} */
                         event: "not-ready";
-                        /** @enum {string} */
-                        reason: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "other";
+                        /** @description One of the center's reasons (config agents.notReadyReasons) */
+                        reason: string;
                     } | {
                         /** @enum {string} */
                         event: "login" | "ready" | "logout" | "wrap-up-done";
@@ -4633,11 +4627,8 @@ export interface paths {
                             inboundRole: "primary" | "overflow" | "none";
                             /** @enum {string} */
                             state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
-                            /**
-                             * @description Set while not-ready
-                             * @enum {string}
-                             */
-                            reason?: "login" | "break" | "lunch" | "meeting" | "training" | "busy" | "after-call" | "line-dropped" | "missed-calls" | "other";
+                            /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                            reason?: string;
                             /**
                              * Format: date-time
                              * @description When the current state began
@@ -9551,7 +9542,7 @@ export interface paths {
         put?: never;
         /**
          * Create a campaign (as a draft)
-         * @description Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions [{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays. dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.
+         * @description Settings: callerId, teams, agents, priority, window {timezone, hours[{days, from, to}], holidays}, maxAttempts, retry {busy|no-answer|congestion|failed: {afterMin}}, pacing {maxConcurrent, maxPerAgentHour, dailyCap, previewSec, onPreviewTimeout dial|skip, noAnswerSec}, dispositions [{code, label, contact, sale, final, retryAfterMin, doNotCall}], dailyTarget, leadTtlDays, script (the call script, plain text up to 20,000 characters with {{name}} and {{fields.<key>}} placeholders). dailyCap counts the calls of a calendar day in window.timezone (from local midnight, not a rolling 24 h); maxPerAgentHour the calls of one agent in the last hour.
          */
         post: {
             parameters: {
@@ -9710,6 +9701,7 @@ export interface paths {
                             dailyTarget?: number;
                             /** @default 30 */
                             leadTtlDays?: number;
+                            script?: string;
                         };
                     };
                 };
@@ -10365,7 +10357,7 @@ export interface paths {
         };
         /**
          * The lead the agent is previewing (or calling), with its history
-         * @description Numbers are masked: the service dials, the agent never needs the full number.
+         * @description Numbers are masked: the service dials, the agent never needs the full number. `script` is the campaign's call script with {{name}} and {{fields.<key>}} filled in from the lead.
          */
         get: {
             parameters: {
@@ -10385,7 +10377,46 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            attemptId: string;
+                            campaignId: string;
+                            campaignName: string;
+                            /**
+                             * @description The offer's state: preview, waiting-channel, dialing, connected, ended
+                             * @enum {string}
+                             */
+                            phase: "preview" | "waiting-channel" | "dialing" | "connected" | "ended" | "disposed" | "undisposed" | "skipped" | "withdrawn" | "not-reached";
+                            lead: {
+                                id: string;
+                                name: string | null;
+                                numberMasked: string;
+                                fields: {
+                                    [key: string]: string;
+                                };
+                                attempts: number;
+                                /** @enum {string} */
+                                state: "new" | "reserved" | "in-progress" | "retry" | "callback" | "done" | "dnc" | "failed";
+                                lastOutcome: string | null;
+                                lastDisposition: string | null;
+                            };
+                            history: {
+                                at: number;
+                                agentId: string;
+                                outcome: string | null;
+                                disposition: string | null;
+                                notes: string | null;
+                            }[];
+                            /** @description When the preview timer acts (epoch ms), while previewing */
+                            previewEndsAt?: number;
+                            /** @enum {string} */
+                            onPreviewTimeout: "dial" | "skip";
+                            dispositions: {
+                                code: string;
+                                label: string;
+                                /** @description The disposition records a sale: `sale: {amount, product}` is required */
+                                sale: boolean;
+                            }[];
+                            /** @description The campaign's call script with the lead's name and fields filled in (phone-like values masked); plain text, to be shown as text. Null: the campaign has none */
+                            script: string | null;
                         };
                     };
                 };
@@ -10481,7 +10512,14 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current */
+                        attemptId?: string;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -10490,7 +10528,67 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            attemptId: string;
+                            campaignId: string;
+                            campaignName: string;
+                            /**
+                             * @description The offer's state: preview, waiting-channel, dialing, connected, ended
+                             * @enum {string}
+                             */
+                            phase: "preview" | "waiting-channel" | "dialing" | "connected" | "ended" | "disposed" | "undisposed" | "skipped" | "withdrawn" | "not-reached";
+                            lead: {
+                                id: string;
+                                name: string | null;
+                                numberMasked: string;
+                                fields: {
+                                    [key: string]: string;
+                                };
+                                attempts: number;
+                                /** @enum {string} */
+                                state: "new" | "reserved" | "in-progress" | "retry" | "callback" | "done" | "dnc" | "failed";
+                                lastOutcome: string | null;
+                                lastDisposition: string | null;
+                            };
+                            history: {
+                                at: number;
+                                agentId: string;
+                                outcome: string | null;
+                                disposition: string | null;
+                                notes: string | null;
+                            }[];
+                            /** @description When the preview timer acts (epoch ms), while previewing */
+                            previewEndsAt?: number;
+                            /** @enum {string} */
+                            onPreviewTimeout: "dial" | "skip";
+                            dispositions: {
+                                code: string;
+                                label: string;
+                                /** @description The disposition records a sale: `sale: {amount, product}` is required */
+                                sale: boolean;
+                            }[];
+                            /** @description The campaign's call script with the lead's name and fields filled in (phone-like values masked); plain text, to be shown as text. Null: the campaign has none */
+                            script: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -10609,6 +10707,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         reason: string;
+                        /** @description The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current */
+                        attemptId?: string;
                     };
                 };
             };
@@ -10864,7 +10964,7 @@ export interface paths {
         put?: never;
         /**
          * Disposition of the call just ended; the next lead follows
-         * @description code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this agent. Ends after-call work.
+         * @description code: one of the campaign's dispositions. callbackAt (ISO time) schedules a callback to this agent. sale {amount, product} goes with a disposition whose sale flag is set (400 SALE_REQUIRED without it, 400 SALE_NOT_ALLOWED with any other). Ends after-call work.
          */
         post: {
             parameters: {
@@ -10882,6 +10982,15 @@ export interface paths {
                         notes?: string;
                         /** Format: date-time */
                         callbackAt?: string;
+                        /** @description The sale: required when the disposition's sale flag is set, refused otherwise */
+                        sale?: {
+                            /** @description What the sale is worth, in the currency the center works in */
+                            amount: number;
+                            /** @description What was sold */
+                            product: string;
+                        };
+                        /** @description The offer (attempt) the agent's screen shows; refused with 409 when it is no longer current */
+                        attemptId?: string;
                     };
                 };
             };
@@ -11158,6 +11267,770 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/workspace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the agent's first screen needs, in one answer
+         * @description The agent (as GET /v1/agents/{id}), the lead in preview, the current call, the not-ready reasons (labelled), the end of wrap-up, today's figures (the center's day), callbacks (overdue, due today) and recent calls. Times in epoch ms but for the agent view (ISO); numbers masked.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description As GET /v1/agents/{id} */
+                            agent: {
+                                id: string;
+                                name: string;
+                                teamId: string | null;
+                                /** @enum {string} */
+                                role: "agent" | "team-leader";
+                                endpoint: string;
+                                /** @enum {string} */
+                                lineMode: "persistent" | "per-call";
+                                /** @enum {string} */
+                                inboundRole: "primary" | "overflow" | "none";
+                                /** @enum {string} */
+                                state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
+                                /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
+                                reason?: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the current state began
+                                 */
+                                since: string;
+                                /** @description The call offered or connected */
+                                callId?: string;
+                                /** @description True while the persistent line to the agent's phone is up */
+                                lineUp: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description Last time the agent finished a call or became ready
+                                 */
+                                idleSince: string;
+                                /** @description Offers not answered in a row */
+                                missedOffers: number;
+                            };
+                            /** @description As GET /v1/agents/{id}/preview; null without a lead */
+                            preview: {
+                                attemptId: string;
+                                campaignId: string;
+                                campaignName: string;
+                                /**
+                                 * @description The offer's state: preview, waiting-channel, dialing, connected, ended
+                                 * @enum {string}
+                                 */
+                                phase: "preview" | "waiting-channel" | "dialing" | "connected" | "ended" | "disposed" | "undisposed" | "skipped" | "withdrawn" | "not-reached";
+                                lead: {
+                                    id: string;
+                                    name: string | null;
+                                    numberMasked: string;
+                                    fields: {
+                                        [key: string]: string;
+                                    };
+                                    attempts: number;
+                                    /** @enum {string} */
+                                    state: "new" | "reserved" | "in-progress" | "retry" | "callback" | "done" | "dnc" | "failed";
+                                    lastOutcome: string | null;
+                                    lastDisposition: string | null;
+                                };
+                                history: {
+                                    at: number;
+                                    agentId: string;
+                                    outcome: string | null;
+                                    disposition: string | null;
+                                    notes: string | null;
+                                }[];
+                                /** @description When the preview timer acts (epoch ms), while previewing */
+                                previewEndsAt?: number;
+                                /** @enum {string} */
+                                onPreviewTimeout: "dial" | "skip";
+                                dispositions: {
+                                    code: string;
+                                    label: string;
+                                    /** @description The disposition records a sale: `sale: {amount, product}` is required */
+                                    sale: boolean;
+                                }[];
+                                /** @description The campaign's call script with the lead's name and fields filled in (phone-like values masked); plain text, to be shown as text. Null: the campaign has none */
+                                script: string | null;
+                            } | null;
+                            /** @description The call the agent is on; null without one */
+                            call: {
+                                callId: string;
+                                /** @enum {string} */
+                                kind: "dialer" | "hotline";
+                                /** @enum {string} */
+                                state: "ringing" | "talking" | "held" | "consulting";
+                                /** @description The customer number, last 4 digits only */
+                                numberMasked: string;
+                                /** @description Epoch ms */
+                                startedAt: number;
+                                answeredAt: number | null;
+                                heldSince: number | null;
+                                recordingPaused: boolean;
+                                campaignId: string | null;
+                                attemptId: string | null;
+                                /** @description A warm transfer under way: the colleague consulted */
+                                consult: {
+                                    targetAgentId: string;
+                                    /** @enum {string} */
+                                    state: "ringing" | "talking";
+                                } | null;
+                            } | null;
+                            /** @description The center's reasons (selectable), then the service's own */
+                            notReadyReasons: {
+                                code: string;
+                                label: {
+                                    "zh-CN": string;
+                                    en: string;
+                                };
+                                /** @description False for the service's own reasons: shown, never chosen */
+                                selectable: boolean;
+                            }[];
+                            /** @description When timed after-call work ends, while in wrap-up */
+                            wrapUpEndsAt: number | null;
+                            today: {
+                                /** @description Customer calls dialed and hotline calls taken */
+                                calls: number;
+                                /** @description Dialer calls with a contact disposition, and hotline calls taken */
+                                contacts: number;
+                                talkSec: number;
+                                /** @description Dialer calls with a sale disposition */
+                                sales: number;
+                                /** @description What the recorded sales are worth */
+                                salesAmount: number;
+                            };
+                            callbacks: {
+                                /** @description Due before now, soonest first */
+                                overdue: {
+                                    leadId: string;
+                                    campaignId: string;
+                                    campaignName: string;
+                                    name: string | null;
+                                    numberMasked: string;
+                                    dueAt: number;
+                                    /** @description The notes of the disposition that promised it */
+                                    notes: string | null;
+                                }[];
+                                /** @description Due from now to the end of the center's day, soonest first */
+                                today: {
+                                    leadId: string;
+                                    campaignId: string;
+                                    campaignName: string;
+                                    name: string | null;
+                                    numberMasked: string;
+                                    dueAt: number;
+                                    /** @description The notes of the disposition that promised it */
+                                    notes: string | null;
+                                }[];
+                            };
+                            /** @description Newest first, at most 20 */
+                            recentCalls: {
+                                /** @description The dial attempt, or the hotline call */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "dialer" | "hotline";
+                                /** @description Dialed, or taken by the agent */
+                                at: number;
+                                numberMasked: string;
+                                name: string | null;
+                                campaignId: string | null;
+                                /** @description answered, busy, no-answer...; null while the call is on */
+                                outcome: string | null;
+                                disposition: string | null;
+                                talkSec: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The callbacks the agent promised: overdue, and due later today */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Due before now, soonest first */
+                            overdue: {
+                                leadId: string;
+                                campaignId: string;
+                                campaignName: string;
+                                name: string | null;
+                                numberMasked: string;
+                                dueAt: number;
+                                /** @description The notes of the disposition that promised it */
+                                notes: string | null;
+                            }[];
+                            /** @description Due from now to the end of the center's day, soonest first */
+                            today: {
+                                leadId: string;
+                                campaignId: string;
+                                campaignName: string;
+                                name: string | null;
+                                numberMasked: string;
+                                dueAt: number;
+                                /** @description The notes of the disposition that promised it */
+                                notes: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/stats/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's figures for today (the center's day) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Customer calls dialed and hotline calls taken */
+                            calls: number;
+                            /** @description Dialer calls with a contact disposition, and hotline calls taken */
+                            contacts: number;
+                            talkSec: number;
+                            /** @description Dialer calls with a sale disposition */
+                            sales: number;
+                            /** @description What the recorded sales are worth */
+                            salesAmount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/calls/recent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's latest calls, dialer and hotline, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The dial attempt, or the hotline call */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "dialer" | "hotline";
+                            /** @description Dialed, or taken by the agent */
+                            at: number;
+                            numberMasked: string;
+                            name: string | null;
+                            campaignId: string | null;
+                            /** @description answered, busy, no-answer...; null while the call is on */
+                            outcome: string | null;
+                            disposition: string | null;
+                            talkSec: number;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/hotline/offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hotline caller offered to or connected with the agent: the screen-pop
+         * @description Masked number, wait, the IVR path with the menu keys pressed, and the same caller's earlier calls. 404 NO_OFFER while the agent has no hotline caller. Fetch it on queue.caller-offered.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            callerMasked: string;
+                            /** @description From entering the queue to now, or to the answer */
+                            waitedSec: number;
+                            /** @description The IVR nodes the caller went through, in order */
+                            ivrPath: {
+                                node: string;
+                                at: number;
+                                /** @description Menu keys pressed there; collected digits are never kept */
+                                keys: string | null;
+                            }[];
+                            /** @description The same caller before this call (recognised by a keyed hash of the number), newest first */
+                            earlierCalls: {
+                                at: number;
+                                agentId: string | null;
+                                /** @description The hotline's outcome (answered, abandoned...), else the IVR's, else ended */
+                                outcome: string;
+                                talkSec: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,5 +1,5 @@
 import { computed, readonly, ref } from 'vue';
-import { credentials, sessionRejected } from '../session/session.js';
+import { sessionFetch, sessionRejected } from '../session/session.js';
 import { LiveClient, type LiveEvent } from './client.js';
 import { type LiveState, liveStatus } from './state.js';
 import { fetchSse } from './transport.js';
@@ -29,7 +29,7 @@ export function startLive(): void {
   if (client) return;
   client = new LiveClient({
     url: '/v1/events',
-    connect: fetchSse({ fetch: (url, init) => fetch(url, init), headers: credentials }),
+    connect: fetchSse({ fetch: sessionFetch }),
     staleAfterMs: STALE_AFTER_MS,
     log: (line) => console.debug(line),
   });

@@ -1,0 +1,263 @@
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Service } from '../../src/service.js';
+import { ARM_MS } from '../../web/src/agent/armed.js';
+import { customer, settings, supervisorApi } from '../dialer/helpers.js';
+import { countRequests, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
+import { FarEnd } from '../harness/far-end.js';
+import { eventually } from '../harness/infra.js';
+import { startTestService } from '../harness/service.js';
+import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
+import { ivrCall } from '../ivr/helpers.js';
+
+/**
+ * The agent screen's call controls and workspace data against the real service, PBX and Redis (they
+ * were tested with faked routes before the routes existed). The setup follows agent-screen.test.ts:
+ * an agent on a persistent line, a campaign of simulated customers; sign-in as there (the lead moves
+ * every browser test to the shared account sign-in).
+ */
+
+const CENTER_TZ = 'Asia/Shanghai';
+const AGENT = 'web-live-a1';
+
+const DISPOSITIONS = [
+  { code: 'sale', label: '成交', contact: true, sale: true, final: true },
+  { code: 'not-interested', label: '不感兴趣', contact: true, final: true },
+  { code: 'callback', label: '预约回拨', contact: true, retryAfterMin: 1440 },
+];
+
+let browser: Browser;
+let service: Service;
+const far = new FarEnd();
+let agentKey: string;
+const contexts: BrowserContext[] = [];
+let problems: string[][] = [];
+
+beforeAll(async () => {
+  if (!existsSync('web/dist/index.html')) {
+    throw new Error('web/dist is not built: run npm run build:web (npm test does before vitest)');
+  }
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  await far.connect();
+  problems = [];
+});
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  await service?.stop();
+  await far.close();
+  for (const found of problems) expect(found).toEqual([]);
+});
+
+async function start(options: { inboundRole?: 'primary' | 'none' } = {}) {
+  service = await startTestService({
+    ivr: { timezone: CENTER_TZ },
+    agents: { wrapUpSec: 60 },
+    dialer: { trunkChannels: 5 },
+    hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
+  });
+  service.store.teams.create({ id: 't1', name: '一组' });
+  service.store.agents.create({
+    id: AGENT,
+    name: '王小明',
+    teamId: 't1',
+    role: 'agent',
+    endpoint: 'Local/answer@sim',
+    lineMode: 'persistent',
+    inboundRole: options.inboundRole ?? 'none',
+  });
+  await service.agents.reload();
+  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
+}
+
+async function activeCampaign(phones: string[]): Promise<string[]> {
+  const sup = supervisorApi(service);
+  const created = await sup.post('/v1/campaigns', {
+    id: 'c1',
+    name: '宽带续约',
+    settings: settings({
+      dispositions: DISPOSITIONS,
+      pacing: {
+        previewSec: 120,
+        onPreviewTimeout: 'dial',
+        noAnswerSec: 20,
+        maxConcurrent: 5,
+        maxPerAgentHour: 100,
+        dailyCap: 100,
+      },
+    } as Parameters<typeof settings>[0]),
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  expect((await sup.post('/v1/campaigns/c1/state', { state: 'active' })).statusCode).toBe(200);
+  const now = Date.now();
+  const leads = phones.map((phone, i) => ({
+    id: `lead-${i + 1}`,
+    campaignId: 'c1',
+    importId: null,
+    phone,
+    name: ['张伟', '李娜'][i % 2]!,
+    fields: { 套餐: '光纤 300M' },
+    createdAt: now + i,
+  }));
+  service.store.leads.insertMany(leads);
+  return leads.map((l) => l.id);
+}
+
+/** "No lead now" and "no caller now" answer 404, which Chromium logs. */
+const EXPECTED_404 = /status of 404/;
+
+async function openPage(): Promise<Page> {
+  const context = await browser.newContext({
+    timezoneId: 'America/New_York',
+    viewport: { width: 1366, height: 860 },
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  problems.push(pageProblems(page, [EXPECTED_404]));
+  await page.goto(service.url);
+  await page.getByTestId('api-key').fill(agentKey);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('agent-screen').waitFor();
+  await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
+  return page;
+}
+
+const text = async (page: Page, testId: string) =>
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, the text as a person sees it
+  (await page.getByTestId(testId).first().innerText()).trim();
+
+const callState = (page: Page, state: string) =>
+  page.locator(`[data-testid=call-panel][data-state="${state}"]`).waitFor({ timeout: 15_000 });
+
+/** Line login, ready, the first lead accepted: the customer is talking with the agent. */
+async function talkingWithFirstLead(page: Page): Promise<void> {
+  await page.getByTestId('move-login').click();
+  await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+  await page.keyboard.press('r');
+  await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
+  // A button that just appeared ignores clicks for a moment (armed.ts).
+  await page.waitForTimeout(ARM_MS + 100);
+  await page.getByTestId('preview-accept').click();
+  await callState(page, 'talking');
+}
+
+describe('the agent screen on the real call-control and workspace routes', () => {
+  it('holds and resumes with H, sends keypad keys, disposes a sale with amount and product, then sees it in today and recent calls', async () => {
+    await start();
+    const [first] = await activeCampaign([customer.answers(), customer.answers()]);
+    const page = await openPage();
+    // Accept sends the attempt shown.
+    const accepts = countRequests(page, 'POST', /\/preview\/accept$/);
+    await talkingWithFirstLead(page);
+    expect(accepts.count()).toBe(1);
+    const attemptId = service.store.attempts.forLead(first!)[0]!.id;
+
+    // H holds, H again resumes: the call controls' own state on the real bridge.
+    await page.keyboard.press('h');
+    await callState(page, 'held');
+    expect(service.calls.current(AGENT)?.state).toBe('held');
+    await screenshot(page, 'agent-live-held');
+    await page.keyboard.press('h');
+    await callState(page, 'talking');
+
+    // The keypad sends each key to the customer, in order.
+    const keys = countRequests(page, 'POST', /\/call\/dtmf$/);
+    await page.getByTestId('call-keypad').click();
+    for (const key of ['1', '0', '#']) await page.locator(`[data-testid=keypad] [data-key="${key}"]`).click();
+    await eventually(() => keys.count() === 3, 'three keys sent');
+    await eventually(async () => (await text(page, 'keypad-sent')).includes('10#'), 'the keys shown as sent');
+    await screenshot(page, 'agent-live-keypad');
+
+    // Hang up, dispose a sale with its amount and product.
+    await page.getByTestId('call-hangup').click();
+    await page.getByTestId('disposition-form').waitFor();
+    await page.keyboard.press('1');
+    await page.getByTestId('disposition-sale').waitFor();
+    await page.getByTestId('sale-amount').locator('input').fill('1299.50');
+    await page.getByTestId('sale-product').fill('光纤 500M 两年');
+    await screenshot(page, 'agent-live-sale');
+    await page.getByTestId('disposition-submit').click();
+
+    await eventually(() => service.store.attempts.get(attemptId)?.state === 'disposed', 'the sale disposed');
+    expect(service.store.attempts.get(attemptId)).toMatchObject({
+      disposition: 'sale',
+      saleAmountCents: 129_950,
+      saleProduct: '光纤 500M 两年',
+    });
+    // Today's numbers and the recent calls show it.
+    await eventually(async () => (await text(page, 'stats-sales')) === '1', "today's sales");
+    expect(await text(page, 'stats-amount')).toBe('1,299.50');
+    await eventually(async () => (await text(page, 'recent-calls')).includes('成交'), 'the recent call');
+    await screenshot(page, 'agent-live-stats');
+  });
+
+  it('a warm transfer to a second agent: consult, then complete; the call is theirs', async () => {
+    await start();
+    // The second agent works in another team (no leads of this campaign), on a persistent line.
+    service.store.teams.create({ id: 't2', name: '二组' });
+    await addAgent(service, { id: 'web-live-a2', inboundRole: 'none', lineMode: 'persistent', teamId: 't2' });
+    await loginReady(service, 'web-live-a2');
+    const [first] = await activeCampaign([customer.answers()]);
+    const page = await openPage();
+    await talkingWithFirstLead(page);
+    const attemptId = service.store.attempts.forLead(first!)[0]!.id;
+
+    await page.getByTestId('call-transfer').click();
+    await page.getByTestId('transfer-target').getByText('指定坐席').click();
+    await page.getByTestId('transfer-agent').fill('web-live-a2');
+    await page.getByTestId('transfer-mode').getByText('先咨询').click();
+    await page.getByTestId('transfer-confirm').click();
+    await page.getByTestId('call-consult').waitFor({ timeout: 15_000 });
+    await eventually(
+      async () => (await text(page, 'call-consult')).includes('web-live-a2'),
+      'consulting the second agent',
+    );
+    expect(service.agents.get('web-live-a2')).toMatchObject({ state: 'reserved', callId: attemptId });
+    await screenshot(page, 'agent-live-consulting');
+
+    await page.getByTestId('transfer-complete').click();
+    await page.getByTestId('call-panel').waitFor({ state: 'detached' });
+    await eventually(
+      () => service.agents.get('web-live-a2')?.state === 'on-call',
+      'the second agent has the call',
+    );
+    expect(service.agents.get('web-live-a2')?.callId).toBe(attemptId);
+    await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
+    await screenshot(page, 'agent-live-transferred');
+  });
+
+  it('a hotline caller pops up (masked number, the menu path) and is bridged with the agent', async () => {
+    await start({ inboundRole: 'primary' });
+    service.catalog.put(HOTLINE_FLOW, 'test');
+    const page = await openPage();
+    await page.getByTestId('move-login').click();
+    await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+    await page.getByTestId('move-ready').click();
+    await page.locator('[data-testid=agent-state][data-state=ready]').waitFor();
+
+    const call = await ivrCall(far, service, '400');
+    await page.getByTestId('hotline-pop').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid=call-panel][data-kind=hotline][data-state=talking]')
+      .waitFor({ timeout: 15_000 });
+    // What the pop shows is the service's offer: the masked caller and the way through the menu.
+    const offer = await agentApi(service, AGENT).get(`/v1/agents/${AGENT}/hotline/offer`);
+    expect(offer.statusCode, offer.body).toBe(200);
+    const { callerMasked, ivrPath } = offer.json() as { callerMasked: string; ivrPath: { node: string }[] };
+    expect(await text(page, 'hotline-caller')).toBe(callerMasked);
+    expect(callerMasked).toMatch(/^\*+\d{2,4}$/);
+    expect(ivrPath.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('hotline-path').count()).toBe(1);
+    // Bridged: the call controls see the hotline call talking with this agent.
+    expect(service.calls.current(AGENT)).toMatchObject({ kind: 'hotline', state: 'talking' });
+    await screenshot(page, 'agent-live-hotline');
+
+    await far.hangup(call.callerId);
+    await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
+  });
+});
