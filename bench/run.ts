@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   recording: () => import('./recording.js'),
   'lead-import': () => import('./lead-import.js'),
   'dialer-day': () => import('./dialer-day.js'),
+  console: () => import('./console.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {
