@@ -1,6 +1,22 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { AGENT_STATES } from '../agents/state.js';
 
+/**
+ * The process's own metrics (CPU, memory, event-loop delay, GC), collected once per process: their
+ * collectors (an event-loop delay monitor, a GC observer) are never stopped, so one per instance would
+ * keep every stopped instance's registry, and through its gauges' sources the whole service, alive for
+ * good, and run once more on every GC.
+ */
+let processMetrics: Registry | undefined;
+
+function sharedProcessMetrics(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'cc_' });
+  }
+  return processMetrics;
+}
+
 /** All Prometheus metrics of one service instance, on their own registry (tests build several). */
 export class Metrics {
   readonly registry = new Registry();
@@ -160,7 +176,11 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry, prefix: 'cc_' });
+      const shared = sharedProcessMetrics();
+      for (const { name } of shared.getMetricsAsArray()) {
+        const metric = shared.getSingleMetric(name);
+        if (metric) this.registry.registerMetric(metric);
+      }
     }
   }
 }

@@ -10,6 +10,7 @@ import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
 import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
+import { createAccount, type Person, signIn } from './helpers.js';
 
 /**
  * The agent screen's call controls and workspace data against the real service, PBX and Redis (they
@@ -30,7 +31,7 @@ const DISPOSITIONS = [
 let browser: Browser;
 let service: Service;
 const far = new FarEnd();
-let agentKey: string;
+let agentPerson: Person;
 const contexts: BrowserContext[] = [];
 let problems: string[][] = [];
 
@@ -72,7 +73,7 @@ async function start(options: { inboundRole?: 'primary' | 'none' } = {}) {
     inboundRole: options.inboundRole ?? 'none',
   });
   await service.agents.reload();
-  agentKey = service.store.apiKeys.create('王小明', 'agent', { agentId: AGENT }).key;
+  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
 }
 
 async function activeCampaign(phones: string[]): Promise<string[]> {
@@ -120,8 +121,7 @@ async function openPage(): Promise<Page> {
   const page = await context.newPage();
   problems.push(pageProblems(page, [EXPECTED_404]));
   await page.goto(service.url);
-  await page.getByTestId('api-key').fill(agentKey);
-  await page.getByTestId('sign-in').click();
+  expect(await signIn(page, agentPerson)).toBe(200);
   await page.getByTestId('agent-screen').waitFor();
   await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
   return page;
