@@ -18,7 +18,7 @@ import {
   usernameOf,
   workerShift,
 } from './console-screens.js';
-import { leadPhones, WINDOW } from './dialer-day.js';
+import { BENCH_CAMPAIGN, leadPhones } from './dialer-day.js';
 import { inBatches, percentile, printBench, round } from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -223,22 +223,7 @@ export async function run(args: Record<string, string>): Promise<void> {
       {
         id: 'hour',
         name: 'Console hour',
-        settings: {
-          callerId: '+493011112222',
-          teams: ['team1', 'team2', 'team3', 'team4', 'team5', 'team6'],
-          window: WINDOW,
-          maxAttempts: 3,
-          retry: { busy: { afterMin: 20 }, 'no-answer': { afterMin: 90 }, congestion: { afterMin: 10 } },
-          pacing: {
-            maxConcurrent: 48,
-            maxPerAgentHour: 60,
-            dailyCap: 20_000,
-            previewSec: 30,
-            onPreviewTimeout: 'dial',
-            noAnswerSec: 1,
-          },
-          dailyTarget: 4_800,
-        },
+        settings: BENCH_CAMPAIGN,
       },
       'bench',
     );

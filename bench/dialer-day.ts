@@ -23,6 +23,24 @@ export const WINDOW = {
   holidays: [],
 };
 
+/** The campaign both the dialer-day and the console benchmarks work: 6 teams, 48 agents, the day's window. */
+export const BENCH_CAMPAIGN = {
+  callerId: '+493011112222',
+  teams: ['team1', 'team2', 'team3', 'team4', 'team5', 'team6'],
+  window: WINDOW,
+  maxAttempts: 3,
+  retry: { busy: { afterMin: 20 }, 'no-answer': { afterMin: 90 }, congestion: { afterMin: 10 } },
+  pacing: {
+    maxConcurrent: 48,
+    maxPerAgentHour: 60,
+    dailyCap: 20_000,
+    previewSec: 30,
+    onPreviewTimeout: 'dial' as const,
+    noAnswerSec: 1,
+  },
+  dailyTarget: 4_800,
+};
+
 /**
  * Simulated customers by answer behaviour (see [sim-customers] in extensions.conf): 40 % answer and talk
  * (4 min scaled down), 30 % do not answer, 20 % busy, 10 % congestion: a realistic outbound answer rate.
@@ -106,22 +124,7 @@ export async function run(args: Record<string, string>): Promise<void> {
       {
         id: 'day',
         name: 'Benchmark day',
-        settings: {
-          callerId: '+493011112222',
-          teams: ['team1', 'team2', 'team3', 'team4', 'team5', 'team6'],
-          window: WINDOW,
-          maxAttempts: 3,
-          retry: { busy: { afterMin: 20 }, 'no-answer': { afterMin: 90 }, congestion: { afterMin: 10 } },
-          pacing: {
-            maxConcurrent: 48,
-            maxPerAgentHour: 60,
-            dailyCap: 20_000,
-            previewSec: 30,
-            onPreviewTimeout: 'dial',
-            noAnswerSec: 1,
-          },
-          dailyTarget: 4_800,
-        },
+        settings: BENCH_CAMPAIGN,
       },
       'bench',
     );
