@@ -7,10 +7,9 @@ import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { countRequests, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
-import { startTestService } from '../harness/service.js';
 import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
-import { createAccount, type Person, signIn } from './helpers.js';
+import { type Person, signIn, startAgentScreenService } from './helpers.js';
 
 /**
  * The agent screen's call controls and workspace data against the real service, PBX and Redis (they
@@ -19,7 +18,6 @@ import { createAccount, type Person, signIn } from './helpers.js';
  * every browser test to the shared account sign-in).
  */
 
-const CENTER_TZ = 'Asia/Shanghai';
 const AGENT = 'web-live-a1';
 
 const DISPOSITIONS = [
@@ -56,24 +54,7 @@ afterEach(async () => {
 });
 
 async function start(options: { inboundRole?: 'primary' | 'none' } = {}) {
-  service = await startTestService({
-    ivr: { timezone: CENTER_TZ },
-    agents: { wrapUpSec: 60 },
-    dialer: { trunkChannels: 5 },
-    hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
-  });
-  service.store.teams.create({ id: 't1', name: '一组' });
-  service.store.agents.create({
-    id: AGENT,
-    name: '王小明',
-    teamId: 't1',
-    role: 'agent',
-    endpoint: 'Local/answer@sim',
-    lineMode: 'persistent',
-    inboundRole: options.inboundRole ?? 'none',
-  });
-  await service.agents.reload();
-  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
+  ({ service, person: agentPerson } = await startAgentScreenService(AGENT, options));
 }
 
 async function activeCampaign(phones: string[]): Promise<string[]> {

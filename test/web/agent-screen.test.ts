@@ -7,10 +7,9 @@ import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { countRequests, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
-import { startTestService } from '../harness/service.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
-import { createAccount, idleOut, type Person, signIn } from './helpers.js';
+import { createAccount, idleOut, type Person, signIn, startAgentScreenService } from './helpers.js';
 
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
@@ -59,24 +58,7 @@ afterEach(async () => {
 });
 
 async function start(options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: number } = {}) {
-  service = await startTestService({
-    ivr: { timezone: CENTER_TZ },
-    agents: { wrapUpSec: options.wrapUpSec ?? 60 },
-    dialer: { trunkChannels: 5 },
-    hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
-  });
-  service.store.teams.create({ id: 't1', name: '一组' });
-  service.store.agents.create({
-    id: AGENT,
-    name: '王小明',
-    teamId: 't1',
-    role: 'agent',
-    endpoint: 'Local/answer@sim',
-    lineMode: 'persistent',
-    inboundRole: options.inboundRole ?? 'none',
-  });
-  await service.agents.reload();
-  agentPerson = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId: AGENT });
+  ({ service, person: agentPerson } = await startAgentScreenService(AGENT, options));
 }
 
 /** An active campaign for team t1 whose previews wait two minutes (the test decides). */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Service } from '../../src/service.js';
+import { startTestService } from '../harness/service.js';
 
 /**
  * People in the browser tests: accounts made through the service's own API in-process (as an admin
@@ -76,4 +77,33 @@ export async function idleOut(service: Service, context: BrowserContext): Promis
   const session = await sessionOf(service, context);
   const idleMs = service.config.auth.idleTimeoutMin * 60_000;
   service.store.sessions.touch(session.id, Date.now() - idleMs - 1_000);
+}
+
+/**
+ * The service the agent-screen tests work: the center in Asia/Shanghai, team t1 with one agent on a
+ * persistent line (`agentId`), and that agent's account.
+ */
+export async function startAgentScreenService(
+  agentId: string,
+  options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: number } = {},
+): Promise<{ service: Service; person: Person }> {
+  const service = await startTestService({
+    ivr: { timezone: 'Asia/Shanghai' },
+    agents: { wrapUpSec: options.wrapUpSec ?? 60 },
+    dialer: { trunkChannels: 5 },
+    hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
+  });
+  service.store.teams.create({ id: 't1', name: '一组' });
+  service.store.agents.create({
+    id: agentId,
+    name: '王小明',
+    teamId: 't1',
+    role: 'agent',
+    endpoint: 'Local/answer@sim',
+    lineMode: 'persistent',
+    inboundRole: options.inboundRole ?? 'none',
+  });
+  await service.agents.reload();
+  const person = await createAccount(service, { username: 'wang.xiaoming', role: 'agent', agentId });
+  return { service, person };
 }
