@@ -47,6 +47,38 @@ export function visibleAgent<A extends ScopedAgent>(
   return agent;
 }
 
+/** Looks an agent up by id (the live seats): its team decides whether a team leader sees it. */
+export interface AgentLookup {
+  get(id: string): ScopedAgent | undefined;
+}
+
+/**
+ * The caller's scope as a test on agent ids: the agent's team is looked up in `directory` (its team
+ * now; an agent it does not know, e.g. deactivated, has no team and only its own key sees it). Every
+ * per-agent figure and every event goes through this or agentScope, so one rule decides who sees whom.
+ */
+export function agentIdScope(
+  filter: AgentScopeFilter | null,
+  directory: AgentLookup,
+): (agentId: string | null, teamId?: string | null) => boolean {
+  if (filter === null) return () => true;
+  return (id, teamId) =>
+    inAgentScope(filter, {
+      id,
+      teamId: teamId !== undefined ? teamId : ((id && directory.get(id)?.teamId) ?? null),
+    });
+}
+
+/** Per-agent rows (figures, KPIs) cut to the agents the caller may see. */
+export function scopedRows<R extends { agentId: string }>(
+  request: FastifyRequest,
+  directory: AgentLookup,
+  rows: readonly R[],
+): R[] {
+  const visible = agentIdScope(request.agentScope, directory);
+  return rows.filter((row) => visible(row.agentId));
+}
+
 /** The teams the caller leads; null when it sees every team (supervisors and admins). */
 export function ledTeams(request: FastifyRequest): readonly string[] | null {
   return request.agentScope?.teamIds ?? null;

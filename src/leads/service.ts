@@ -273,7 +273,8 @@ export class LeadService {
   }
 
   /**
-   * With agentId: the agent's new leads go back to the team's batch. Without: the team's new leads, its
+   * With agentId: the agent's new leads of that team go back to the team's batch (leads it holds for
+   * another team, from before a move, stay: they are that team's to move). Without: the team's new leads, its
    * agents' included, go back to the pool (a supervisor only). Resolves with how many moved.
    */
   async unassign(
@@ -288,12 +289,7 @@ export class LeadService {
       throw new LeadError('FORBIDDEN', "Only a supervisor returns a team's leads to the pool");
     }
     assertLeads(actor.ledTeams, teamId);
-    const unassigned = await unassignLeads(
-      this.store,
-      campaignId,
-      agentId ? { agentId } : { teamId },
-      this.deps.now(),
-    );
+    const unassigned = await unassignLeads(this.store, campaignId, { teamId, agentId }, this.deps.now());
     this.log.info({ campaignId, teamId, agentId, unassigned, by: actor.by }, 'leads unassigned');
     return unassigned;
   }

@@ -398,11 +398,13 @@ export class LeadRepository {
   ): number {
     const params = { campaignId, now, limit: limit ?? -1 };
     if (from.agentId) {
+      // With the team too: only the agent's leads of that team (an agent moved keeps its old team's leads).
       return this.db
         .prepare(`UPDATE leads SET agent_id = NULL, updated_at = @now
                   WHERE rowid IN (SELECT rowid FROM leads
-                    WHERE campaign_id = @campaignId AND state = 'new' AND agent_id = @agentId LIMIT @limit)`)
-        .run({ ...params, agentId: from.agentId }).changes;
+                    WHERE campaign_id = @campaignId AND state = 'new' AND agent_id = @agentId
+                      AND (@teamId IS NULL OR team_id = @teamId) LIMIT @limit)`)
+        .run({ ...params, agentId: from.agentId, teamId: from.teamId ?? null }).changes;
     }
     return this.db
       .prepare(`UPDATE leads SET team_id = NULL, agent_id = NULL, updated_at = @now

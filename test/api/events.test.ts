@@ -16,11 +16,12 @@ let api: TestApi;
 let bus: EventBus;
 let accounts: AccountService;
 let base: string;
+let directory: FakeDirectory;
 beforeEach(async () => {
   bus = new EventBus();
   api = await buildTestApi({
     agents: (store, logger) => {
-      const directory = new FakeDirectory(store);
+      directory = new FakeDirectory(store);
       return {
         directory,
         ...agentServices(store, logger, directory),
@@ -290,6 +291,67 @@ describe('GET /v1/events', () => {
     const again = await subscribe({ cookie });
     expect(again.res.statusCode).toBe(401);
     again.close();
+  });
+
+  it("gives a team leader its teams' agents' events only, QA the recordings of every team", async () => {
+    const { teams, agents } = api.store;
+    teams.create({ id: 'ta', name: 'A' });
+    teams.create({ id: 'tb', name: 'B' });
+    for (const [id, teamId] of [
+      ['lead', 'ta'],
+      ['a1', 'ta'],
+      ['b1', 'tb'],
+    ] as const) {
+      agents.create({
+        id,
+        name: id,
+        teamId,
+        role: 'agent',
+        endpoint: `PJSIP/${id}`,
+        lineMode: 'per-call',
+        inboundRole: 'primary',
+      });
+    }
+    teams.update('ta', { leaderAgentId: 'lead' });
+    await directory.reload();
+    const leader = await subscribe(keyFor('team-leader', 'lead'));
+    const qa = await subscribe(keyFor('qa'));
+    const about = (agentId: string, teamId: string) => {
+      bus.publish(partialEvent('agent', 'state', { id: agentId, teamId, state: 'ready' }));
+      bus.publish(partialEvent('queue', 'caller-offered', { callId: `q-${agentId}`, agentId }));
+      bus.publish(partialEvent('call', 'ended', { callId: `c-${agentId}`, agentId }));
+      bus.publish(partialEvent('dialer', 'dialing', { agentId, attemptId: `x-${agentId}` }));
+      bus.publish(partialEvent('recording', 'paused', { callId: `r-${agentId}`, agentId }));
+    };
+    about('b1', 'tb');
+    about('a1', 'ta');
+    bus.publish(partialEvent('call', 'transferred', { callId: 'c-t', agentId: 'b1', toAgentId: 'a1' }));
+    bus.publish(partialEvent('recording', 'started', { callId: 'r-ivr', agentId: null, teamId: null }));
+    bus.publish(partialEvent('ivr', 'left', { callId: 'i1' }));
+    bus.publish(partialEvent('queue', 'caller-queued', { callId: 'q-end' }));
+    const seen = (frames: Frame[]) =>
+      frames.map((f) => `${f.event} ${f.data.data.id ?? f.data.data.attemptId ?? f.data.data.callId}`);
+    expect(seen(await leader.until('queue.caller-queued'))).toEqual([
+      'agent.state a1',
+      'queue.caller-offered q-a1',
+      'call.ended c-a1',
+      'dialer.dialing x-a1',
+      'recording.paused r-a1',
+      // A transfer to the leader's team concerns it.
+      'call.transferred c-t',
+      'ivr.left i1',
+      'queue.caller-queued q-end',
+    ]);
+    // QA hears every team's recordings (an IVR transfer's too), and no agent's live state.
+    bus.publish(partialEvent('recording', 'ended', { callId: 'r-last', agentId: 'b1' }));
+    expect(seen(await qa.until('recording.ended'))).toEqual([
+      'recording.paused r-b1',
+      'recording.paused r-a1',
+      'recording.started r-ivr',
+      'recording.ended r-last',
+    ]);
+    leader.close();
+    qa.close();
   });
 
   it('ends open streams when the server closes', async () => {

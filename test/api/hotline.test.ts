@@ -107,3 +107,50 @@ describe('GET /v1/hotline/kpis/today', () => {
     expect((await get('/v1/hotline/kpis/today', 'agent')).statusCode).toBe(403);
   });
 });
+
+describe('team scope of the hotline KPIs', () => {
+  it("gives a team leader the hotline's totals but only its own teams' agents", async () => {
+    const { agents, teams, hotlineCalls } = api.store;
+    teams.create({ id: 'ta', name: 'A' });
+    teams.create({ id: 'tb', name: 'B' });
+    const seat = (id: string, teamId: string) =>
+      agents.create({
+        id,
+        name: id,
+        teamId,
+        role: 'agent',
+        endpoint: `PJSIP/${id}`,
+        lineMode: 'per-call',
+        inboundRole: 'primary',
+      });
+    seat('lead', 'ta');
+    seat('a1', 'ta');
+    seat('b1', 'tb');
+    teams.update('ta', { leaderAgentId: 'lead' });
+    // The live seats are read when the directory is built; the routes see the new agents after a reload.
+    await api.app.inject({
+      method: 'PATCH',
+      url: '/v1/agents/a1',
+      headers: bearer(api.adminKey),
+      payload: { name: 'a1' },
+    });
+    for (const [callId, agentId] of [
+      ['c1', 'a1'],
+      ['c2', 'b1'],
+    ] as const) {
+      hotlineCalls.enqueued({ callId, at: at(0), callerMasked: '1' });
+      hotlineCalls.answered(callId, agentId, at(5));
+    }
+    const leaderKey = api.store.apiKeys.create('lead', 'team-leader', { agentId: 'lead' }).key;
+    const led = await api.app.inject({ url: '/v1/hotline/kpis/today', headers: bearer(leaderKey) });
+    expect(led.json()).toMatchObject({ offered: 2, answered: 2 });
+    expect(led.json().perAgent.map((a: { agentId: string }) => a.agentId)).toEqual(['a1']);
+    const all = await get('/v1/hotline/kpis/today', 'supervisor');
+    expect(
+      all
+        .json()
+        .perAgent.map((a: { agentId: string }) => a.agentId)
+        .sort(),
+    ).toEqual(['a1', 'b1']);
+  });
+});

@@ -421,6 +421,32 @@ describe('distribution', () => {
   });
 });
 
+describe('unassign by agent, team scoped', () => {
+  const post = (url: string, key: string, payload: object) =>
+    api.app.inject({ method: 'POST', url, headers: bearer(key), payload });
+
+  it("leaves another team's leads alone when a leader unassigns an agent who moved in from that team", async () => {
+    await importList('phone=Telefon');
+    await post('/v1/campaigns/spring/leads/assign', keys.supervisor, { teamId: 'support', count: 3 });
+    await post('/v1/campaigns/spring/leads/assign', keys.supervisor, {
+      teamId: 'support',
+      agentId: 'a3',
+      count: 2,
+    });
+    // a3 moves to sales, still holding support's two leads.
+    api.store.agents.update('a3', { teamId: 'sales' }, Date.now());
+    const res = await post('/v1/campaigns/spring/leads/unassign', keys.lead1, {
+      teamId: 'sales',
+      agentId: 'a3',
+    });
+    expect(res.json()).toEqual({ unassigned: 0 });
+    const held = api.store.leads
+      .list({ campaignId: 'spring', limit: 100, offset: 0 })
+      .filter((l) => l.agentId === 'a3');
+    expect(held.map((l) => l.teamId)).toEqual(['support', 'support']);
+  });
+});
+
 describe('do-not-call lists', () => {
   const dnc = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     api.app.inject({ method, url, headers: bearer(keys.supervisor), payload });

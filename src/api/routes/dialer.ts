@@ -9,7 +9,7 @@ import {
 } from '../../dialer/campaign.js';
 import { CampaignError } from '../../dialer/campaigns.js';
 import { DialerError } from '../../dialer/errors.js';
-import { visibleAgent } from '../agent-scope.js';
+import { scopedRows, visibleAgent } from '../agent-scope.js';
 import { errorResponses, HttpError } from '../plugins/errors.js';
 import type { DialerApiDeps } from '../types.js';
 import { previewViewSchema } from './workspace-schemas.js';
@@ -212,6 +212,8 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
       schema: {
         tags: ['dialer'],
         summary: 'Live campaign statistics (today, campaign time zone)',
+        description:
+          "The campaign's totals; `perAgent` lists only the agents the caller may see (a team leader: its teams).",
         params: idParams,
         response: { 200: z.record(z.string(), z.unknown()), ...errorResponses(401, 403, 404) },
       },
@@ -219,7 +221,7 @@ export const dialerRoutes: FastifyPluginAsyncZod<DialerApiDeps> = async (app, de
     async (request) => {
       const stats = dialer.campaignStats(request.params.id);
       if (!stats) throw notFound(request.params.id);
-      return stats;
+      return { ...stats, perAgent: scopedRows(request, directory, stats.perAgent) };
     },
   );
 

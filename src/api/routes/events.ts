@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AgentDomainEvent } from '../../agents/notifier.js';
@@ -7,7 +8,11 @@ import type { DialerDomainEvent } from '../../dialer/notifier.js';
 import type { HotlineDomainEvent } from '../../inbound/notifier.js';
 import type { IvrDomainEvent } from '../../ivr/notifier.js';
 import type { RecordingDomainEvent } from '../../recording/notifier.js';
-import type { AgentApiDeps, Principal } from '../types.js';
+import type { Role } from '../../store/index.js';
+import { type AgentLookup, agentIdScope } from '../agent-scope.js';
+import { recordingScope } from '../recording-access.js';
+import { routeRoles } from '../route-access.js';
+import type { AgentApiDeps } from '../types.js';
 
 /**
  * What the stream carries: every domain's events, as their notifiers publish them on the bus. Named here
@@ -40,31 +45,69 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const topicList = `(${TOPICS.join('|')})`;
 
-/** The agent an event is about, if any: an agent event's view, or the agent the call or offer is with. */
-function agentOf(event: StreamedEvent): string | null | undefined {
+/**
+ * The agents an event names (its agent, and the other agent of a transfer or consult) and, when the event
+ * carries it, the team it was made with; none for an event about callers only (IVR, a caller waiting).
+ */
+function agentsOf(event: StreamedEvent): { ids: string[]; teamId?: string | null } {
   switch (event.topic) {
     case 'agent':
-      return event.data.id;
+      return { ids: [event.data.id], teamId: event.data.teamId };
     case 'queue':
-      return event.type === 'caller-connected' ? event.data.agentId : undefined;
-    case 'call':
+      return { ids: 'agentId' in event.data ? [event.data.agentId] : [] };
+    case 'call': {
+      const { data } = event;
+      const other =
+        'targetAgentId' in data ? data.targetAgentId : 'toAgentId' in data ? data.toAgentId : null;
+      return { ids: other === null ? [data.agentId] : [data.agentId, other] };
+    }
     case 'dialer':
-    case 'recording':
-      return event.data.agentId;
+      return { ids: [event.data.agentId] };
+    case 'recording': {
+      const { data } = event;
+      return {
+        ids: data.agentId === null ? [] : [data.agentId],
+        teamId: 'teamId' in data ? data.teamId : undefined,
+      };
+    }
     case 'ivr':
-      return undefined;
+      return { ids: [] };
   }
 }
 
-/** Which events a caller gets: the topics asked for; an agent key only queue events and its own. */
-function eventFilter({ role, agentId }: Principal, topics: string | undefined) {
+/**
+ * Which events a reader gets: the topics asked for, then the reader's scope (agentIdScope, the rule of
+ * every per-agent figure). An event naming agents goes to those who may see one of them (for recording
+ * events, the recording scope: QA sees every team's); a recording made with a team but no agent to those
+ * who see that team. An event naming no agent is about callers (queue, IVR, a recording of an IVR
+ * transfer) and goes to the roles that may read the same live view (see AGENTLESS_READERS).
+ */
+function eventFilter(request: FastifyRequest, directory: AgentLookup, topics: string | undefined) {
   const chosen = new Set(topics?.split(',') ?? TOPICS);
+  const { role } = request.principal!;
+  const agentVisible = agentIdScope(request.agentScope, directory);
+  const recordingVisible = agentIdScope(recordingScope(request), directory);
   return (event: StreamedEvent): boolean => {
     if (!chosen.has(event.topic)) return false;
-    if (role !== 'agent') return true;
-    return event.topic === 'queue' || (agentId !== null && agentOf(event) === agentId);
+    const visible = event.topic === 'recording' ? recordingVisible : agentVisible;
+    const { ids, teamId } = agentsOf(event);
+    if (ids.length > 0) return ids.some((id) => visible(id, teamId));
+    if (event.topic === 'recording') return visible(null, teamId ?? null);
+    return role === 'admin' || AGENTLESS_READERS[event.topic].includes(role);
   };
 }
+
+/**
+ * Who gets an event that names no agent, per topic: the roles of the route that shows the same thing
+ * (GET /v1/hotline/queue, GET /v1/ivr/sessions/live). Events of the other topics always name an agent.
+ */
+const AGENTLESS_READERS: Record<Exclude<StreamedEvent['topic'], 'recording'>, readonly Role[]> = {
+  queue: routeRoles('GET /v1/hotline/queue'),
+  ivr: routeRoles('GET /v1/ivr/sessions/live'),
+  agent: [],
+  call: [],
+  dialer: [],
+};
 
 /** One event as an SSE frame: `event: <topic>.<type>`, and the event as JSON in this field order. */
 function frame({ topic, type, at, data }: StreamedEvent): string {
@@ -72,7 +115,7 @@ function frame({ topic, type, at, data }: StreamedEvent): string {
 }
 
 /** GET /v1/events: live changes as Server-Sent Events. Mounted under /v1. */
-export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bus }) => {
+export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bus, directory }) => {
   const streams = new Set<PassThrough>();
   // An open stream never ends on its own, so without this app.close() would wait for every client.
   app.addHook('preClose', async () => {
@@ -88,7 +131,10 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
         description:
           'A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is ' +
           '`event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s ' +
-          'keeps the stream open. An agent key gets queue events and events about itself only. Any role. ' +
+          'keeps the stream open. Each reader gets the events of its scope: an event naming agents only if ' +
+          'the reader may see one of them (an agent: itself; a team leader: its teams; recording events: ' +
+          'as the recordings, QA every team), an event naming no agent (callers waiting, the IVR) only ' +
+          'for the roles of the matching live view. Any role. ' +
           'Errors (400, 401) have the usual shape.',
         querystring: z.object({
           topics: z
@@ -100,7 +146,7 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
       },
     },
     async (request, reply) => {
-      const wanted = eventFilter(request.principal!, request.query.topics);
+      const wanted = eventFilter(request, directory, request.query.topics);
       const stream = new PassThrough();
       const send = (text: string) => {
         // Ended at shutdown or destroyed: events may still arrive until the close handler unsubscribes.

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hotlineKpis } from '../../inbound/kpi.js';
+import { scopedRows } from '../agent-scope.js';
 import { errorResponses } from '../plugins/errors.js';
 import type { AgentApiDeps } from '../types.js';
 import { iso } from './agent-schemas.js';
@@ -10,7 +11,7 @@ const ms = z.number().describe('Milliseconds');
 /** The 400 hotline: its queue now and today's KPIs. Mounted under /v1/hotline. */
 export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (
   app,
-  { queue, hotlineCalls, today },
+  { queue, hotlineCalls, today, directory },
 ) => {
   app.get(
     '/queue',
@@ -54,7 +55,9 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (
           "Over calls enqueued since midnight in the center's time zone. Service level = calls answered " +
           'within serviceLevelSec ÷ offered calls that have left the queue (abandoned ones count against ' +
           'it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + ' +
-          'wrap-up of answered calls that ended. Averages are null until there is a call to average.',
+          'wrap-up of answered calls that ended. Averages are null until there is a call to average. ' +
+          "The totals are the whole hotline's; `perAgent` lists only the agents the caller may see (a " +
+          'team leader: its teams).',
         querystring: z.object({
           serviceLevelSec: z.coerce
             .number()
@@ -90,7 +93,8 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (
       const { from, to } = today();
       const serviceLevelSec = request.query.serviceLevelSec ?? app.config.hotline.serviceLevelSec;
       const kpis = hotlineKpis(hotlineCalls(from, to), { serviceLevelSec });
-      return { from: iso(from), to: iso(to), serviceLevelSec, ...kpis };
+      const perAgent = scopedRows(request, directory, kpis.perAgent);
+      return { from: iso(from), to: iso(to), serviceLevelSec, ...kpis, perAgent };
     },
   );
 };

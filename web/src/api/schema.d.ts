@@ -5015,7 +5015,7 @@ export interface paths {
         };
         /**
          * Today's hotline KPIs
-         * @description Over calls enqueued since midnight in the center's time zone. Service level = calls answered within serviceLevelSec ÷ offered calls that have left the queue (abandoned ones count against it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + wrap-up of answered calls that ended. Averages are null until there is a call to average.
+         * @description Over calls enqueued since midnight in the center's time zone. Service level = calls answered within serviceLevelSec ÷ offered calls that have left the queue (abandoned ones count against it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + wrap-up of answered calls that ended. Averages are null until there is a call to average. The totals are the whole hotline's; `perAgent` lists only the agents the caller may see (a team leader: its teams).
          */
         get: {
             parameters: {
@@ -5145,7 +5145,7 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is `event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. An agent key gets queue events and events about itself only. Any role. Errors (400, 401) have the usual shape.
+         * @description A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is `event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. Each reader gets the events of its scope: an event naming agents only if the reader may see one of them (an agent: itself; a team leader: its teams; recording events: as the recordings, QA every team), an event naming no agent (callers waiting, the IVR) only for the roles of the matching live view. Any role. Errors (400, 401) have the usual shape.
          */
         get: {
             parameters: {
@@ -5811,6 +5811,27 @@ export interface paths {
                         "application/json": {
                             callId: string;
                             paused: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -10252,7 +10273,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live campaign statistics (today, campaign time zone) */
+        /**
+         * Live campaign statistics (today, campaign time zone)
+         * @description The campaign's totals; `perAgent` lists only the agents the caller may see (a team leader: its teams).
+         */
         get: {
             parameters: {
                 query?: never;
