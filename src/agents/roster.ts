@@ -100,22 +100,32 @@ export class AgentRoster {
     return agent;
   }
 
-  /** Only the fields given change. Null if there is no such agent; throws StoreError UNKNOWN_TEAM. */
+  /**
+   * Only the fields given change. Null if there is no such agent; throws StoreError UNKNOWN_TEAM.
+   * `active: false` deactivates, with its keys revoked as by deactivateAgent.
+   */
   async updateAgent(id: string, patch: AgentPatch, by: string): Promise<AgentRecord | null> {
-    const agent = this.store.agents.update(id, patch, this.deps.now());
+    const now = this.deps.now();
+    const agent = this.store.agents.update(id, patch, now);
     if (!agent) return null;
+    if (!agent.active) this.revokeKeys(id, now, by);
     this.log.info({ agentId: id, fields: Object.keys(patch), by }, 'agent updated');
     await this.changed({ kind: 'agent', agentId: id, change: 'updated' });
     return agent;
   }
 
   /**
-   * Soft delete: the agent can no longer log in or take calls, and no longer leads a team. Null if there
-   * is no such agent; false if it was inactive already.
+   * Soft delete: the agent can no longer log in or take calls, and no longer leads a team. Every
+   * credential linked to it stops at once: its API keys are revoked (for good: a reactivated agent gets
+   * new ones), and its people's sessions end (the listeners; sign-in is refused while it is inactive).
+   * Null if there is no such agent; false if it was inactive already (its keys are revoked again anyway).
    */
   async deactivateAgent(id: string, by: string): Promise<boolean | null> {
     if (!this.store.agents.get(id)) return null;
-    if (!this.store.agents.deactivate(id, this.deps.now())) return false;
+    const now = this.deps.now();
+    const deactivated = this.store.agents.deactivate(id, now);
+    this.revokeKeys(id, now, by);
+    if (!deactivated) return false;
     this.log.info({ agentId: id, by }, 'agent deactivated');
     await this.changed({ kind: 'agent', agentId: id, change: 'deactivated' });
     return true;
@@ -162,6 +172,12 @@ export class AgentRoster {
       throw new AgentImportError(`${rows.length} rows; at most ${MAX_AGENT_IMPORT_ROWS} per import`);
     }
     return rows;
+  }
+
+  /** An inactive agent's API keys are revoked: no credential outlives the seat. */
+  private revokeKeys(agentId: string, now: number, by: string): void {
+    const keysRevoked = this.store.apiKeys.revokeForAgent(agentId, now);
+    if (keysRevoked > 0) this.log.info({ agentId, keysRevoked, by }, "agent's api keys revoked");
   }
 
   /** The live seats first (the caller's answer must already hold), then the listeners. */

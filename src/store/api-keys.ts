@@ -57,6 +57,7 @@ export class ApiKeyRepository {
   readonly #touch;
   readonly #list;
   readonly #revoke;
+  readonly #revokeForAgent;
   readonly #agentExists;
 
   constructor(db: Database) {
@@ -65,14 +66,19 @@ export class ApiKeyRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#candidates = db.prepare<[string], CandidateRow>(
-      `SELECT id, name, role, agent_id AS agentId, key_hash AS keyHash, last_used_at AS lastUsedAt
-       FROM api_keys WHERE prefix = ? AND revoked_at IS NULL`,
+      // A key of a deactivated agent is refused even if it escaped revocation (keys revoked at deactivation).
+      `SELECT k.id, k.name, k.role, k.agent_id AS agentId, k.key_hash AS keyHash, k.last_used_at AS lastUsedAt
+       FROM api_keys k LEFT JOIN agents g ON g.id = k.agent_id
+       WHERE k.prefix = ? AND k.revoked_at IS NULL AND (k.agent_id IS NULL OR g.active = 1)`,
     );
     this.#touch = db.prepare<[number, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
     this.#list = db.prepare<[], ApiKeyInfo>(`SELECT ${INFO_COLUMNS} FROM api_keys ORDER BY created_at, id`);
     // The first revocation time sticks; revoking again still reports that the key exists.
     this.#revoke = db.prepare<[number, string]>(
       'UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?',
+    );
+    this.#revokeForAgent = db.prepare<[number, string]>(
+      'UPDATE api_keys SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL',
     );
     this.#agentExists = db.prepare<[string], number>('SELECT 1 FROM agents WHERE id = ?').pluck();
   }
@@ -113,5 +119,10 @@ export class ApiKeyRepository {
   /** Revokes the key; false if there is no key with this id. */
   revoke(id: string, now = Date.now()): boolean {
     return this.#revoke.run(now, id).changes > 0;
+  }
+
+  /** Revokes every key linked to the agent that is not revoked yet; returns how many. */
+  revokeForAgent(agentId: string, now: number): number {
+    return this.#revokeForAgent.run(now, agentId).changes;
   }
 }
