@@ -20,8 +20,8 @@ export function auditActor(request: FastifyRequest): AuditActor {
 }
 
 /**
- * The recording if it exists and the caller may see it. An attempt out of scope is audited as refused
- * and answers 403; unknown ids answer 404 (and reveal nothing to audit).
+ * The recording if it exists and the caller may see it. Out of scope answers 404 like an unknown id, so
+ * ids cannot be probed, and is audited as refused (unknown ids reveal nothing to audit).
  */
 export function visibleRecording(
   request: FastifyRequest,
@@ -30,11 +30,12 @@ export function visibleRecording(
   action: string,
 ): RecordingRecord {
   const recording = library.get(id);
-  if (!recording) throw new HttpError(404, 'RECORDING_NOT_FOUND', `No recording with id ${id}`);
+  const notFound = () => new HttpError(404, 'RECORDING_NOT_FOUND', `No recording with id ${id}`);
+  if (!recording) throw notFound();
   const scope = recordingScope(request);
   if (scope !== null && !inAgentScope(scope, { id: recording.agentId, teamId: recording.teamId })) {
     library.audit(auditActor(request), { action, targetId: id, allowed: false });
-    throw new HttpError(403, 'FORBIDDEN', `You may not access recording ${id}`);
+    throw notFound();
   }
   return recording;
 }

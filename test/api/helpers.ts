@@ -19,7 +19,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
-import { RecordingLibrary } from '../../src/recording/library.js';
+import { type RecordingControl, RecordingLibrary } from '../../src/recording/library.js';
 import { QaService } from '../../src/recording/qa.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
@@ -107,8 +107,8 @@ export function agentServices(store: Store, logger: Logger, seats: Pick<AgentDir
   };
 }
 
-/** The recording library and QA over the store (no live recording control: no PBX). */
-export function recordingServices(store: Store, logger: Logger) {
-  const library = new RecordingLibrary({ store, logger, now: Date.now });
+/** The recording library and QA over the store (no PBX: live recording control only if given). */
+export function recordingServices(store: Store, logger: Logger, control?: RecordingControl) {
+  const library = new RecordingLibrary({ store, logger, now: Date.now, control });
   return { library, qa: new QaService({ store, library, logger, now: Date.now }) };
 }

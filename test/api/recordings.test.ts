@@ -11,18 +11,24 @@ let api: TestApi;
 let keys: Record<KeyHolder | 'admin', string>;
 let files: string;
 let audio: Buffer;
+let paused: Set<string>;
 
 /*
  * r-a1 (sales, its leader a1), r-a2 (sales), r-a3 (support): stored with files. r-live: still recording.
  */
 beforeEach(async () => {
+  paused = new Set();
   api = await buildTestApi({
     recordings: (store, dir, logger) => {
       files = join(dir, 'recordings');
       return {
         dir: files,
         rules: () => ({ defaultDays: 90, campaignDays: { spring: 30 } }),
-        ...recordingServices(store, logger),
+        // Live control as the recorder answers it: a call is paused until resumed.
+        ...recordingServices(store, logger, {
+          pause: async (callId) => !paused.has(callId) && Boolean(paused.add(callId)),
+          resume: async (callId) => paused.delete(callId),
+        }),
       };
     },
   });
@@ -63,12 +69,37 @@ const get = (url: string, key: string, headers: Record<string, string> = {}) =>
 const ids = (res: { json(): { recordings: { id: string }[] } }) => res.json().recordings.map((r) => r.id);
 
 describe('access control and audit', () => {
-  it('refuses an agent another team’s recording with 403, and logs the attempt', async () => {
+  it("answers pausing someone else's call exactly as an unknown call (404), auditing the attempt", async () => {
+    const control = (callId: string, key: string) =>
+      api.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recording/pause`, headers: bearer(key) });
+    const unknown = await control('call-nope', keys.a3);
+    const notTheirs = await control('call-live', keys.a3);
+    expect(notTheirs.statusCode).toBe(404);
+    expect(notTheirs.json().error.code).toBe(unknown.json().error.code);
+    expect(notTheirs.json().error.message).toBe(
+      unknown.json().error.message.replace('call-nope', 'call-live'),
+    );
+    expect((await control('call-live', keys.lead1)).statusCode).toBe(404); // a leader: its own calls only
+    expect(paused.size).toBe(0);
+    expect(api.store.audit.list({ targetType: 'call', targetId: 'call-live' })).toEqual([
+      expect.objectContaining({ action: 'recording-pause', keyName: 'lead a1', allowed: false }),
+      expect.objectContaining({ action: 'recording-pause', keyName: 'agent a3', allowed: false }),
+    ]);
+
+    expect((await control('call-live', keys.a2)).json()).toEqual({ callId: 'call-live', paused: true });
+    expect((await control('call-live', keys.supervisor)).statusCode).toBe(409);
+  });
+
+  it('answers an agent another team’s recording as unknown (404, no probing), and logs the attempt', async () => {
     const meta = await get('/v1/recordings/r-a3', keys.a2);
-    expect(meta.statusCode).toBe(403);
-    expect(meta.json().error.code).toBe('FORBIDDEN');
+    const unknown = await get('/v1/recordings/r-nope', keys.a2);
+    expect(meta.statusCode).toBe(404);
+    expect(meta.json()).toEqual({
+      error: { code: 'RECORDING_NOT_FOUND', message: 'No recording with id r-a3' },
+    });
+    expect(unknown.json().error.code).toBe('RECORDING_NOT_FOUND');
     const listen = await get('/v1/recordings/r-a3/audio', keys.a2);
-    expect(listen.statusCode).toBe(403);
+    expect(listen.statusCode).toBe(404);
 
     expect(api.store.audit.list({ targetType: 'recording', targetId: 'r-a3' })).toEqual([
       expect.objectContaining({
@@ -107,7 +138,7 @@ describe('access control and audit', () => {
       ['r-a2', keys.a3],
     ];
     for (const [id, key] of refused)
-      expect((await get(`/v1/recordings/${id}`, key)).statusCode, id).toBe(403);
+      expect((await get(`/v1/recordings/${id}`, key)).statusCode, id).toBe(404);
 
     const entries = api.store.audit.list({ limit: 100 });
     expect(entries.filter((e) => e.allowed && e.action === 'metadata')).toHaveLength(allowed.length);

@@ -8,7 +8,8 @@ const params = z.object({ callId: z.string().min(1), action: z.enum(['pause', 'r
 
 /**
  * Pausing and resuming a live call's recording (while the customer gives a card number): the agent on
- * the call, or a supervisor. The gap is kept in the recording's metadata.
+ * the call, or a supervisor. The gap is kept in the recording's metadata. Someone else's call answers 404
+ * like an unknown one (audited as refused).
  */
 export const recordingControlRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { library }) => {
   app.post(
@@ -21,7 +22,7 @@ export const recordingControlRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = a
         params,
         response: {
           200: z.object({ callId: z.string(), paused: z.boolean() }),
-          ...errorResponses(403, 404, 409),
+          ...errorResponses(401, 403, 404, 409),
         },
       },
     },
@@ -32,10 +33,9 @@ export const recordingControlRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = a
       const mayAlways = role !== 'agent' && role !== 'team-leader';
       const pause = action === 'pause';
       const result = await library.setPaused(callId, pause, auditActor(request), mayAlways);
-      if (result === 'not-recording')
+      // A call the caller may not act on answers as one that does not exist: no probing for call ids.
+      if (result === 'not-recording' || result === 'refused')
         throw new HttpError(404, 'NOT_RECORDING', `call ${callId} is not being recorded`);
-      if (result === 'refused')
-        throw new HttpError(403, 'FORBIDDEN', 'only the agent on the call or a supervisor may do this');
       if (result === 'unchanged')
         throw new HttpError(
           409,
