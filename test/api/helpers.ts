@@ -57,6 +57,8 @@ export async function buildTestApi(
     auth?: ConfigInput['auth'];
     /** Mounts the campaign, preview, disposition and workspace routes with what this returns. */
     dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
+    /** Mounts the agent's call-control routes with what this returns. */
+    calls?: (store: Store, logger: Logger) => NonNullable<ApiDeps['calls']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -83,6 +85,7 @@ export async function buildTestApi(
     leads: options.leads?.(store, logger),
     accounts: options.accounts?.(store, logger, config),
     dialer: options.dialer?.(store, logger),
+    calls: options.calls?.(store, logger),
   });
   return {
     app,
