@@ -3,7 +3,7 @@ import type { AgentDirectory, AgentView } from '../agents/types.js';
 import type { CurrentCall } from '../calls/types.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import { splitCallbacks, todayStats } from './today.js';
