@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
-import { maskFields, maskNumber } from '../lib/mask.js';
+import { maskedName, maskFields, maskNumber } from '../lib/mask.js';
 import type { LeadRecord, LeadState } from '../store/index.js';
 import type { AfterCall } from './after-call.js';
 import type { Campaign } from './campaign.js';
@@ -97,7 +97,7 @@ export class OfferSelection {
       phase: offer.state,
       lead: {
         id: lead.id,
-        name: lead.name,
+        name: maskedName(lead.name),
         numberMasked: maskNumber(lead.phone),
         fields: maskFields(lead.fields, campaign?.settings.fieldKinds),
         attempts: lead.attempts,

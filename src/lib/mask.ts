@@ -140,6 +140,10 @@ export function maskFields(
   return masked;
 }
 
+/** A lead's name as agents see it: text, so a number a list put in its name column is masked too. */
+export const maskedName = (name: string | null): string | null =>
+  name === null ? null : maskPhoneLike(name);
+
 /**
  * A row of an uploaded file as an error report keeps it: phone-like runs masked, cut at `maxChars`
  * (masked a little beyond the cut first, so that a number across it is not cut to its first digits).

@@ -327,7 +327,7 @@ describe("the lead's custom fields on the agent's screen", () => {
         campaignId: 'kinds',
         importId: null,
         phone: '+4917123456789',
-        name: 'Kim',
+        name: 'Kim (0171 2345678)',
         fields: {
           mobile: '0171 2345678',
           second: '+49 30 9876 5432',
@@ -364,7 +364,11 @@ describe("the lead's custom fields on the agent's screen", () => {
     };
     const preview = await get('/v1/agents/a2/preview', keys.a2);
     expect(preview.statusCode, preview.body).toBe(200);
-    expect(preview.json().lead).toMatchObject({ numberMasked: '**********6789', fields });
+    expect(preview.json().lead).toMatchObject({
+      name: 'Kim (**** ***5678)',
+      numberMasked: '**********6789',
+      fields,
+    });
     expect(preview.json().script).toBe('Mobile *******5678, contract 4711234567, call *** **** 5678 after 6');
     const workspace = await get('/v1/agents/a2/workspace', keys.a2);
     expect(workspace.json().preview.lead.fields).toEqual(fields);
