@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { maskNumber } from '../lib/mask.js';
 import type {
@@ -166,15 +167,20 @@ export class RecordingLibrary {
    * expired ones are always the first.
    */
   private auditOnce(actor: AuditActor, entry: AuditedAction, session: unknown = null): void {
-    const key = JSON.stringify([
-      actor.keyId,
-      actor.agentId,
-      actor.role,
-      entry.action,
-      entry.targetType ?? 'recording',
-      entry.targetId,
-      session,
-    ]);
+    // Hashed: the filters are the caller's text, and 10,000 sessions must stay small whatever they hold.
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify([
+          actor.keyId,
+          actor.agentId,
+          actor.role,
+          entry.action,
+          entry.targetType ?? 'recording',
+          entry.targetId,
+          session,
+        ]),
+      )
+      .digest('base64');
     const now = this.deps.now();
     const length = this.deps.auditSessionMs ?? AUDIT_SESSION_MS;
     for (const [oldest, at] of this.auditSessions) {
