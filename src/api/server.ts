@@ -2,7 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { teamsLedBy } from '../agents/roster.js';
 import { ApiKeyService } from '../auth/api-keys.js';
-import { maskNumber, redactUrl } from '../lib/logger.js';
+import { redactUrl } from '../lib/logger.js';
+import { maskUrl } from '../lib/mask.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
@@ -40,42 +41,12 @@ export type {
 
 /**
  * Request log fields, spelled out so that headers (Authorization, X-API-Key) are never logged whatever
- * serializers the injected logger brings. A path segment or query value that looks like a phone number
- * (6 digits or more, with + or %2B, spaces or dashes; e.g. DELETE /v1/dnc/global/%2B4930…) is masked
- * but for its last 4 digits.
+ * serializers the injected logger brings. The URL is logged decoded, with every phone-like run in its
+ * path or query masked but for its last 4 digits (e.g. DELETE /v1/dnc/global/%2B4930…, encoded once or
+ * more) and credentials removed.
  */
 function serializeRequest(request: FastifyRequest) {
-  return { method: request.method, url: maskNumbersInUrl(redactUrl(request.url)), remoteAddress: request.ip };
-}
-
-/** A URL part (still URL-encoded) that, decoded, is a phone number: + and digits, spaces, dashes, dots, brackets. */
-const PHONE_PART = /^\+?[\d\s\-.()/]+$/;
-
-function maskPart(part: string): string {
-  let text: string;
-  try {
-    text = decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-  if (!PHONE_PART.test(text) || text.replace(/\D/g, '').length < 6) return part;
-  return maskNumber(text);
-}
-
-function maskNumbersInUrl(url: string): string {
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const masked = path.split('/').map(maskPart).join('/');
-  if (q < 0) return masked;
-  const query = url
-    .slice(q + 1)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      return eq < 0 ? pair : `${pair.slice(0, eq + 1)}${maskPart(pair.slice(eq + 1))}`;
-    })
-    .join('&');
-  return `${masked}?${query}`;
+  return { method: request.method, url: redactUrl(maskUrl(request.url)), remoteAddress: request.ip };
 }
 
 /** Builds the HTTP API; the caller listens (or injects, in tests) and closes it. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { bestEffort, observed } from '../lib/best-effort.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import type { Metrics } from '../lib/metrics.js';
 import { AriConnection } from './connection.js';
 import { AriError, isGone } from './errors.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DialOutcome } from '../ari/dial.js';
 import { hoursSchema } from '../lib/calendar.js';
+import { fieldKindsSchema } from '../lib/mask.js';
 
 /** A campaign's life: built as a draft, dialed while active, held while paused, closed when finished. */
 export const CAMPAIGN_STATES = ['draft', 'active', 'paused', 'finished'] as const;
@@ -153,6 +154,11 @@ export const campaignSettingsSchema = z
      * `{{fields.<key>}}` filled in from the lead (see script.ts).
      */
     script: z.string().max(20_000).optional(),
+    /**
+     * What each custom field of the leads holds (phone, text, id), for masking what agents and team
+     * leaders see (src/lib/mask.ts); an undeclared field is text, its phone-like runs masked.
+     */
+    fieldKinds: fieldKindsSchema.default({}),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();

@@ -6,7 +6,7 @@ import { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
 import type { DialEvent, RawAriEvent } from '../ari/types.js';
 import { bestEffort } from '../lib/best-effort.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import type { LeadState } from '../store/index.js';
 import type { Campaign, DialOutcomeName } from './campaign.js';
 import { type DialerContext, releaseChannel } from './context.js';

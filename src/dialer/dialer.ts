@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import type { LeadState } from '../store/index.js';
 import { AfterCall, type DispositionInput } from './after-call.js';
 import type { Campaign } from './campaign.js';

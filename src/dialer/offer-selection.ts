@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { nextWorkFor } from '../agents/ready-agent.js';
 import type { AgentView } from '../agents/types.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskedName, maskFields, maskNumber } from '../lib/mask.js';
 import type { LeadRecord, LeadState } from '../store/index.js';
 import type { AfterCall } from './after-call.js';
 import type { Campaign } from './campaign.js';
@@ -22,6 +22,7 @@ export interface PreviewView {
     id: string;
     name: string | null;
     numberMasked: string;
+    /** Masked by the campaign's field kinds (lib/mask.ts). */
     fields: Record<string, string>;
     attempts: number;
     state: LeadState;
@@ -71,8 +72,8 @@ export class OfferSelection {
   ) {}
 
   /**
-   * What the agent sees: the lead (number masked), its earlier attempts, the timer, the dispositions, the
-   * campaign's script filled in.
+   * What the agent sees: the lead (number masked, custom fields masked by their kind), its earlier
+   * attempts, the timer, the dispositions, the campaign's script filled in.
    */
   preview(agentId: string): PreviewView | undefined {
     const offer = this.ctx.offers.ofAgent(agentId);
@@ -96,9 +97,9 @@ export class OfferSelection {
       phase: offer.state,
       lead: {
         id: lead.id,
-        name: lead.name,
+        name: maskedName(lead.name),
         numberMasked: maskNumber(lead.phone),
-        fields: lead.fields,
+        fields: maskFields(lead.fields, campaign?.settings.fieldKinds),
         attempts: lead.attempts,
         state: lead.state,
         lastOutcome: lead.lastOutcome,
@@ -114,7 +115,9 @@ export class OfferSelection {
         label: d.label,
         sale: d.sale,
       })),
-      script: campaign?.settings.script ? renderScript(campaign.settings.script, lead) : null,
+      script: campaign?.settings.script
+        ? renderScript(campaign.settings.script, lead, campaign.settings.fieldKinds)
+        : null,
     };
   }
 

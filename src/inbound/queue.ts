@@ -9,7 +9,7 @@ import { DialTask } from '../ari/dial.js';
 import { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
 import { bestEffort } from '../lib/best-effort.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import type { Store } from '../store/index.js';
 import type { HotlineNotifier, QueueCaller } from './notifier.js';
 import { expectedWaitMinutes, nextAnnouncementAt, pickAgent } from './policy.js';

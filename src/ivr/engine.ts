@@ -3,7 +3,7 @@ import type { CallHandler } from '../ari/app.js';
 import { isGone } from '../ari/errors.js';
 import { type CallSession, SessionEndedError } from '../ari/session.js';
 import type { ChannelDtmfReceivedEvent, StasisStartEvent } from '../ari/types.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import type { Store } from '../store/index.js';
 import type { IvrOutcome, IvrPathStep } from '../store/ivr.js';
 import type { FlowCatalog } from './catalog.js';

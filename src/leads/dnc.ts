@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CsvRecord } from '../lib/csv.js';
 import { type CsvEncoding, type CsvInput, CsvSource, CsvTooLargeError } from '../lib/csv-source.js';
 import type { Logger } from '../lib/logger.js';
+import { maskedExcerpt } from '../lib/mask.js';
 
 /** Any pino-like logger (a request's, the service's). */
 type LogSink = Pick<Logger, 'info' | 'warn'>;
@@ -25,7 +26,7 @@ export interface DncImportResult {
   invalid: number;
   /** Waiting leads (new, retry, callback) moved to state dnc. */
   leadsMarked: number;
-  /** The invalid rows, up to the first 1,000. */
+  /** The invalid rows, up to the first 1,000; `raw` with its phone-like runs masked. */
   errors: { line: number; reason: string; raw: string }[];
 }
 
@@ -48,6 +49,8 @@ export interface DncImportOptions {
 }
 
 const MAX_REPORTED_ERRORS = 1_000;
+/** An error row keeps this much of the row, its phone-like runs masked. */
+const REPORT_RAW_CHARS = 500;
 const PHONE_HEADERS =
   /^(phone|phone[ _-]?number|number|tel|telephone|telefon|rufnummer|nummer|msisdn|e164)$/i;
 const REASON_HEADERS = /^(reason|grund|note|notes|comment)$/i;
@@ -137,7 +140,7 @@ export async function importDnc(
     const fail = (reason: string) => {
       result.invalid += 1;
       if (result.errors.length < MAX_REPORTED_ERRORS) {
-        result.errors.push({ line: record.line, reason, raw: record.raw.slice(0, 500) });
+        result.errors.push({ line: record.line, reason, raw: maskedExcerpt(record.raw, REPORT_RAW_CHARS) });
       }
     };
     const normalized = normalizePhone(record.cells[columns.phone] ?? '', options.defaultCountry);

@@ -17,8 +17,9 @@ import {
 } from '../lib/csv-source.js';
 import { uuidv7 } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { maskedExcerpt } from '../lib/mask.js';
 import type { ImportError, ImportRecord, NewLead, Store } from '../store/index.js';
-import { maskPhoneLike, normalizePhone } from './phone.js';
+import { normalizePhone } from './phone.js';
 
 /** Custom field name -> CSV column, or 'rest': every column besides phone and name, under its header. */
 export type LeadFieldMapping = Record<string, string> | 'rest';
@@ -129,14 +130,11 @@ export interface StartedImport {
   done: Promise<ImportRecord>;
 }
 
-const clip = (raw: string) =>
-  raw.length > LEAD_LIMITS.reportRawChars ? `${raw.slice(0, LEAD_LIMITS.reportRawChars)}…` : raw;
-
 /**
  * A row as kept in the error report: phone-like digit runs masked but for their last 4 digits (the
  * report outlives the leads a purge deletes, and must not keep their numbers), cut at reportRawChars.
  */
-const reportRaw = (raw: string) => clip(maskPhoneLike(raw.slice(0, LEAD_LIMITS.reportRawChars + 64)));
+const reportRaw = (raw: string) => maskedExcerpt(raw, LEAD_LIMITS.reportRawChars);
 
 /**
  * Streams a lead list (CSV, header row first) into a campaign: each row validated (phone present and

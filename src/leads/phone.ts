@@ -68,29 +68,3 @@ function parseFailure(code: string, country: CountryCode | undefined): string {
       return `not a phone number (${code})`;
   }
 }
-
-/**
- * Six or more digits, with at most two spaces, dashes, dots, slashes or brackets between two of them (and
- * a leading + or bracket): what a phone number looks like written anywhere in a row.
- */
-const PHONE_LIKE = /\+?\(?\d(?:[ \-./()]{0,2}\d){5,}/g;
-
-/**
- * `text` with every phone-like run of digits (6 or more) masked but for its last 4 digits, separators
- * kept: 'Anna,030 1234-5678,Berlin' -> 'Anna,*** ****-5678,Berlin'. Shorter digit runs (a house number, a
- * postcode) stay.
- */
-export function maskPhoneLike(text: string): string {
-  return text.replace(PHONE_LIKE, (run) => {
-    let keep = 4;
-    let out = '';
-    for (let i = run.length - 1; i >= 0; i -= 1) {
-      const c = run[i]!;
-      if (c >= '0' && c <= '9') {
-        out = (keep > 0 ? c : '*') + out;
-        keep -= 1;
-      } else out = c + out;
-    }
-    return out;
-  });
-}

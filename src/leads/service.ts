@@ -9,7 +9,7 @@ import {
   CsvInputError,
   CsvTooLargeError,
 } from '../lib/csv-source.js';
-import { maskNumber } from '../lib/logger.js';
+import { type FieldKinds, fieldKindsSchema, maskFields, maskNumber } from '../lib/mask.js';
 import type {
   CampaignRow,
   ImportError,
@@ -207,14 +207,14 @@ export class LeadService {
 
   /**
    * A page of a campaign's leads in import order, and how many match. A team leader sees the teams it
-   * leads only: one at a time, the one it leads unless it names which.
+   * leads only: one at a time, the one it leads unless it names which; and numbers masked.
    */
   list(
     campaignId: string,
     query: { state?: LeadState; teamId?: string; agentId?: string; limit: number; offset: number },
     actor: LeadActor,
   ): { leads: LeadRecord[]; total: number } {
-    this.campaign(campaignId);
+    const kinds = fieldKindsOf(this.campaign(campaignId));
     const { limit, offset, ...filter } = query;
     const teams = actor.ledTeams;
     if (teams !== null) {
@@ -231,8 +231,10 @@ export class LeadService {
       assertLeads(teams, filter.teamId!);
     }
     const where = { campaignId, ...filter };
+    const leads = this.store.leads.list({ ...where, limit, offset });
     return {
-      leads: this.store.leads.list({ ...where, limit, offset }),
+      // Team leaders see numbers masked: the phone but for its last 4 digits, the fields by their kind.
+      leads: teams === null ? leads : leads.map((l) => maskedLead(l, kinds)),
       total: countLeads(this.store, where),
     };
   }
@@ -355,7 +357,7 @@ export class LeadService {
     const phone = this.phoneOf(rawPhone);
     if (!this.store.dnc.remove(scope, phone)) {
       const which = scope === DNC_GLOBAL ? 'global' : "campaign's";
-      throw new LeadError('DNC_NOT_FOUND', `${phone} is not on the ${which} do-not-call list`);
+      throw new LeadError('DNC_NOT_FOUND', `${maskNumber(phone)} is not on the ${which} do-not-call list`);
     }
     this.log.info({ scope, phone: maskNumber(phone), by }, 'number taken off do-not-call');
   }
@@ -432,6 +434,20 @@ export class LeadService {
     return { teamId: teamId ?? agent.teamId, agentId };
   }
 }
+
+/** The custom field kinds a campaign's settings declare (see lib/mask.ts); none when unreadable. */
+function fieldKindsOf(campaign: CampaignRow): FieldKinds {
+  const parsed = fieldKindsSchema.safeParse(
+    (JSON.parse(campaign.settings) as { fieldKinds?: unknown }).fieldKinds ?? {},
+  );
+  return parsed.success ? parsed.data : {};
+}
+
+const maskedLead = (lead: LeadRecord, kinds: FieldKinds): LeadRecord => ({
+  ...lead,
+  phone: maskNumber(lead.phone),
+  fields: maskFields(lead.fields, kinds),
+});
 
 /** A team leader may act within the teams it leads only. */
 function assertLeads(teams: readonly string[] | null, teamId: string): void {

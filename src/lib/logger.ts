@@ -25,14 +25,6 @@ export function createLogger(level = 'info', base: Record<string, unknown> = {})
   });
 }
 
-/** Keeps the last 4 digits of a phone number: customer numbers never appear whole in logs. */
-export function maskNumber(number: string | undefined | null): string {
-  if (!number) return '';
-  const digits = number.replace(/[^0-9+]/g, '');
-  if (digits.length <= 4) return '*'.repeat(digits.length);
-  return `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
-}
-
 /** Removes credentials from a URL (ari-client puts api_key=user:password into its WebSocket URL). */
 export function redactUrl(text: string): string {
   return text

@@ -7,7 +7,7 @@ import type { AriApp } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
 import { HotlineNotifier } from '../inbound/notifier.js';
 import { HotlineQueue } from '../inbound/queue.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';

@@ -11,7 +11,7 @@ import { VoiceMessageKeeper } from '../ivr/messages.js';
 import { IvrNotifier } from '../ivr/notifier.js';
 import { PromptLibrary } from '../ivr/prompts.js';
 import { IvrRecords } from '../ivr/records.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskNumber } from '../lib/mask.js';
 import { localDay } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';

@@ -3,7 +3,7 @@ import type { AgentDirectory, AgentView } from '../agents/types.js';
 import type { CurrentCall } from '../calls/types.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
-import { maskNumber } from '../lib/logger.js';
+import { maskedName, maskNumber } from '../lib/mask.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import { splitCallbacks, todayStats } from './today.js';
@@ -67,8 +67,9 @@ export class WorkspaceService {
     const { to } = this.day(now);
     const promised = this.deps.store.workspace.callbacks(agentId, to, MAX_CALLBACKS);
     const shown = promised.map(
-      ({ phone, campaignId, ...callback }): Callback => ({
+      ({ phone, campaignId, name, ...callback }): Callback => ({
         ...callback,
+        name: maskedName(name),
         campaignId,
         campaignName: this.deps.campaigns.get(campaignId)?.name ?? campaignId,
         numberMasked: maskNumber(phone),
@@ -93,7 +94,11 @@ export class WorkspaceService {
   recentCalls(agentId: string, limit = MAX_RECENT_CALLS): RecentCall[] {
     return this.deps.store.workspace
       .recentCalls(agentId, Math.min(limit, MAX_RECENT_CALLS))
-      .map(({ talkMs, ...call }) => ({ ...call, talkSec: Math.round(talkMs / 1000) }));
+      .map(({ talkMs, name, ...call }) => ({
+        ...call,
+        name: maskedName(name),
+        talkSec: Math.round(talkMs / 1000),
+      }));
   }
 
   /**

@@ -647,3 +647,69 @@ describe('review fixes', () => {
     expect(none.json()).toMatchObject({ rowsRead: 2, added: 1, invalid: 1 });
   });
 });
+
+describe('numbers in answers, error reports and logs (issue 13, finding 4)', () => {
+  it("masks the numbers of the do-not-call import's error rows", async () => {
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/dnc/global/import',
+      headers: csv(keys.supervisor),
+      payload: 'number,reason\n+1 999 123 4567,second line 0171 2345678\n',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().errors).toEqual([
+      {
+        line: 2,
+        reason: expect.stringMatching(/^phone: /),
+        raw: '** *** *** 4567,second line **** ***5678',
+      },
+    ]);
+  });
+
+  it('never logs a number of a request URL whole, however often it is percent-encoded', async () => {
+    for (const url of [
+      '/v1/dnc/global/%252B493012345678',
+      '/v1/dnc/global/%25252B493087654321',
+      '/v1/campaigns/spring/dnc/030%25201234%25205678',
+      '/v1/campaigns/spring/leads?note=tel%253A%252B4930%252055667788',
+    ])
+      await api.app.inject({ method: 'DELETE', url, headers: bearer(keys.supervisor) });
+    const text = api.logs.join('\n');
+    expect(text).toContain('/v1/dnc/global/*********5678');
+    expect(text).not.toMatch(/12345678|87654321|1234%25205678|55667788|2B4930/);
+  });
+
+  it("masks team leaders' lead fields by the kinds the campaign declares", async () => {
+    api.store.campaigns.update(
+      'spring',
+      { settings: JSON.stringify({ fieldKinds: { ext: 'phone', contract: 'id' } }) },
+      2,
+    );
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/campaigns/spring/leads/imports?phone=phone&fields=rest&teamId=sales',
+      headers: csv(keys.supervisor),
+      payload: 'phone,ext,contract,note\n030 12345678,4711,4711234567,mobile 0171 2345678\n',
+    });
+    expect(res.statusCode).toBe(202);
+    await vi.waitFor(() => expect(api.store.leadImports.get(res.json().import.id)!.status).toBe('done'));
+    const get = (key: string) =>
+      api.app.inject({ method: 'GET', url: '/v1/campaigns/spring/leads', headers: bearer(key) });
+    expect((await get(keys.lead1)).json().leads[0].fields).toEqual({
+      ext: '****',
+      contract: '4711234567',
+      note: 'mobile **** ***5678',
+    });
+    expect((await get(keys.supervisor)).json().leads[0].fields.note).toBe('mobile 0171 2345678');
+  });
+
+  it('names no number whole when it is not on the list', async () => {
+    const res = await api.app.inject({
+      method: 'DELETE',
+      url: '/v1/dnc/global/%2B493012345678',
+      headers: bearer(keys.supervisor),
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('12345678');
+  });
+});

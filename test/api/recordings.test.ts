@@ -201,6 +201,48 @@ describe('GET /v1/recordings', () => {
   });
 });
 
+describe('the audit of searches and playback (issue 13)', () => {
+  const searchRows = () => api.store.audit.list({ limit: 1_000 }).filter((e) => e.action === 'search');
+
+  it('keeps the searched number by its last 4 digits only', async () => {
+    expect(ids(await get('/v1/recordings?number=0044%201234%204321', keys.qa))).toEqual(['r-a2']);
+    expect(searchRows()[0]?.detail).toEqual({ query: { number: '********4321' }, total: 1 });
+    expect(JSON.stringify(api.store.db.prepare('SELECT * FROM audit_log').all())).not.toMatch(/1234/);
+  });
+
+  it('writes one row per search session: 100 pages of one search by one person are one row', async () => {
+    for (let offset = 0; offset < 100; offset += 1) {
+      const page = await get(`/v1/recordings?teamId=sales&limit=1&offset=${offset}`, keys.lead1);
+      expect(page.statusCode).toBe(200);
+    }
+    expect(searchRows()).toHaveLength(1);
+    expect(searchRows()[0]).toMatchObject({
+      keyName: 'lead a1',
+      detail: { query: { teamId: 'sales' }, total: 3 },
+    });
+    // Another filter, or another person, is another session.
+    await get('/v1/recordings?teamId=sales&direction=inbound', keys.lead1);
+    await get('/v1/recordings?teamId=sales&limit=1', keys.qa);
+    expect(searchRows().map((e) => [e.keyName, e.detail])).toEqual([
+      ['qa', { query: { teamId: 'sales' }, total: 3 }],
+      ['lead a1', { query: { direction: 'inbound', teamId: 'sales' }, total: 3 }],
+      ['lead a1', { query: { teamId: 'sales' }, total: 3 }],
+    ]);
+  });
+
+  it('writes a row for a recording played, once for all the range requests of its playback', async () => {
+    for (const range of ['bytes=0-', 'bytes=1000-1999', 'bytes=-10'])
+      expect((await get('/v1/recordings/r-a2/audio', keys.a2, { range })).statusCode).toBe(206);
+    await get('/v1/recordings/r-a2/audio?download=true', keys.a2);
+    await get('/v1/recordings/r-a2/audio', keys.qa);
+    expect(api.store.audit.list({ targetId: 'r-a2' }).map((e) => [e.keyName, e.action, e.detail])).toEqual([
+      ['qa', 'listen', null],
+      ['agent a2', 'download', null],
+      ['agent a2', 'listen', { range: 'bytes=0-' }],
+    ]);
+  });
+});
+
 describe('GET /v1/recordings/:id/audio', () => {
   it('sends the whole file as audio/wav, advertising ranges', async () => {
     const res = await get('/v1/recordings/r-a2/audio', keys.a2);

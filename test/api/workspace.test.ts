@@ -10,12 +10,21 @@ import { DialerLeads } from '../../src/dialer/dialer-leads.js';
 import type { DueJobs } from '../../src/dialer/due-jobs.js';
 import { DialerError } from '../../src/dialer/errors.js';
 import { DialerNotifier } from '../../src/dialer/notifier.js';
-import { refuseStaleOffer } from '../../src/dialer/offer-selection.js';
+import { OfferSelection, refuseStaleOffer } from '../../src/dialer/offer-selection.js';
 import { OfferBook } from '../../src/dialer/offers.js';
 import { EventBus } from '../../src/lib/events.js';
 import type { Role } from '../../src/store/index.js';
 import { WorkspaceService } from '../../src/workspace/service.js';
-import { answered, attempt, lead, NOW, seedDay, TIMEZONE, TODAY } from '../unit/workspace-fixtures.js';
+import {
+  answered,
+  attempt,
+  campaign,
+  lead,
+  NOW,
+  seedDay,
+  TIMEZONE,
+  TODAY,
+} from '../unit/workspace-fixtures.js';
 import { FakeDirectory } from './fake-directory.js';
 import { agentServices, bearer, buildTestApi, type TestApi } from './helpers.js';
 
@@ -27,6 +36,9 @@ let keys: Record<'supervisor' | 'qa' | 'lead1' | 'a2' | 'a3', string>;
 /** The offer the fake dialer holds for every agent, and the skips it took. */
 const OFFERED = { attemptId: 'at-offered' };
 let skipped: string[];
+/** The dialer's campaigns and live offers: the preview is the real OfferSelection's over them. */
+let campaignBook: CampaignBook;
+let offers: OfferBook;
 
 const notUsed = () => {
   throw new Error('not used by these tests');
@@ -70,6 +82,10 @@ beforeEach(async () => {
         running: () => true,
       } as unknown as DialerContext;
       const afterCall = new AfterCall(ctx);
+      campaignBook = campaigns;
+      offers = ctx.offers;
+      const selection = new OfferSelection(ctx, afterCall, notUsed);
+      const preview = (agentId: string) => selection.preview(agentId);
       const config = parseConfig({
         ari: { url: 'http://127.0.0.1:8088', username: 'test', password: 'test' },
         redis: { url: 'redis://127.0.0.1:6379' },
@@ -78,7 +94,7 @@ beforeEach(async () => {
       return {
         campaigns,
         dialer: {
-          preview: () => undefined,
+          preview,
           // The real check on a fixed offer; past it the fake has nothing to dial.
           accept: (_agentId, _by, attemptId) => {
             refuseStaleOffer(OFFERED, attemptId);
@@ -97,7 +113,7 @@ beforeEach(async () => {
         now,
         workspace: new WorkspaceService({
           agents: { get: (id) => live.get(id) ?? directory.get(id) },
-          dialer: { preview: () => undefined },
+          dialer: { preview },
           campaigns,
           store,
           reasons: new NotReadyReasons(config.agents.notReadyReasons),
@@ -287,6 +303,76 @@ describe('a sale on the disposition', () => {
       disposition: 'sale',
       talkSec: 40,
     });
+  });
+});
+
+describe("the lead's custom fields on the agent's screen", () => {
+  /** a2 previews a lead of a campaign that declares its fields' kinds. */
+  function offerLeadWithFields(): void {
+    campaignBook.create(
+      {
+        id: 'kinds',
+        name: 'Kinds',
+        settings: {
+          ...campaign.settings,
+          script: 'Mobile {{fields.mobile}}, contract {{fields.contract}}, {{fields.note}}',
+          fieldKinds: { mobile: 'phone', contract: 'id' },
+        },
+      },
+      'sup',
+    );
+    api.store.leads.insertMany([
+      {
+        id: 'l-fields',
+        campaignId: 'kinds',
+        importId: null,
+        phone: '+4917123456789',
+        name: 'Kim (0171 2345678)',
+        fields: {
+          mobile: '0171 2345678',
+          second: '+49 30 9876 5432',
+          note: 'call 030 1234 5678 after 6',
+          contract: '4711234567',
+          plan: 'gold',
+          since: '2024-05-01',
+        },
+        createdAt: 0,
+      },
+    ]);
+    offers.add({
+      attemptId: 'at-fields',
+      agentId: 'a2',
+      teamId: 't1',
+      campaignId: 'kinds',
+      lead: api.store.leads.get('l-fields')!,
+      state: 'preview',
+      abort: new AbortController(),
+      holdsSlot: false,
+      log: pino({ level: 'silent' }),
+    });
+  }
+
+  it('are masked by their kind in the preview and the workspace: phone and phone-like values but for the last 4 digits, ids as written', async () => {
+    offerLeadWithFields();
+    const fields = {
+      mobile: '*******5678',
+      second: '*** ** **** 5432',
+      note: 'call *** **** 5678 after 6',
+      contract: '4711234567',
+      plan: 'gold',
+      since: '2024-05-01',
+    };
+    const preview = await get('/v1/agents/a2/preview', keys.a2);
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json().lead).toMatchObject({
+      name: 'Kim (**** ***5678)',
+      numberMasked: '**********6789',
+      fields,
+    });
+    expect(preview.json().script).toBe('Mobile *******5678, contract 4711234567, call *** **** 5678 after 6');
+    const workspace = await get('/v1/agents/a2/workspace', keys.a2);
+    expect(workspace.json().preview.lead.fields).toEqual(fields);
+    for (const body of [preview.body, workspace.body]) expect(body).not.toMatch(/2345678|9876|030 1234/);
   });
 });
 

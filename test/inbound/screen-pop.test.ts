@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../src/lib/events.js';
-import { maskNumber } from '../../src/lib/logger.js';
+import { maskNumber } from '../../src/lib/mask.js';
 import type { Service } from '../../src/service.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';

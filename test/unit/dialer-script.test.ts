@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { campaignSettingsSchema } from '../../src/dialer/campaign.js';
-import { maskPhoneLike, renderScript } from '../../src/dialer/script.js';
+import { renderScript } from '../../src/dialer/script.js';
 
 const lead = { name: 'Wang Fang', fields: { plan: 'gold', city: 'Berlin', 'contract end': '2027-03-31' } };
 
@@ -47,30 +47,18 @@ describe('renderScript', () => {
     };
     const text = renderScript('{{name}} | {{fields.mobile}} | {{fields.other}}', values);
     expect(text).not.toMatch(/1234 5678|2345|13812345678/);
-    expect(text).toMatch(/^\*+5678 \| \*+6789 \| call \*+5678 after 6 pm$/);
-  });
-});
-
-describe('maskPhoneLike', () => {
-  it('keeps dates, amounts, times and short numbers', () => {
-    for (const value of [
-      '2027-03-31',
-      '31.03.2027',
-      '31/03/2027',
-      '1299.00',
-      '1.299,00 €',
-      '10:30',
-      '12345',
-      'gold',
-    ]) {
-      expect(maskPhoneLike(value), value).toBe(value);
-    }
+    expect(text).toBe('*** ** **** 5678 | ****-****-6789 | call **********5678 after 6 pm');
   });
 
-  it('masks numbers of 6 digits or more however they are written (card and account numbers too)', () => {
-    expect(maskPhoneLike('123456')).toBe('**3456');
-    expect(maskPhoneLike('(030) 123-4567')).toBe('******4567');
-    expect(maskPhoneLike('card 1234 5678 9012 3456 here')).toBe('card ************3456 here');
+  it("masks each field by the kind the campaign declares: phone always, id never, text's phone-like runs", () => {
+    const values = {
+      name: 'Kim',
+      fields: { ext: '4711', contract: '4711234567', note: 'ring 030 1234 5678' },
+    };
+    const kinds = { ext: 'phone', contract: 'id' } as const;
+    expect(renderScript('{{fields.ext}} {{fields.contract}} {{fields.note}}', values, kinds)).toBe(
+      '**** 4711234567 ring *** **** 5678',
+    );
   });
 });
 

@@ -4,10 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MAX_ASSIGN } from '../../leads/distribution.js';
 import { DNC_REASON_CHARS } from '../../leads/dnc.js';
-import { maskPhoneLike } from '../../leads/phone.js';
 import { type DncList, LeadError, type LeadErrorCode } from '../../leads/service.js';
 import { CSV_ENCODINGS, type CsvInput } from '../../lib/csv-source.js';
-import { maskNumber } from '../../lib/logger.js';
 import { type ImportRecord, LEAD_STATES, type LeadPurgeRecord, type LeadRecord } from '../../store/index.js';
 import { ledTeams } from '../agent-scope.js';
 import { domainErrors, errorResponses, HttpError } from '../plugins/errors.js';
@@ -94,7 +92,10 @@ const leadSchema = z.object({
   name: z.string().nullable(),
   fields: z
     .record(z.string(), z.string())
-    .describe('For team leaders, phone-like digit runs (6 digits or more) masked but for the last 4'),
+    .describe(
+      "For team leaders, masked by the campaign's fieldKinds: phone fields but for their last 4 digits, " +
+        'text fields (and undeclared ones) their phone-like runs (6 digits or more); id fields as written',
+    ),
   state: z.enum(LEAD_STATES),
   teamId: z.string().nullable(),
   agentId: z.string().nullable(),
@@ -106,17 +107,13 @@ const leadSchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 
-/** Custom field values with anything like a phone number in them masked (a second number, a mobile). */
-const maskFields = (fields: Record<string, string>) =>
-  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, maskPhoneLike(v)]));
-
-const leadBody = (l: LeadRecord, mask: boolean) => ({
+const leadBody = (l: LeadRecord) => ({
   id: l.id,
   campaignId: l.campaignId,
   importId: l.importId,
-  phone: mask ? maskNumber(l.phone) : l.phone,
+  phone: l.phone,
   name: l.name,
-  fields: mask ? maskFields(l.fields) : l.fields,
+  fields: l.fields,
   state: l.state,
   teamId: l.teamId,
   agentId: l.agentId,
@@ -175,7 +172,13 @@ const dncImportSchema = z.object({
   invalid: z.number().int(),
   leadsMarked: z.number().int().describe('Waiting leads moved to state dnc'),
   errors: z
-    .array(z.object({ line: z.number().int(), reason: z.string(), raw: z.string() }))
+    .array(
+      z.object({
+        line: z.number().int(),
+        reason: z.string(),
+        raw: z.string().describe('The row, phone-like digit runs masked but for their last 4 digits'),
+      }),
+    )
     .describe('First 1,000'),
 });
 
@@ -409,10 +412,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
       },
     },
     async (request) => {
-      const who = actor(request);
-      const page = await run(() => leads.list(request.params.id, request.query, who));
-      // Team leaders see numbers masked.
-      return { leads: page.leads.map((l) => leadBody(l, who.ledTeams !== null)), total: page.total };
+      const page = await run(() => leads.list(request.params.id, request.query, actor(request)));
+      return { leads: page.leads.map(leadBody), total: page.total };
     },
   );
 

@@ -70,7 +70,8 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (
         summary: 'Search recordings',
         description:
           'Newest first. An agent sees only its own calls, a team leader its own and its teams’ (as they ' +
-          'were when recorded); QA, supervisors and admins all. Every search is written to the audit log.',
+          'were when recorded); QA, supervisors and admins all. Every search is written to the audit log, ' +
+          'once per search session (the same filters by the same caller within 10 minutes: paging counts once).',
         querystring: searchQuery,
         response: {
           200: z.object({
@@ -90,7 +91,6 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (
         { ...criteria, limit, offset },
         recordingScope(request),
         auditActor(request),
-        { query: request.query },
       );
       return { recordings: recordings.map((r) => recordingBody(r, rules())), total };
     },
@@ -127,7 +127,8 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (
           'The audio file (audio/wav for WAV), with HTTP range requests so a player can seek: one ' +
           '`Range: bytes=a-b` answers 206 with Content-Range, an unsatisfiable one 416. `download=true` ' +
           'adds Content-Disposition: attachment. 404 RECORDING_NOT_AVAILABLE until the recording is stored ' +
-          'and after it is purged. Audited as listen or download.',
+          'and after it is purged. Audited as listen or download, once per playback (the range requests of ' +
+          'the same recording by the same caller within 10 minutes).',
         params: idParams,
         querystring: z.object({ download: z.stringbool().default(false) }),
         response: {
@@ -154,12 +155,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (
         },
       );
       const range = parseRange(request.headers.range, size);
-      library.audit(auditActor(request), {
-        action,
-        targetId: id,
-        allowed: true,
-        detail: request.headers.range ? { range: request.headers.range } : undefined,
-      });
+      library.auditPlayback(auditActor(request), id, action, request.headers.range);
 
       reply
         .header('accept-ranges', 'bytes')

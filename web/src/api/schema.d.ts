@@ -5185,7 +5185,7 @@ export interface paths {
         };
         /**
          * Search recordings
-         * @description Newest first. An agent sees only its own calls, a team leader its own and its teams’ (as they were when recorded); QA, supervisors and admins all. Every search is written to the audit log.
+         * @description Newest first. An agent sees only its own calls, a team leader its own and its teams’ (as they were when recorded); QA, supervisors and admins all. Every search is written to the audit log, once per search session (the same filters by the same caller within 10 minutes: paging counts once).
          */
         get: {
             parameters: {
@@ -5486,7 +5486,7 @@ export interface paths {
         };
         /**
          * Play or download a recording
-         * @description The audio file (audio/wav for WAV), with HTTP range requests so a player can seek: one `Range: bytes=a-b` answers 206 with Content-Range, an unsatisfiable one 416. `download=true` adds Content-Disposition: attachment. 404 RECORDING_NOT_AVAILABLE until the recording is stored and after it is purged. Audited as listen or download.
+         * @description The audio file (audio/wav for WAV), with HTTP range requests so a player can seek: one `Range: bytes=a-b` answers 206 with Content-Range, an unsatisfiable one 416. `download=true` adds Content-Disposition: attachment. 404 RECORDING_NOT_AVAILABLE until the recording is stored and after it is purged. Audited as listen or download, once per playback (the range requests of the same recording by the same caller within 10 minutes).
          */
         get: {
             parameters: {
@@ -7570,7 +7570,7 @@ export interface paths {
                                 /** @description E.164; masked but for the last 4 digits for team leaders */
                                 phone: string;
                                 name: string | null;
-                                /** @description For team leaders, phone-like digit runs (6 digits or more) masked but for the last 4 */
+                                /** @description For team leaders, masked by the campaign's fieldKinds: phone fields but for their last 4 digits, text fields (and undeclared ones) their phone-like runs (6 digits or more); id fields as written */
                                 fields: {
                                     [key: string]: string;
                                 };
@@ -8770,6 +8770,7 @@ export interface paths {
                             errors: {
                                 line: number;
                                 reason: string;
+                                /** @description The row, phone-like digit runs masked but for their last 4 digits */
                                 raw: string;
                             }[];
                         };
@@ -9338,6 +9339,7 @@ export interface paths {
                             errors: {
                                 line: number;
                                 reason: string;
+                                /** @description The row, phone-like digit runs masked but for their last 4 digits */
                                 raw: string;
                             }[];
                         };
@@ -9723,6 +9725,13 @@ export interface paths {
                             /** @default 30 */
                             leadTtlDays?: number;
                             script?: string;
+                            /**
+                             * @description What each custom field of the leads holds: phone (masked but for its last 4 digits), text (phone-like runs masked; the default) or id (shown as written)
+                             * @default {}
+                             */
+                            fieldKinds?: {
+                                [key: string]: "phone" | "text" | "id";
+                            };
                         };
                     };
                 };
