@@ -5,6 +5,7 @@ import { type Service, startService } from '../../src/service.js';
 import { ARM_MS } from '../../web/src/agent/armed.js';
 import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { countRequests, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
+import { TestClock } from '../harness/clock.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
@@ -57,17 +58,18 @@ afterEach(async () => {
   for (const found of problems) expect(found).toEqual([]);
 });
 
-async function start(options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: number } = {}) {
+async function start(options: Parameters<typeof startAgentScreenService>[1] = {}) {
   ({ service, person: agentPerson } = await startAgentScreenService(AGENT, options));
 }
 
 /** An active campaign for team t1 whose previews wait two minutes (the test decides). */
-async function activeCampaign(phones: string[]): Promise<string[]> {
+async function activeCampaign(phones: string[], extra: { script?: string } = {}): Promise<string[]> {
   const sup = supervisorApi(service);
   const created = await sup.post('/v1/campaigns', {
     id: 'c1',
     name: '宽带续约',
     settings: settings({
+      ...extra,
       dispositions: DISPOSITIONS,
       pacing: {
         previewSec: 120,
@@ -97,19 +99,20 @@ async function activeCampaign(phones: string[]): Promise<string[]> {
   return leads.map((l) => l.id);
 }
 
-/** A fresh browser profile in New York (the screen must show the center's times, not the PC's). */
-/**
- * Chromium logs every 404 as a failed resource: the contract's routes the service does not have yet,
- * and "no lead now" (GET preview answers 404 NO_PREVIEW).
- */
+/** Chromium logs every 404 as a failed resource: "no lead now" (GET preview answers 404 NO_PREVIEW). */
 const EXPECTED_404 = /status of 404/;
 
-async function openPage(expected: RegExp[] = []): Promise<Page> {
+/**
+ * A fresh browser profile in New York (the screen must show the center's times, not the PC's). With the
+ * service's TestClock, the page's own clock starts at the same instant (the test moves both at once).
+ */
+async function openPage(expected: RegExp[] = [], clock?: TestClock): Promise<Page> {
   const context = await browser.newContext({
     timezoneId: 'America/New_York',
     viewport: { width: 1366, height: 860 },
   });
   contexts.push(context);
+  if (clock) await context.clock.install({ time: clock.nowMs() });
   const page = await context.newPage();
   problems.push(pageProblems(page, [EXPECTED_404, ...expected]));
   await page.goto(service.url);
@@ -333,6 +336,88 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(shanghai).toBe('10:00');
     expect(attempt.callbackAt! - Date.now()).toBeGreaterThan(0);
     expect(attempt.callbackAt! - Date.now()).toBeLessThan(2 * 86_400_000);
+  });
+
+  it('a callback set with the picker is listed for today, not offered before its time, and offered again when due, marked as a callback with the earlier call', async () => {
+    // Monday 7 December 2026, 09:58 in Shanghai (Sunday evening on the PC in New York); the service and
+    // the page run on from there together, and the test moves both forward instead of waiting.
+    const clock = new TestClock(new Date('2026-12-07T01:58:00Z'));
+    const moveClocks = async (page: Page, ms: number) => {
+      clock.advance(ms);
+      await page.context().clock.setSystemTime(clock.nowMs());
+    };
+    await start({ now: () => clock.now() });
+    const [lead] = await activeCampaign([customer.answers()], {
+      script: '您好，请问是{{name}}吗？您的{{fields.套餐}}套餐将于{{fields.到期日}}到期。',
+    });
+    const page = await openPage([], clock);
+    await signInAgent(page);
+    await page.getByTestId('move-login').click();
+    await agentState(page, 'not-ready');
+    await page.keyboard.press('r');
+    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
+    // A first call: no callback mark; the campaign's script with the lead's values.
+    expect(await page.getByTestId('preview-callback').count()).toBe(0);
+    expect(await text(page, 'lead-script')).toBe('您好，请问是张伟吗？您的光纤 300M套餐将于2025-07-31到期。');
+    await page.keyboard.press('a');
+    await callState(page, 'talking');
+    await untilArmed(page);
+    await page.getByTestId('call-hangup').click();
+    await page.getByTestId('disposition-form').waitFor();
+
+    // The customer asks to be called back at 10:15, center time: picked with the date and time pickers.
+    await page.getByTestId('disposition-codes').locator('[data-code=callback]').click();
+    await page.getByTestId('disposition-notes').fill('客户在开会，10:15 再打');
+    await page.getByTestId('callback-toggle').click();
+    // The date field, by what it shows (Element Plus's date picker keeps no test id).
+    const date = page.getByTestId('disposition-form').getByPlaceholder('日期');
+    await date.fill('2026-12-07');
+    await date.press('Enter');
+    await page.getByTestId('callback-time').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: /^10:15$/ }).click();
+    await screenshot(page, 'agent-callback-picked-zh');
+    await page.getByTestId('disposition-submit').click();
+
+    const attempt = await eventually(
+      () => attemptsOf(lead!).find((a) => a.state === 'disposed'),
+      'the callback disposed',
+    );
+    const dueAt = Date.parse('2026-12-07T02:15:00Z');
+    expect(attempt).toMatchObject({ disposition: 'callback', callbackAt: dueAt });
+    expect(service.store.leads.get(lead!)).toMatchObject({ state: 'callback', dueAt });
+    // Ready again with nothing to call yet; the callback is listed for today, the call counted.
+    await agentState(page, 'ready');
+    await page.getByTestId('idle').waitFor();
+    await eventually(async () => (await text(page, 'callbacks-today')).includes('张伟'), "today's callbacks");
+    expect(await text(page, 'callbacks-today')).toContain('10:15');
+    expect(await text(page, 'callbacks-today')).toContain('客户在开会');
+    await eventually(async () => (await text(page, 'stats-calls')) === '1', "today's calls");
+    expect(await text(page, 'recent-calls')).toContain('张伟');
+    await screenshot(page, 'agent-callback-listed-zh');
+
+    // 10:13: the dialer's ticker runs (every second) and finds nothing due.
+    await moveClocks(page, 15 * 60_000);
+    await page.waitForTimeout(2_500);
+    expect(await page.getByTestId('preview-card').count()).toBe(0);
+    expect(service.dialer.preview(AGENT)).toBeUndefined();
+
+    // 10:15:05: the next tick offers the lead again, to this agent, marked as the callback it is.
+    await moveClocks(page, 2 * 60_000 + 5_000);
+    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor({ timeout: 10_000 });
+    await agentState(page, 'reserved');
+    expect(service.dialer.preview(AGENT)?.lead.id).toBe(lead);
+    expect(await text(page, 'lead-name')).toBe('张伟');
+    expect(await text(page, 'preview-callback')).toBe('预约回拨');
+    expect(await text(page, 'lead-attempts')).toBe('1');
+    // The earlier call is in the history, with its disposition and notes.
+    expect(await text(page, 'lead-history')).toContain('客户在开会，10:15 再打');
+    expect(await text(page, 'lead-history')).toContain('预约回拨');
+    // No longer waiting: gone from "my callbacks".
+    await page.getByTestId('callbacks-today').waitFor({ state: 'detached' });
+    expect(await text(page, 'my-callbacks')).toContain('暂无回拨');
+    // The preview counts down on the center's clock: the full two minutes, not an hour off.
+    expect(await text(page, 'preview-countdown')).toMatch(/^(1[01]\d|120) 秒后自动拨号$/);
+    await screenshot(page, 'agent-callback-offered-zh');
   });
 
   it('a hotline caller: the call panel shows the caller talking; after the call, wrap-up done', async () => {
