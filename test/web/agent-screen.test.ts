@@ -14,8 +14,8 @@ import { createAccount, idleOut, type Person, signIn, startAgentScreenService } 
 
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
- * from the phone line's login to the next lead, the hotline, and the faults (stream cut, line dropped,
- * two tabs, an ended session).
+ * from the phone line's login to the next lead, a callback promised and offered when due (on a clock the
+ * test moves), the hotline, and the faults (stream cut, line dropped, two tabs, an ended session).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
@@ -141,6 +141,74 @@ const attemptsOf = (leadId: string) => service.store.attempts.forLead(leadId);
 
 /** A button that just appeared ignores clicks for a moment (the end of a double click meant for another). */
 const untilArmed = (page: Page) => page.waitForTimeout(ARM_MS + 100);
+
+/** Monday 7 December 2026, 09:58 in Shanghai (Sunday evening on the PC in New York). */
+const MONDAY_0958 = new Date('2026-12-07T01:58:00Z');
+/** The callback the customer asks for: 10:15 that morning, center time. */
+const CALLBACK_AT = Date.parse('2026-12-07T02:15:00Z');
+
+/**
+ * The service and the page on one TestClock from MONDAY_0958 (the test moves both forward instead of
+ * waiting); the agent calls the one lead, the customer asks to be called back at 10:15, picked with the
+ * disposition form's date and time pickers. The agent is ready after it, with nothing to call, and the
+ * callback listed for today.
+ */
+async function callbackPromised() {
+  const clock = new TestClock(MONDAY_0958);
+  await start({ now: () => clock.now() });
+  const [lead] = await activeCampaign([customer.answers()], {
+    script: '您好，请问是{{name}}吗？您的{{fields.套餐}}套餐将于{{fields.到期日}}到期。',
+  });
+  const page = await openPage([], clock);
+  // The page's clock first: an event stamped in between would otherwise look like a server ahead.
+  const moveClocks = async (ms: number) => {
+    await page.context().clock.setSystemTime(clock.nowMs() + ms);
+    clock.advance(ms);
+  };
+  await signInAgent(page);
+  await page.getByTestId('move-login').click();
+  await agentState(page, 'not-ready');
+  await page.keyboard.press('r');
+  await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
+  // A first call: no callback mark; the campaign's script with the lead's values.
+  expect(await page.getByTestId('preview-callback').count()).toBe(0);
+  expect(await text(page, 'lead-script')).toBe('您好，请问是张伟吗？您的光纤 300M套餐将于2025-07-31到期。');
+  await page.keyboard.press('a');
+  await callState(page, 'talking');
+  await untilArmed(page);
+  await page.getByTestId('call-hangup').click();
+  await page.getByTestId('disposition-form').waitFor();
+
+  await page.getByTestId('disposition-codes').locator('[data-code=callback]').click();
+  await page.getByTestId('disposition-notes').fill('客户在开会，10:15 再打');
+  await page.getByTestId('callback-toggle').click();
+  // The date field, by what it shows (Element Plus's date picker keeps no test id).
+  const date = page.getByTestId('disposition-form').getByPlaceholder('日期');
+  await date.fill('2026-12-07');
+  await date.press('Enter');
+  await page.getByTestId('callback-time').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: /^10:15$/ }).click();
+  await screenshot(page, 'agent-callback-picked-zh');
+  await page.getByTestId('disposition-submit').click();
+
+  const attempt = await eventually(
+    () => attemptsOf(lead!).find((a) => a.state === 'disposed'),
+    'the callback disposed',
+  );
+  expect(attempt).toMatchObject({ disposition: 'callback', callbackAt: CALLBACK_AT });
+  expect(service.store.leads.get(lead!)).toMatchObject({ state: 'callback', dueAt: CALLBACK_AT });
+  await agentState(page, 'ready');
+  await page.getByTestId('idle').waitFor();
+  await eventually(async () => (await text(page, 'callbacks-today')).includes('张伟'), "today's callbacks");
+  expect(await text(page, 'callbacks-today')).toContain('10:15');
+  expect(await text(page, 'callbacks-today')).toContain('客户在开会');
+  // Today's figures and the recent calls count the call.
+  await eventually(async () => (await text(page, 'stats-calls')) === '1', "today's calls");
+  expect(await text(page, 'stats-talk')).toMatch(/^0:0\d$/);
+  expect(await text(page, 'recent-calls')).toContain('张伟');
+  expect(await text(page, 'recent-calls')).toMatch(/时长 0:0\d/);
+  return { page, lead, moveClocks };
+}
 
 describe('the agent screen on the real service, PBX and Redis', () => {
   it('logs in the line, goes ready, previews, accepts (one request for a double click), talks, hangs up, disposes a sale, gets the next lead', async () => {
@@ -338,71 +406,18 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(attempt.callbackAt! - Date.now()).toBeLessThan(2 * 86_400_000);
   });
 
-  it('a callback set with the picker is listed for today, not offered before its time, and offered again when due, marked as a callback with the earlier call', async () => {
-    // Monday 7 December 2026, 09:58 in Shanghai (Sunday evening on the PC in New York); the service and
-    // the page run on from there together, and the test moves both forward instead of waiting.
-    const clock = new TestClock(new Date('2026-12-07T01:58:00Z'));
-    const moveClocks = async (page: Page, ms: number) => {
-      clock.advance(ms);
-      await page.context().clock.setSystemTime(clock.nowMs());
-    };
-    await start({ now: () => clock.now() });
-    const [lead] = await activeCampaign([customer.answers()], {
-      script: '您好，请问是{{name}}吗？您的{{fields.套餐}}套餐将于{{fields.到期日}}到期。',
-    });
-    const page = await openPage([], clock);
-    await signInAgent(page);
-    await page.getByTestId('move-login').click();
-    await agentState(page, 'not-ready');
-    await page.keyboard.press('r');
-    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
-    // A first call: no callback mark; the campaign's script with the lead's values.
-    expect(await page.getByTestId('preview-callback').count()).toBe(0);
-    expect(await text(page, 'lead-script')).toBe('您好，请问是张伟吗？您的光纤 300M套餐将于2025-07-31到期。');
-    await page.keyboard.press('a');
-    await callState(page, 'talking');
-    await untilArmed(page);
-    await page.getByTestId('call-hangup').click();
-    await page.getByTestId('disposition-form').waitFor();
-
-    // The customer asks to be called back at 10:15, center time: picked with the date and time pickers.
-    await page.getByTestId('disposition-codes').locator('[data-code=callback]').click();
-    await page.getByTestId('disposition-notes').fill('客户在开会，10:15 再打');
-    await page.getByTestId('callback-toggle').click();
-    // The date field, by what it shows (Element Plus's date picker keeps no test id).
-    const date = page.getByTestId('disposition-form').getByPlaceholder('日期');
-    await date.fill('2026-12-07');
-    await date.press('Enter');
-    await page.getByTestId('callback-time').click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: /^10:15$/ }).click();
-    await screenshot(page, 'agent-callback-picked-zh');
-    await page.getByTestId('disposition-submit').click();
-
-    const attempt = await eventually(
-      () => attemptsOf(lead!).find((a) => a.state === 'disposed'),
-      'the callback disposed',
-    );
-    const dueAt = Date.parse('2026-12-07T02:15:00Z');
-    expect(attempt).toMatchObject({ disposition: 'callback', callbackAt: dueAt });
-    expect(service.store.leads.get(lead!)).toMatchObject({ state: 'callback', dueAt });
-    // Ready again with nothing to call yet; the callback is listed for today, the call counted.
-    await agentState(page, 'ready');
-    await page.getByTestId('idle').waitFor();
-    await eventually(async () => (await text(page, 'callbacks-today')).includes('张伟'), "today's callbacks");
-    expect(await text(page, 'callbacks-today')).toContain('10:15');
-    expect(await text(page, 'callbacks-today')).toContain('客户在开会');
-    await eventually(async () => (await text(page, 'stats-calls')) === '1', "today's calls");
-    expect(await text(page, 'recent-calls')).toContain('张伟');
+  it('a callback set with the picker is listed for today, not offered before its time, and offered again by the dialer when due, marked as a callback with the earlier call', async () => {
+    const { page, lead, moveClocks } = await callbackPromised();
     await screenshot(page, 'agent-callback-listed-zh');
 
     // 10:13: the dialer's ticker runs (every second) and finds nothing due.
-    await moveClocks(page, 15 * 60_000);
+    await moveClocks(15 * 60_000);
     await page.waitForTimeout(2_500);
     expect(await page.getByTestId('preview-card').count()).toBe(0);
     expect(service.dialer.preview(AGENT)).toBeUndefined();
 
     // 10:15:05: the next tick offers the lead again, to this agent, marked as the callback it is.
-    await moveClocks(page, 2 * 60_000 + 5_000);
+    await moveClocks(2 * 60_000 + 5_000);
     await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor({ timeout: 10_000 });
     await agentState(page, 'reserved');
     expect(service.dialer.preview(AGENT)?.lead.id).toBe(lead);
@@ -415,9 +430,36 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     // No longer waiting: gone from "my callbacks".
     await page.getByTestId('callbacks-today').waitFor({ state: 'detached' });
     expect(await text(page, 'my-callbacks')).toContain('暂无回拨');
-    // The preview counts down on the center's clock: the full two minutes, not an hour off.
+    // The preview counts down on the center's clock: the full two minutes, not a quarter of an hour off.
     expect(await text(page, 'preview-countdown')).toMatch(/^(1[01]\d|120) 秒后自动拨号$/);
     await screenshot(page, 'agent-callback-offered-zh');
+  });
+
+  it('a callback that falls due while the agent is on a break shows as overdue, and is offered when they are ready', async () => {
+    const { page, lead, moveClocks } = await callbackPromised();
+    // 10:13: a short break (15 minutes not ready would log the agent out of the line).
+    await moveClocks(15 * 60_000);
+    await page.keyboard.press('n');
+    await page.getByTestId('reason-picker').waitFor();
+    await page.keyboard.press('1');
+    await agentState(page, 'not-ready');
+
+    // 10:15:05, still on the break: the screen moves the callback to overdue; nothing is offered.
+    await moveClocks(2 * 60_000 + 5_000);
+    await eventually(async () => (await text(page, 'callbacks-overdue')).includes('张伟'), 'overdue');
+    expect(await text(page, 'callbacks-overdue')).toContain('已逾期（1）');
+    expect(await text(page, 'callbacks-today')).toBe('今天（0）');
+    await page.waitForTimeout(2_000);
+    expect(await page.getByTestId('preview-card').count()).toBe(0);
+    expect(service.store.leads.get(lead!)?.state).toBe('callback');
+    await screenshot(page, 'agent-callback-overdue-zh');
+
+    // Back from the break (R): the overdue callback is offered at once.
+    await page.keyboard.press('r');
+    await eventually(() => service.dialer.preview(AGENT)?.lead.id === lead, 'the callback offered', 10_000);
+    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('preview-callback').waitFor();
+    await page.getByTestId('callbacks-overdue').waitFor({ state: 'detached' });
   });
 
   it('a hotline caller: the call panel shows the caller talking; after the call, wrap-up done', async () => {

@@ -90,12 +90,17 @@ export async function startAgentScreenService(
     wrapUpSec?: number;
     /** The service's business clock (e.g. a TestClock's); the real one when not given. */
     now?: () => Date;
+    /** The center's own not-ready reasons (agents.notReadyReasons); the service's defaults when not given. */
+    notReadyReasons?: { code: string; label: { 'zh-CN': string; en: string } }[];
   } = {},
 ): Promise<{ service: Service; person: Person }> {
   const service = await startTestService(
     {
       ivr: { timezone: 'Asia/Shanghai' },
-      agents: { wrapUpSec: options.wrapUpSec ?? 60 },
+      agents: {
+        wrapUpSec: options.wrapUpSec ?? 60,
+        ...(options.notReadyReasons ? { notReadyReasons: options.notReadyReasons } : {}),
+      },
       dialer: { trunkChannels: 5 },
       hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
     },
