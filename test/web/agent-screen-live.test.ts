@@ -12,10 +12,11 @@ import { ivrCall } from '../ivr/helpers.js';
 import { type Person, signIn, startAgentScreenService } from './helpers.js';
 
 /**
- * The agent screen's call controls and workspace data against the real service, PBX and Redis (they
- * were tested with faked routes before the routes existed). The setup follows agent-screen.test.ts:
- * an agent on a persistent line, a campaign of simulated customers; sign-in as there (the lead moves
- * every browser test to the shared account sign-in).
+ * The agent screen's call controls and workspace data against the real service, PBX and Redis: hold,
+ * keypad, a sale and today's figures, a customer not reached, a transfer refused then made warm, the
+ * wrap-up countdown and the center's reasons, the hotline pop in both languages. The setup follows
+ * agent-screen.test.ts: an agent on a persistent line, a campaign of simulated customers, sign-in on the
+ * sign-in page.
  */
 
 const AGENT = 'web-live-a1';
@@ -53,7 +54,7 @@ afterEach(async () => {
   for (const found of problems) expect(found).toEqual([]);
 });
 
-async function start(options: { inboundRole?: 'primary' | 'none' } = {}) {
+async function start(options: Parameters<typeof startAgentScreenService>[1] = {}) {
   ({ service, person: agentPerson } = await startAgentScreenService(AGENT, options));
 }
 
@@ -93,15 +94,20 @@ async function activeCampaign(phones: string[]): Promise<string[]> {
 /** "No lead now" and "no caller now" answer 404, which Chromium logs. */
 const EXPECTED_404 = /status of 404/;
 
-async function openPage(): Promise<Page> {
+/**
+ * The agent signed in, in Chinese unless `english`; `expected` are the console errors of refusals the
+ * test provokes.
+ */
+async function openPage(options: { english?: boolean; expected?: RegExp[] } = {}): Promise<Page> {
   const context = await browser.newContext({
     timezoneId: 'America/New_York',
     viewport: { width: 1366, height: 860 },
   });
   contexts.push(context);
   const page = await context.newPage();
-  problems.push(pageProblems(page, [EXPECTED_404]));
+  problems.push(pageProblems(page, [EXPECTED_404, ...(options.expected ?? [])]));
   await page.goto(service.url);
+  if (options.english) await page.getByTestId('language-switch').getByText('English').click();
   expect(await signIn(page, agentPerson)).toBe(200);
   await page.getByTestId('agent-screen').waitFor();
   await page.locator('[data-testid=live-indicator][data-status=connected]').first().waitFor();
@@ -177,14 +183,35 @@ describe('the agent screen on the real call-control and workspace routes', () =>
     await screenshot(page, 'agent-live-stats');
   });
 
-  it('a warm transfer to a second agent: consult, then complete; the call is theirs', async () => {
+  it('a busy customer: not reached, listed in recent calls as busy and not connected, and the next lead is offered', async () => {
     await start();
-    // The second agent works in another team (no leads of this campaign), on a persistent line.
+    const [first] = await activeCampaign([customer.busy(), customer.answers()]);
+    const page = await openPage();
+    await page.getByTestId('move-login').click();
+    await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+    await page.keyboard.press('r');
+    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
+    await page.waitForTimeout(ARM_MS + 100);
+    await page.getByTestId('preview-accept').click();
+
+    await eventually(async () => (await text(page, 'lead-name')) === '李娜', 'the next lead', 15_000);
+    expect(service.store.attempts.forLead(first!)[0]).toMatchObject({ outcome: 'busy' });
+    await eventually(async () => (await text(page, 'recent-calls')).includes('忙线'), 'the busy call listed');
+    expect(await text(page, 'recent-calls')).toContain('未接通');
+    expect(await text(page, 'stats-calls')).toBe('1');
+    expect(await text(page, 'stats-contacts')).toBe('0');
+    await screenshot(page, 'agent-live-not-reached');
+  });
+
+  it('a transfer to an agent who is not on the line is refused and explained, the call goes on; once they are ready, a warm transfer: consult, then complete; the call is theirs', async () => {
+    await start();
+    // The second agent works in another team (no leads of this campaign), on a persistent line: not
+    // logged in yet.
     service.store.teams.create({ id: 't2', name: '二组' });
     await addAgent(service, { id: 'web-live-a2', inboundRole: 'none', lineMode: 'persistent', teamId: 't2' });
-    await loginReady(service, 'web-live-a2');
     const [first] = await activeCampaign([customer.answers()]);
-    const page = await openPage();
+    // The refusal's 409, which Chromium logs.
+    const page = await openPage({ expected: [/status of 409/] });
     await talkingWithFirstLead(page);
     const attemptId = service.store.attempts.forLead(first!)[0]!.id;
 
@@ -192,6 +219,21 @@ describe('the agent screen on the real call-control and workspace routes', () =>
     await page.getByTestId('transfer-target').getByText('指定坐席').click();
     await page.getByTestId('transfer-agent').fill('web-live-a2');
     await page.getByTestId('transfer-mode').getByText('先咨询').click();
+    await screenshot(page, 'agent-live-transfer-dialog');
+    const transfers = countRequests(page, 'POST', /\/call\/transfer$/);
+    await page.getByTestId('transfer-confirm').click();
+    // The service refuses (409 TARGET_UNAVAILABLE): the screen says why; the call goes on, the dialog stays.
+    await page.getByTestId('notice').waitFor();
+    expect(await text(page, 'notice')).toContain('转接对象现在无法接听');
+    expect(transfers.count()).toBe(1);
+    await callState(page, 'talking');
+    expect(service.calls.current(AGENT)?.state).toBe('talking');
+    expect(service.agents.get('web-live-a2')?.state).toBe('logged-out');
+    await page.getByTestId('transfer-confirm').waitFor();
+    await screenshot(page, 'agent-live-transfer-refused');
+
+    // The second agent logs in and is ready: the same transfer again goes through.
+    await loginReady(service, 'web-live-a2');
     await page.getByTestId('transfer-confirm').click();
     await page.getByTestId('call-consult').waitFor({ timeout: 15_000 });
     await eventually(
@@ -240,5 +282,133 @@ describe('the agent screen on the real call-control and workspace routes', () =>
 
     await far.hangup(call.callerId);
     await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
+  });
+
+  it("the wrap-up counts down on the form and the state bar; a sale needs amount and product; the wrap-up runs out; the center's own reasons", async () => {
+    // A short wrap-up, and a reason of this center's own beside the service's defaults.
+    await start({
+      wrapUpSec: 12,
+      notReadyReasons: [
+        { code: 'break', label: { 'zh-CN': '休息', en: 'Break' } },
+        { code: 'coaching', label: { 'zh-CN': '辅导', en: 'Coaching' } },
+      ],
+    });
+    const [first] = await activeCampaign([customer.answers()]);
+    const page = await openPage();
+    await talkingWithFirstLead(page);
+    const attemptId = service.store.attempts.forLead(first!)[0]!.id;
+    await page.waitForTimeout(ARM_MS + 100); // the hang-up button just appeared
+    await page.getByTestId('call-hangup').click();
+    await page.getByTestId('disposition-form').waitFor();
+    await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
+
+    // Both count down the service's wrap-up time.
+    const left = async () => {
+      const shown = await text(page, 'disposition-wrap-up-left');
+      const match = /^请在 0:(\d\d) 内提交$/.exec(shown);
+      expect(match, shown).not.toBeNull();
+      expect(await text(page, 'wrap-up-left')).toMatch(/^剩余 0:\d\d$/);
+      return Number(match![1]);
+    };
+    const before = await left();
+    expect(before).toBeGreaterThan(6);
+    expect(before).toBeLessThanOrEqual(12);
+    await page.waitForTimeout(2_100);
+    const after = await left();
+    expect(after).toBeLessThan(before);
+    expect(after).toBeGreaterThanOrEqual(before - 3);
+
+    // A sale without amount and product: said so, nothing sent.
+    const disposals = countRequests(page, 'POST', /\/disposition$/);
+    await page.keyboard.press('1');
+    await page.getByTestId('disposition-sale').waitFor();
+    await page.keyboard.press('d');
+    await page.getByText('请输入有效金额（不小于 0，最多两位小数）。').waitFor();
+    await page.getByText('请输入产品名称。').waitFor();
+    await screenshot(page, 'agent-live-wrap-up-countdown');
+    expect(disposals.count()).toBe(0);
+
+    // The wrap-up runs out: the agent is ready again, the form gone, the call settled without an outcome.
+    await page.locator('[data-testid=agent-state][data-state=ready]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('disposition-form').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('wrap-up-left').count()).toBe(0);
+    const settled = await eventually(
+      () =>
+        service.store.attempts.get(attemptId)?.skipReason === 'no disposition' &&
+        service.store.attempts.get(attemptId),
+      'the call settled without a disposition',
+    );
+    expect(settled).toMatchObject({ state: 'disposed', disposition: null });
+    expect(disposals.count()).toBe(0);
+
+    // N: the center's reasons in its words, not the service's own (line dropped); 2 picks coaching.
+    await page.keyboard.press('n');
+    await page.getByTestId('reason-picker').waitFor();
+    expect(await text(page, 'reason-picker')).toContain('辅导');
+    expect(await text(page, 'reason-picker')).not.toContain('线路断开');
+    await screenshot(page, 'agent-live-center-reasons');
+    await page.keyboard.press('2');
+    await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+    expect(await text(page, 'agent-state')).toBe('未就绪 · 辅导');
+    expect(service.agents.get(AGENT)).toMatchObject({ state: 'not-ready', reason: 'coaching' });
+  });
+
+  it('in English: a hotline caller pops up with the masked number and the menu path; calling again, the earlier call', async () => {
+    await start({ inboundRole: 'primary' });
+    service.catalog.put(HOTLINE_FLOW, 'test');
+    const page = await openPage({ english: true });
+    await page.getByTestId('move-login').click();
+    await page.locator('[data-testid=agent-state][data-state=not-ready]').waitFor();
+    await page.getByTestId('move-ready').click();
+    await page.locator('[data-testid=agent-state][data-state=ready]').waitFor();
+
+    // A first call from the number: popped, taken, ended; wrap-up finished at once (R).
+    const firstCall = await ivrCall(far, service, '400');
+    await page.getByTestId('hotline-pop').waitFor({ timeout: 15_000 });
+    expect(await text(page, 'hotline-pop')).toContain('First call');
+    await page
+      .locator('[data-testid=call-panel][data-kind=hotline][data-state=talking]')
+      .waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(1_200); // a talk time of at least a second
+    await far.hangup(firstCall.callerId);
+    await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
+    await page.getByTestId('hotline-pop').waitFor({ state: 'detached' });
+    await page.getByTestId('move-wrap-up-done').waitFor();
+    await page.keyboard.press('r');
+    await page.locator('[data-testid=agent-state][data-state=ready]').waitFor();
+
+    // The same number calls again: the pop shows it masked, the way through the menu and the first call.
+    await ivrCall(far, service, '400');
+    await page.getByTestId('hotline-pop').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid=call-panel][data-kind=hotline][data-state=talking]')
+      .waitFor({ timeout: 15_000 });
+    const offer = await agentApi(service, AGENT).get(`/v1/agents/${AGENT}/hotline/offer`);
+    expect(offer.statusCode, offer.body).toBe(200);
+    const { callerMasked, earlierCalls } = offer.json() as {
+      callerMasked: string;
+      earlierCalls: { agentId: string | null; outcome: string }[];
+    };
+    expect(earlierCalls).toHaveLength(1);
+    expect(await text(page, 'hotline-caller')).toBe(callerMasked);
+    expect(callerMasked).toMatch(/^\*+\d{2,4}$/);
+    expect(await text(page, 'hotline-pop')).toContain('Hotline call');
+    expect(await text(page, 'hotline-pop')).toContain('Earlier calls (1)');
+    expect(await page.getByTestId('hotline-path').count()).toBe(1);
+    const earlier = await text(page, 'hotline-earlier');
+    expect(earlier).toContain('Answered');
+    expect(earlier).toContain(`Agent ${AGENT}`);
+    expect(await text(page, 'call-panel')).toContain('Hotline');
+    // No Chinese on the screen but the person's and the center's own words.
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as a person sees it
+    const body = await page.locator('body').innerText();
+    expect(['王小明', '中文'].reduce((rest, word) => rest.replaceAll(word, ''), body)).not.toMatch(
+      /\p{Script=Han}/u,
+    );
+    await screenshot(page, 'agent-live-hotline-pop-en');
+    // Put away, and shown again.
+    await page.getByTestId('hotline-collapse').click();
+    await page.getByTestId('hotline-expand').click();
+    await page.getByTestId('hotline-path').waitFor();
   });
 });

@@ -5,6 +5,7 @@ import { type Service, startService } from '../../src/service.js';
 import { ARM_MS } from '../../web/src/agent/armed.js';
 import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { countRequests, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
+import { TestClock } from '../harness/clock.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
@@ -13,8 +14,8 @@ import { createAccount, idleOut, type Person, signIn, startAgentScreenService } 
 
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
- * from the phone line's login to the next lead, the hotline, and the faults (stream cut, line dropped,
- * two tabs, an ended session).
+ * from the phone line's login to the next lead, a callback promised and offered when due (on a clock the
+ * test moves), the hotline, and the faults (stream cut, line dropped, two tabs, an ended session).
  */
 
 const CENTER_TZ = 'Asia/Shanghai';
@@ -57,17 +58,18 @@ afterEach(async () => {
   for (const found of problems) expect(found).toEqual([]);
 });
 
-async function start(options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: number } = {}) {
+async function start(options: Parameters<typeof startAgentScreenService>[1] = {}) {
   ({ service, person: agentPerson } = await startAgentScreenService(AGENT, options));
 }
 
 /** An active campaign for team t1 whose previews wait two minutes (the test decides). */
-async function activeCampaign(phones: string[]): Promise<string[]> {
+async function activeCampaign(phones: string[], extra: { script?: string } = {}): Promise<string[]> {
   const sup = supervisorApi(service);
   const created = await sup.post('/v1/campaigns', {
     id: 'c1',
     name: '宽带续约',
     settings: settings({
+      ...extra,
       dispositions: DISPOSITIONS,
       pacing: {
         previewSec: 120,
@@ -97,19 +99,20 @@ async function activeCampaign(phones: string[]): Promise<string[]> {
   return leads.map((l) => l.id);
 }
 
-/** A fresh browser profile in New York (the screen must show the center's times, not the PC's). */
-/**
- * Chromium logs every 404 as a failed resource: the contract's routes the service does not have yet,
- * and "no lead now" (GET preview answers 404 NO_PREVIEW).
- */
+/** Chromium logs every 404 as a failed resource: "no lead now" (GET preview answers 404 NO_PREVIEW). */
 const EXPECTED_404 = /status of 404/;
 
-async function openPage(expected: RegExp[] = []): Promise<Page> {
+/**
+ * A fresh browser profile in New York (the screen must show the center's times, not the PC's). With the
+ * service's TestClock, the page's own clock starts at the same instant (the test moves both at once).
+ */
+async function openPage(expected: RegExp[] = [], clock?: TestClock): Promise<Page> {
   const context = await browser.newContext({
     timezoneId: 'America/New_York',
     viewport: { width: 1366, height: 860 },
   });
   contexts.push(context);
+  if (clock) await context.clock.install({ time: clock.nowMs() });
   const page = await context.newPage();
   problems.push(pageProblems(page, [EXPECTED_404, ...expected]));
   await page.goto(service.url);
@@ -138,6 +141,74 @@ const attemptsOf = (leadId: string) => service.store.attempts.forLead(leadId);
 
 /** A button that just appeared ignores clicks for a moment (the end of a double click meant for another). */
 const untilArmed = (page: Page) => page.waitForTimeout(ARM_MS + 100);
+
+/** Monday 7 December 2026, 09:58 in Shanghai (Sunday evening on the PC in New York). */
+const MONDAY_0958 = new Date('2026-12-07T01:58:00Z');
+/** The callback the customer asks for: 10:15 that morning, center time. */
+const CALLBACK_AT = Date.parse('2026-12-07T02:15:00Z');
+
+/**
+ * The service and the page on one TestClock from MONDAY_0958 (the test moves both forward instead of
+ * waiting); the agent calls the one lead, the customer asks to be called back at 10:15, picked with the
+ * disposition form's date and time pickers. The agent is ready after it, with nothing to call, and the
+ * callback listed for today.
+ */
+async function callbackPromised() {
+  const clock = new TestClock(MONDAY_0958);
+  await start({ now: () => clock.now() });
+  const [lead] = await activeCampaign([customer.answers()], {
+    script: '您好，请问是{{name}}吗？您的{{fields.套餐}}套餐将于{{fields.到期日}}到期。',
+  });
+  const page = await openPage([], clock);
+  // The page's clock first: an event stamped in between would otherwise look like a server ahead.
+  const moveClocks = async (ms: number) => {
+    await page.context().clock.setSystemTime(clock.nowMs() + ms);
+    clock.advance(ms);
+  };
+  await signInAgent(page);
+  await page.getByTestId('move-login').click();
+  await agentState(page, 'not-ready');
+  await page.keyboard.press('r');
+  await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor();
+  // A first call: no callback mark; the campaign's script with the lead's values.
+  expect(await page.getByTestId('preview-callback').count()).toBe(0);
+  expect(await text(page, 'lead-script')).toBe('您好，请问是张伟吗？您的光纤 300M套餐将于2025-07-31到期。');
+  await page.keyboard.press('a');
+  await callState(page, 'talking');
+  await untilArmed(page);
+  await page.getByTestId('call-hangup').click();
+  await page.getByTestId('disposition-form').waitFor();
+
+  await page.getByTestId('disposition-codes').locator('[data-code=callback]').click();
+  await page.getByTestId('disposition-notes').fill('客户在开会，10:15 再打');
+  await page.getByTestId('callback-toggle').click();
+  // The date field, by what it shows (Element Plus's date picker keeps no test id).
+  const date = page.getByTestId('disposition-form').getByPlaceholder('日期');
+  await date.fill('2026-12-07');
+  await date.press('Enter');
+  await page.getByTestId('callback-time').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: /^10:15$/ }).click();
+  await screenshot(page, 'agent-callback-picked-zh');
+  await page.getByTestId('disposition-submit').click();
+
+  const attempt = await eventually(
+    () => attemptsOf(lead!).find((a) => a.state === 'disposed'),
+    'the callback disposed',
+  );
+  expect(attempt).toMatchObject({ disposition: 'callback', callbackAt: CALLBACK_AT });
+  expect(service.store.leads.get(lead!)).toMatchObject({ state: 'callback', dueAt: CALLBACK_AT });
+  await agentState(page, 'ready');
+  await page.getByTestId('idle').waitFor();
+  await eventually(async () => (await text(page, 'callbacks-today')).includes('张伟'), "today's callbacks");
+  expect(await text(page, 'callbacks-today')).toContain('10:15');
+  expect(await text(page, 'callbacks-today')).toContain('客户在开会');
+  // Today's figures and the recent calls count the call.
+  await eventually(async () => (await text(page, 'stats-calls')) === '1', "today's calls");
+  expect(await text(page, 'stats-talk')).toMatch(/^0:0\d$/);
+  expect(await text(page, 'recent-calls')).toContain('张伟');
+  expect(await text(page, 'recent-calls')).toMatch(/时长 0:0\d/);
+  return { page, lead, moveClocks };
+}
 
 describe('the agent screen on the real service, PBX and Redis', () => {
   it('logs in the line, goes ready, previews, accepts (one request for a double click), talks, hangs up, disposes a sale, gets the next lead', async () => {
@@ -333,6 +404,62 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     expect(shanghai).toBe('10:00');
     expect(attempt.callbackAt! - Date.now()).toBeGreaterThan(0);
     expect(attempt.callbackAt! - Date.now()).toBeLessThan(2 * 86_400_000);
+  });
+
+  it('a callback set with the picker is listed for today, not offered before its time, and offered again by the dialer when due, marked as a callback with the earlier call', async () => {
+    const { page, lead, moveClocks } = await callbackPromised();
+    await screenshot(page, 'agent-callback-listed-zh');
+
+    // 10:13: the dialer's ticker runs (every second) and finds nothing due.
+    await moveClocks(15 * 60_000);
+    await page.waitForTimeout(2_500);
+    expect(await page.getByTestId('preview-card').count()).toBe(0);
+    expect(service.dialer.preview(AGENT)).toBeUndefined();
+
+    // 10:15:05: the next tick offers the lead again, to this agent, marked as the callback it is.
+    await moveClocks(2 * 60_000 + 5_000);
+    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor({ timeout: 10_000 });
+    await agentState(page, 'reserved');
+    expect(service.dialer.preview(AGENT)?.lead.id).toBe(lead);
+    expect(await text(page, 'lead-name')).toBe('张伟');
+    expect(await text(page, 'preview-callback')).toBe('预约回拨');
+    expect(await text(page, 'lead-attempts')).toBe('1');
+    // The earlier call is in the history, with its disposition and notes.
+    expect(await text(page, 'lead-history')).toContain('客户在开会，10:15 再打');
+    expect(await text(page, 'lead-history')).toContain('预约回拨');
+    // No longer waiting: gone from "my callbacks".
+    await page.getByTestId('callbacks-today').waitFor({ state: 'detached' });
+    expect(await text(page, 'my-callbacks')).toContain('暂无回拨');
+    // The preview counts down on the center's clock: the full two minutes, not a quarter of an hour off.
+    expect(await text(page, 'preview-countdown')).toMatch(/^(1[01]\d|120) 秒后自动拨号$/);
+    await screenshot(page, 'agent-callback-offered-zh');
+  });
+
+  it('a callback that falls due while the agent is on a break shows as overdue, and is offered when they are ready', async () => {
+    const { page, lead, moveClocks } = await callbackPromised();
+    // 10:13: a short break (15 minutes not ready would log the agent out of the line).
+    await moveClocks(15 * 60_000);
+    await page.keyboard.press('n');
+    await page.getByTestId('reason-picker').waitFor();
+    await page.keyboard.press('1');
+    await agentState(page, 'not-ready');
+
+    // 10:15:05, still on the break: the screen moves the callback to overdue; nothing is offered.
+    await moveClocks(2 * 60_000 + 5_000);
+    await eventually(async () => (await text(page, 'callbacks-overdue')).includes('张伟'), 'overdue');
+    expect(await text(page, 'callbacks-overdue')).toContain('已逾期（1）');
+    expect(await text(page, 'callbacks-today')).toBe('今天（0）');
+    await page.waitForTimeout(2_000);
+    expect(await page.getByTestId('preview-card').count()).toBe(0);
+    expect(service.store.leads.get(lead!)?.state).toBe('callback');
+    await screenshot(page, 'agent-callback-overdue-zh');
+
+    // Back from the break (R): the overdue callback is offered at once.
+    await page.keyboard.press('r');
+    await eventually(() => service.dialer.preview(AGENT)?.lead.id === lead, 'the callback offered', 10_000);
+    await page.locator('[data-testid=preview-card][data-phase=preview]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('preview-callback').waitFor();
+    await page.getByTestId('callbacks-overdue').waitFor({ state: 'detached' });
   });
 
   it('a hotline caller: the call panel shows the caller talking; after the call, wrap-up done', async () => {

@@ -85,14 +85,27 @@ export async function idleOut(service: Service, context: BrowserContext): Promis
  */
 export async function startAgentScreenService(
   agentId: string,
-  options: { inboundRole?: 'primary' | 'none'; wrapUpSec?: number } = {},
+  options: {
+    inboundRole?: 'primary' | 'none';
+    wrapUpSec?: number;
+    /** The service's business clock (e.g. a TestClock's); the real one when not given. */
+    now?: () => Date;
+    /** The center's own not-ready reasons (agents.notReadyReasons); the service's defaults when not given. */
+    notReadyReasons?: { code: string; label: { 'zh-CN': string; en: string } }[];
+  } = {},
 ): Promise<{ service: Service; person: Person }> {
-  const service = await startTestService({
-    ivr: { timezone: 'Asia/Shanghai' },
-    agents: { wrapUpSec: options.wrapUpSec ?? 60 },
-    dialer: { trunkChannels: 5 },
-    hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
-  });
+  const service = await startTestService(
+    {
+      ivr: { timezone: 'Asia/Shanghai' },
+      agents: {
+        wrapUpSec: options.wrapUpSec ?? 60,
+        ...(options.notReadyReasons ? { notReadyReasons: options.notReadyReasons } : {}),
+      },
+      dialer: { trunkChannels: 5 },
+      hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
+    },
+    options.now ? { now: options.now } : {},
+  );
   service.store.teams.create({ id: 't1', name: '一组' });
   service.store.agents.create({
     id: agentId,

@@ -239,6 +239,8 @@ export function createWorkspace(agentId: string, reads: WorkspaceReads, now: () 
   });
 
   const mine = (data: Record<string, unknown>) => data.agentId === agentId;
+  const listsCallback = (leadId: unknown) =>
+    [...(state.callbacks?.overdue ?? []), ...(state.callbacks?.today ?? [])].some((c) => c.leadId === leadId);
 
   /** A live event: apply what it carries, reload the parts it touches. */
   function onEvent(event: LiveEvent): void {
@@ -265,6 +267,8 @@ export function createWorkspace(agentId: string, reads: WorkspaceReads, now: () 
         void callPart.refresh();
         if (event.type === 'disposed' || event.type === 'call-ended' || event.type === 'not-reached')
           void sidePart.refresh();
+        // A promised callback offered now is no longer waiting: it leaves "my callbacks".
+        else if (event.type === 'preview' && listsCallback(data.leadId)) void sidePart.refresh();
         return;
       }
       case 'queue': {

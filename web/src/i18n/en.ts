@@ -198,6 +198,7 @@ export default {
       skip: 'Skip',
       history: 'Earlier attempts',
       noHistory: 'First contact with this customer',
+      callback: 'Callback promised',
       historyAt: 'Time',
       historyOutcome: 'Outcome',
       historyDisposition: 'Disposition',

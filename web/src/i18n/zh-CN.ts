@@ -189,6 +189,7 @@ export default {
       skip: '跳过',
       history: '历史联系记录',
       noHistory: '首次联系此客户',
+      callback: '预约回拨',
       historyAt: '时间',
       historyOutcome: '结果',
       historyDisposition: '处理结果',
