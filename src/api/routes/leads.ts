@@ -246,7 +246,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
   app.post(
     '/campaigns/:id/leads/imports',
     {
-      config: SUPERVISORS,
+      config: { ...SUPERVISORS, rateLimit: 'import' },
       schema: {
         tags: TAGS,
         summary: 'Import a lead list (CSV)',
@@ -328,7 +328,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
   app.get(
     '/lead-imports/:importId/errors',
     {
-      config: SUPERVISORS,
+      config: { ...SUPERVISORS, rateLimit: 'export' },
       schema: {
         tags: TAGS,
         summary: "Download an import's error report",
@@ -616,7 +616,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
     app.post(
       `${path}/import`,
       {
-        config: SUPERVISORS,
+        config: { ...SUPERVISORS, rateLimit: 'import' },
         schema: {
           tags: TAGS,
           summary: `Import numbers into the ${scopeName} do-not-call list (CSV)`,
