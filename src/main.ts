@@ -52,6 +52,24 @@ async function becomeActive(
   return got ? lease : undefined;
 }
 
+/** The exit code after an uncaught exception or unhandled rejection (EX_SOFTWARE). */
+const CRASH_EXIT_CODE = 70;
+
+/**
+ * An uncaught exception or unhandled rejection leaves the process in a state no one planned for: it is
+ * logged and the process exits non-zero at once, for the supervisor (systemd, Docker's restart policy) to
+ * start it again. Nothing is drained: calls, agents and queue recover from Redis and the store at start.
+ */
+function exitOnCrash(logger: Logger): void {
+  const crash = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, `${kind}: exiting for the supervisor to restart the service`);
+    logger.flush();
+    process.exit(CRASH_EXIT_CODE);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
+}
+
 /** Process entry point: load config, start, stop gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -68,8 +86,7 @@ async function main(): Promise<void> {
     service: 'callcenter',
     instance: config.service.instanceId,
   });
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception'));
+  exitOnCrash(logger);
 
   let lease: LeaderLease | undefined;
   if (config.ha.enabled) {

@@ -157,6 +157,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await wireApi({
       core,
       store,
+      redis,
       listen: options.listen !== false,
       readiness: [...ariProbes, ...storeProbes],
       ivr: ivrRoutes,

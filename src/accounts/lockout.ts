@@ -1,7 +1,7 @@
 /**
- * The lock-out after failed sign-ins, as pure functions of a counter and the time. One counter per
- * username (known or not: a refusal must not tell whether the account exists) and one per client address.
- * Times are epoch milliseconds.
+ * The lock-out after failed credentials, as pure functions of a counter and the time. One counter per
+ * username (known or not: a refusal must not tell whether the account exists) and one per API key prefix,
+ * and per client address one for wrong passwords and one for invalid keys. Times are epoch milliseconds.
  */
 
 /** The limits of one counter. */
@@ -68,20 +68,56 @@ export function refusalStarted(state: ThrottleState): boolean {
   return state.failures === 0 && state.lockouts > 0;
 }
 
+/** The counters' names in the store: one table holds them all. */
+export const throttleKey = {
+  account: (username: string) => `account:${username}`,
+  address: (address: string) => `address:${address}`,
+  keyPrefix: (prefix: string) => `key-prefix:${prefix}`,
+  /** Invalid API keys from an address: counted apart from its wrong passwords, with the same rule. */
+  keyAddress: (address: string) => `key-address:${address}`,
+};
+
+/** Where the counters are kept (the store's signInThrottle). */
+export interface ThrottleCounters {
+  get(key: string): ThrottleState | null;
+  put(key: string, state: ThrottleState): void;
+}
+
+/** How long until an attempt that every one of `keys` counts is allowed: 0 now. */
+export function waitMs(counters: ThrottleCounters, keys: readonly string[], now: number): number {
+  return Math.max(0, ...keys.map((key) => retryAfterMs(counters.get(key), now)));
+}
+
+/** Counts one failure on each counter with its rule; answers the longest refusal it started (0: none). */
+export function countFailure(
+  counters: ThrottleCounters,
+  rules: readonly (readonly [key: string, rule: ThrottleRule])[],
+  now: number,
+): number {
+  let lockedFor = 0;
+  for (const [key, rule] of rules) {
+    const after = afterFailure(counters.get(key), rule, now);
+    counters.put(key, after);
+    if (refusalStarted(after)) lockedFor = Math.max(lockedFor, after.lockedUntil - now);
+  }
+  return lockedFor;
+}
+
 /** The delay before a username's first refusal doubles from this. */
 const ACCOUNT_DELAY_MS = 1_000;
 
 /**
- * The two rules from the configuration. Only the username's counter has the growing delay: the address's
- * may be shared by many people behind one router, so it only refuses, and later.
+ * The rules from the configuration. The username's and the key prefix's counters have the growing delay;
+ * the address's may be shared by many people behind one router, so it only refuses, and later.
  */
 export function throttleRules(config: {
   windowMin: number;
   accountFailures: number;
   addressFailures: number;
+  keyPrefixFailures: number;
   lockSec: number;
   maxLockMin: number;
-}): { account: ThrottleRule; address: ThrottleRule } {
+}): { account: ThrottleRule; keyPrefix: ThrottleRule; address: ThrottleRule } {
   const base = {
     windowMs: config.windowMin * 60_000,
     lockMs: config.lockSec * 1000,
@@ -89,6 +125,7 @@ export function throttleRules(config: {
   };
   return {
     account: { ...base, maxFailures: config.accountFailures, delayMs: ACCOUNT_DELAY_MS },
+    keyPrefix: { ...base, maxFailures: config.keyPrefixFailures, delayMs: ACCOUNT_DELAY_MS },
     address: { ...base, maxFailures: config.addressFailures, delayMs: 0 },
   };
 }

@@ -11,14 +11,7 @@ import type {
   SessionRecord,
   Store,
 } from '../store/index.js';
-import {
-  afterFailure,
-  FORGET_AFTER_MS,
-  refusalStarted,
-  retryAfterMs,
-  type ThrottleRule,
-  throttleRules,
-} from './lockout.js';
+import { countFailure, FORGET_AFTER_MS, throttleKey, throttleRules, waitMs } from './lockout.js';
 import {
   DEFAULT_SCRYPT,
   hashPassword,
@@ -133,7 +126,7 @@ export class AccountService {
   private readonly scrypt: ScryptParams;
   private readonly idleMs: number;
   private readonly lifetimeMs: number;
-  private readonly rules: { account: ThrottleRule; address: ThrottleRule };
+  private readonly rules: Pick<ReturnType<typeof throttleRules>, 'account' | 'address'>;
   private readonly listeners = new Set<(sessionIds: readonly string[]) => void>();
   private readonly pendingUsers = new Set<string>();
   private readonly addressTurns = new KeyedTurns(CHECKS_PER_ADDRESS, WAITING_PER_ADDRESS);
@@ -394,9 +387,10 @@ export class AccountService {
       if (!endTurn) throw tooManyAttempts(1000);
       try {
         const now = this.now();
-        const wait = Math.max(
-          retryAfterMs(this.store.signInThrottle.get(throttleKey.account(username)), now),
-          retryAfterMs(this.store.signInThrottle.get(throttleKey.address(address)), now),
+        const wait = waitMs(
+          this.store.signInThrottle,
+          [throttleKey.account(username), throttleKey.address(address)],
+          now,
         );
         if (wait > 0) throw tooManyAttempts(wait);
         return await work();
@@ -411,16 +405,14 @@ export class AccountService {
   /** Counts a failed password check against the username and the address, and audits it. */
   private failed(username: string, address: string, reason: string, action: string): void {
     const now = this.now();
-    let lockedFor = 0;
-    for (const [key, rule] of [
-      [throttleKey.account(username), this.rules.account],
-      [throttleKey.address(address), this.rules.address],
-    ] as const) {
-      const before = this.store.signInThrottle.get(key);
-      const after = afterFailure(before, rule, now);
-      this.store.signInThrottle.put(key, after);
-      if (refusalStarted(after)) lockedFor = Math.max(lockedFor, after.lockedUntil - now);
-    }
+    const lockedFor = countFailure(
+      this.store.signInThrottle,
+      [
+        [throttleKey.account(username), this.rules.account],
+        [throttleKey.address(address), this.rules.address],
+      ],
+      now,
+    );
     this.audit(anonymous(address), action, username, false, {
       address,
       reason,
@@ -506,11 +498,6 @@ export class AccountService {
 
 const tooManyAttempts = (retryAfterMs: number) =>
   new AccountError('TOO_MANY_ATTEMPTS', 'Too many failed attempts: wait before trying again', retryAfterMs);
-
-const throttleKey = {
-  account: (username: string) => `account:${username}`,
-  address: (address: string) => `address:${address}`,
-};
 
 /** Someone not signed in, known by their address only. */
 const anonymous = (address: string): Actor => ({

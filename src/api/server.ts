@@ -2,11 +2,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { teamsLedBy } from '../agents/roster.js';
 import { ApiKeyService } from '../auth/api-keys.js';
+import type { Config } from '../config/schema.js';
 import { redactUrl } from '../lib/logger.js';
 import { maskUrl } from '../lib/mask.js';
+import { MemoryRateCounter } from '../lib/rate-counter.js';
 import auth from './plugins/auth.js';
+import browserPolicy from './plugins/browser-policy.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
+import rateLimit from './plugins/rate-limit.js';
 import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -49,6 +53,25 @@ function serializeRequest(request: FastifyRequest) {
   return { method: request.method, url: redactUrl(maskUrl(request.url)), remoteAddress: request.ip };
 }
 
+/**
+ * Node's own cuts, so that no client holds a connection or a request open at will: headers not all in
+ * within headersSec, a request (headers and body: a slow upload) not all in within requestSec (both 408),
+ * a connection with nothing read or written for idleSec. A request that is in is no longer timed: the
+ * event stream runs as long as it is read (its heartbeat keeps the connection from being idle).
+ */
+function serverTimeouts(timeouts: Config['api']['timeouts']) {
+  const requestTimeout = timeouts.requestSec * 1000;
+  return {
+    requestTimeout,
+    connectionTimeout: timeouts.idleSec * 1000,
+    http: {
+      headersTimeout: timeouts.headersSec * 1000,
+      // How often Node looks for requests past those times (30 s by default: too coarse for short ones).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, requestTimeout / 4)),
+    },
+  };
+}
+
 /** Builds the HTTP API; the caller listens (or injects, in tests) and closes it. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Typed as Fastify's base logger so the instance has the plain FastifyInstance type callers expect.
@@ -56,7 +79,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     { component: 'api' },
     { serializers: { req: serializeRequest } },
   );
-  const app = Fastify({ loggerInstance: logger }).withTypeProvider<ZodTypeProvider>();
+  const { api: http } = deps.config;
+  const app = Fastify({
+    loggerInstance: logger,
+    trustProxy: http.trustProxy.length > 0 ? http.trustProxy : false,
+    bodyLimit: http.bodyLimitKb * 1024,
+    ...serverTimeouts(http.timeouts),
+  }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -67,8 +96,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Who is calling, and which agents they cover: the only reads of the store by the API itself.
   const { store } = deps;
-  const keys = new ApiKeyService(store, deps.logger, deps.now ?? Date.now);
+  const now = deps.now ?? Date.now;
+  const keys = new ApiKeyService(store, deps.logger, now, deps.config.auth.lockout);
   await app.register(errors);
+  await app.register(browserPolicy); // before auth: a refused origin or a preflight needs no key
   await app.register(docs);
   await app.register(auth, {
     bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY,
@@ -76,6 +107,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     teamsLedBy: (agentId) => teamsLedBy(store, agentId),
     sessions: deps.accounts?.accounts,
   });
+  await app.register(rateLimit, { counter: deps.rateCounter ?? new MemoryRateCounter(now) });
   await app.register(healthRoutes);
   await app.register(keyRoutes, { prefix: '/v1', keys });
   if (deps.accounts) {

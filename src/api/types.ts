@@ -13,6 +13,7 @@ import type { LeadService } from '../leads/service.js';
 import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { RateCounter } from '../lib/rate-counter.js';
 import type { RecordingLibrary } from '../recording/library.js';
 import type { QaService } from '../recording/qa.js';
 import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   store: Store;
   /** The service's clock (API key times); Date.now by default. */
   now?: () => number;
+  /** Where the per-key limits of expensive routes count (Redis in the service); in memory by default. */
+  rateCounter?: RateCounter;
   metrics: Metrics;
   readiness: ReadinessProbe[];
   /**
@@ -161,9 +164,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed besides admin; omitted means any authenticated key. */
     roles?: readonly Role[];
-    /** No API key needed (health, metrics, docs). */
+    /** No API key needed (health, the web app). */
     public?: boolean;
     /** Open to a person who must change their password before anything else (sign-in's own routes). */
     beforePasswordChange?: boolean;
+    /** An operator's endpoint: who reaches it is api.metrics or api.docs (see api/exposure.ts). */
+    exposure?: 'metrics' | 'docs';
+    /** An expensive route: requests per key per window are limited by api.rateLimit[rateLimit]. */
+    rateLimit?: 'search' | 'import' | 'export';
   }
 }

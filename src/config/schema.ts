@@ -38,6 +38,14 @@ const notReadyReasonsSchema = z
   .default(DEFAULT_NOT_READY_REASONS);
 
 /**
+ * Who reaches an operator's endpoint (/metrics, /docs): 'loopback' (the default) only clients on this
+ * machine, 404 to others; 'key' loopback freely, others with an API key or a session; 'public' everyone;
+ * 'off' no one. The client is the socket's peer unless api.trustProxy names it a proxy.
+ */
+export const exposureModeSchema = z.enum(['off', 'loopback', 'key', 'public']);
+export type ExposureMode = z.infer<typeof exposureModeSchema>;
+
+/**
  * The one configuration schema. A file under config/ gives the values, the environment overrides them
  * (see ENV_OVERRIDES), and a missing or invalid value stops start-up naming the field.
  */
@@ -84,8 +92,55 @@ export const configSchema = z.object({
     .object({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(3000),
+      /**
+       * Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or CIDRs, e.g.
+       * 127.0.0.1 or 10.0.0.0/8). Empty (the default): the client is the socket's peer. The client address
+       * decides what is loopback (metrics, docs) and whose failures are counted (lock-out).
+       */
+      trustProxy: z.array(z.string().min(1)).default([]),
+      /** Browser origins besides the service's own allowed to call the API (CORS), e.g. https://wall.example. */
+      corsOrigins: z
+        .array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected an origin such as https://host:8443'))
+        .default([]),
+      /** Who reaches /metrics and /docs: see exposureModeSchema. */
+      metrics: exposureModeSchema.default('loopback'),
+      docs: exposureModeSchema.default('loopback'),
+      timeouts: z
+        .object({
+          /** A request whose headers are not all in after this long is cut (408). */
+          headersSec: z.number().int().min(1).max(300).default(15),
+          /**
+           * A request (headers and body) not all in after this long is cut (408): a slow upload included.
+           * The largest lead import (200 MB) must arrive within it; answers (the event stream) are not
+           * limited by it.
+           */
+          requestSec: z.number().int().min(1).max(3600).default(300),
+          /** A connection silent (nothing read or written) for this long is closed; the event stream beats every 15 s. */
+          idleSec: z.number().int().min(20).max(3600).default(60),
+        })
+        .prefault({}),
+      /** The largest JSON (or other buffered) body; imports and uploads have their own limits. */
+      bodyLimitKb: z.number().int().min(16).max(102_400).default(512),
+      /** The largest buffered import (agents as CSV or JSON). Lead and do-not-call lists stream (200 MB). */
+      importBodyLimitMb: z.number().int().min(1).max(200).default(10),
+      /**
+       * Requests per key (or signed-in person) per window on the expensive routes: recording and audit
+       * search, imports, exports. Refused with 429 RATE_LIMITED and Retry-After; counted in Redis.
+       */
+      rateLimit: z
+        .object({
+          windowSec: z.number().int().min(1).max(3600).default(60),
+          search: z.number().int().min(1).max(100_000).default(600),
+          import: z.number().int().min(1).max(10_000).default(30),
+          export: z.number().int().min(1).max(10_000).default(120),
+        })
+        .prefault({}),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((a) => a.timeouts.headersSec <= a.timeouts.requestSec, {
+      message: 'expected headersSec to be at most requestSec',
+      path: ['timeouts', 'headersSec'],
+    }),
   web: z
     .object({
       /** The built web application (npm run build:web), served at /; relative to the working directory. */
@@ -111,8 +166,13 @@ export const configSchema = z.object({
           windowMin: z.number().int().min(1).max(1440).default(15),
           /** Failures for one username within the window before sign-in is refused for a while. */
           accountFailures: z.number().int().min(2).max(100).default(5),
-          /** Failures from one client address within the window (several people may share one). */
+          /**
+           * Failures from one client address within the window (several people may share one): wrong
+           * passwords, and apart from them invalid API keys.
+           */
           addressFailures: z.number().int().min(2).max(1000).default(20),
+          /** Invalid API keys with one key prefix (the key's first 12 characters) within the window. */
+          keyPrefixFailures: z.number().int().min(2).max(1000).default(10),
           /** The first refusal's length; each further one doubles it, up to maxLockMin. */
           lockSec: z.number().int().min(1).max(3600).default(60),
           maxLockMin: z.number().int().min(1).max(1440).default(60),
@@ -342,6 +402,8 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   STORE_PATH: { path: 'store.path', type: 'string' },
   API_HOST: { path: 'api.host', type: 'string' },
   API_PORT: { path: 'api.port', type: 'number' },
+  API_METRICS: { path: 'api.metrics', type: 'string' },
+  API_DOCS: { path: 'api.docs', type: 'string' },
   LOG_LEVEL: { path: 'log.level', type: 'string' },
   AUTH_SECURE_COOKIE: { path: 'auth.secureCookie', type: 'boolean' },
   AUTH_IDLE_TIMEOUT_MIN: { path: 'auth.idleTimeoutMin', type: 'number' },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../lib/secrets.js';
 import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 
@@ -57,9 +58,9 @@ export class VoiceMessageKeeper {
     const keptAt = this.now();
     const day = new Date(keptAt).toISOString().slice(0, 10);
     const folder = join(this.dir, day);
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: PRIVATE_DIR });
     const path = join(folder, `${id}.wav`);
-    await writeFile(path, wav);
+    await writeFile(path, wav, { mode: PRIVATE_FILE });
     this.store.voiceMessages.add({
       id,
       callId: meta.callId,

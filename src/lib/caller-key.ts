@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_DIR } from './secrets.js';
 
 /** The install's secret for caller keys, in the storage folder (readable by the service's user only). */
 export const CALLER_KEY_FILE = 'caller-key.secret';
@@ -36,7 +37,7 @@ export function callerKeyer(secret: Buffer): (number: string | null | undefined)
  * calls are no longer recognised.
  */
 export function installSecret(dir: string): Buffer {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   const path = join(dir, CALLER_KEY_FILE);
   try {
     // 'wx': a second instance starting at the same moment reads the first one's secret instead.

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../lib/secrets.js';
 import { wavDurationSec } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 import type { RecordingRecord } from '../store/recordings.js';
@@ -200,9 +201,9 @@ export class RecordingFinalizer {
     }
     const day = new Date(startedAt).toISOString().slice(0, 10);
     const folder = resolve(this.options.dir, day); // absolute: the index must not depend on the cwd
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: PRIVATE_DIR });
     const path = join(folder, `${name}.wav`);
-    await writeFile(`${path}.part`, wav);
+    await writeFile(`${path}.part`, wav, { mode: PRIVATE_FILE });
     await rename(`${path}.part`, path); // never a half file under the final name
     const sha256 = createHash('sha256').update(wav).digest('hex');
     const file = {

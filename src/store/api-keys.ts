@@ -10,6 +10,11 @@ import { ROLES, type Role } from './roles.js';
 const KEY_MARKER = 'cc_';
 /** Leading characters of a key kept in clear so people can tell their keys apart. */
 const PREFIX_LENGTH = 12;
+
+/** The prefix a key of our form is looked up by (shown in key lists), or null for a malformed key. */
+export function apiKeyPrefix(key: string): string | null {
+  return key.startsWith(KEY_MARKER) && key.length > PREFIX_LENGTH ? key.slice(0, PREFIX_LENGTH) : null;
+}
 /** last_used_at is only rewritten when older than this, so a busy key does not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -98,11 +103,12 @@ export class ApiKeyRepository {
 
   /** The key's owner if the key exists and is not revoked, else null. */
   verify(key: string, now: number): ApiKeyIdentity | null {
-    if (!key.startsWith(KEY_MARKER) || key.length <= PREFIX_LENGTH) return null;
+    const prefix = apiKeyPrefix(key);
+    if (prefix === null) return null;
     const digest = sha256(key);
     // The prefix narrows the lookup; the hash comparison that decides runs in constant time.
     const match = this.#candidates
-      .all(key.slice(0, PREFIX_LENGTH))
+      .all(prefix)
       .find((row) => timingSafeEqual(digest, Buffer.from(row.keyHash, 'hex')));
     if (!match) return null;
     if (match.lastUsedAt === null || now - match.lastUsedAt >= LAST_USED_RESOLUTION_MS) {

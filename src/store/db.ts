@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../lib/secrets.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Database = BetterSqlite3.Database;
@@ -8,9 +9,16 @@ export type Database = BetterSqlite3.Database;
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-/** Opens (creating if needed) the SQLite database at `path` and brings its schema up to date. */
+/**
+ * Opens (creating if needed) the SQLite database at `path` and brings its schema up to date. A new file is
+ * made 0600 in folders made 0700 (the store holds numbers and key hashes); SQLite gives its -wal and -shm
+ * files the database file's mode.
+ */
 export function openDatabase(path: string): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR });
+    closeSync(openSync(path, 'a', PRIVATE_FILE));
+  }
   const db = new BetterSqlite3(path);
   try {
     // WAL lets the API read while call handling writes; NORMAL sync is durable enough under WAL.

@@ -50,7 +50,13 @@ export {
   type Team,
   teamIdSchema,
 } from './agents.js';
-export { type ApiKeyIdentity, type ApiKeyInfo, type CreatedApiKey, newApiKeySchema } from './api-keys.js';
+export {
+  type ApiKeyIdentity,
+  type ApiKeyInfo,
+  apiKeyPrefix,
+  type CreatedApiKey,
+  newApiKeySchema,
+} from './api-keys.js';
 export type { AuditEntry, AuditQuery, AuditRecord } from './audit.js';
 export type { CallDirection, CallEvent, CallRecord, CallState, EarlierCall, NewCall } from './calls.js';
 export type { Database } from './db.js';

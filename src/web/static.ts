@@ -55,9 +55,7 @@ export default async function webApp(app: FastifyInstance): Promise<void> {
     const html = await readFile(indexFile, 'utf8');
     return reply
       .type('text/html; charset=utf-8')
-      .header('cache-control', REVALIDATE)
-      .header('x-content-type-options', 'nosniff')
-      .header('x-frame-options', 'DENY')
+      .header('cache-control', REVALIDATE) // security headers: api/plugins/browser-policy.ts
       .send(html.replace('</head>', `${timeZoneMeta}</head>`));
   };
 

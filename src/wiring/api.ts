@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import {
   type AccountApiDeps,
   type AgentApiDeps,
@@ -9,6 +10,7 @@ import {
   type ReadinessProbe,
   type RecordingApiDeps,
 } from '../api/server.js';
+import { RedisRateCounter } from '../lib/rate-counter.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -17,6 +19,8 @@ import type { DomainSteps } from './lifecycle.js';
 export async function wireApi(deps: {
   core: Core;
   store: Store;
+  /** The service's Redis client: the per-key rate limits count there. */
+  redis: Redis;
   readiness: ReadinessProbe[];
   ivr: IvrApiDeps;
   agents: AgentApiDeps;
@@ -34,6 +38,7 @@ export async function wireApi(deps: {
     logger,
     store: deps.store,
     now: nowMs,
+    rateCounter: new RedisRateCounter(deps.redis),
     metrics,
     readiness: deps.readiness,
     ivr: deps.ivr,

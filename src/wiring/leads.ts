@@ -4,6 +4,7 @@ import type { LeadApiDeps } from '../api/server.js';
 import { failInterruptedImports, LeadImporter } from '../leads/import.js';
 import { scheduleLeadPurge } from '../leads/purge.js';
 import { LeadService } from '../leads/service.js';
+import { PRIVATE_DIR } from '../lib/secrets.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -16,7 +17,7 @@ export function wireLeads(deps: { core: Core; store: Store }) {
   // Uploads are spooled under this instance's storage folder, not the shared /tmp: cleaning up after a
   // crash must never touch another instance's upload in progress.
   const spoolDir = join(config.storage.dir, 'lead-uploads');
-  mkdirSync(spoolDir, { recursive: true });
+  mkdirSync(spoolDir, { recursive: true, mode: PRIVATE_DIR });
   const interrupted = failInterruptedImports(store, nowMs(), spoolDir);
   if (interrupted > 0)
     logger.warn({ imports: interrupted }, 'lead imports interrupted by the last stop marked failed');

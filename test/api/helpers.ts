@@ -55,6 +55,8 @@ export async function buildTestApi(
     accounts?: (store: Store, logger: Logger, config: Config) => AccountApiDeps;
     /** The auth config section. */
     auth?: ConfigInput['auth'];
+    /** The api config section (limits, timeouts, exposure of /metrics and /docs). */
+    api?: ConfigInput['api'];
     /** Mounts the campaign, preview, disposition and workspace routes with what this returns. */
     dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
     /** Mounts the agent's call-control routes with what this returns. */
@@ -71,6 +73,7 @@ export async function buildTestApi(
     redis: { url: 'redis://127.0.0.1:6379' },
     store: { path: join(dir, 'api.sqlite') },
     auth: options.auth,
+    api: options.api,
   });
   const app = await buildApi({
     config,

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wavDurationSec } from '../../src/lib/wav.js';
 import type { Service } from '../../src/service.js';
@@ -60,6 +61,9 @@ describe('full-call recording on the real PBX', () => {
       const [row] = await storedRecording(service, callId, 60_000);
       if (!row) throw new Error('no recording');
       expect(existsSync(row.filePath ?? '')).toBe(true);
+      // For the service's user only (the service fetched it over ARI: Asterisk never reads it here).
+      expect(statSync(row.filePath ?? '').mode & 0o777).toBe(0o600);
+      expect(statSync(dirname(row.filePath ?? '')).mode & 0o777).toBe(0o700);
       const fileSec = wavDurationSec(readFileSync(row.filePath ?? ''));
       const callSec = ((row.endedAt ?? 0) - row.startedAt) / 1000;
       expect(Math.abs(fileSec - callSec), `${row.name}: file ${fileSec}s, call ${callSec}s`).toBeLessThan(1);

@@ -80,6 +80,7 @@ describe('the sign-in lock-out policy', () => {
       windowMin: 15,
       accountFailures: 5,
       addressFailures: 20,
+      keyPrefixFailures: 10,
       lockSec: 60,
       maxLockMin: 60,
     });

@@ -41,7 +41,12 @@ describe('loadConfig', () => {
   it('reads the file, fills defaults and applies environment overrides', () => {
     const file = writeConfig(base);
     const config = loadConfig({ API_PORT: '8080', ARI_APP: 'cc-test', LOG_LEVEL: 'debug' }, file);
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.api).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      metrics: 'loopback',
+      docs: 'loopback',
+    });
     expect(config.ari).toMatchObject({ app: 'cc-test', commandTimeoutMs: 5_000, orphanPolicy: 'hangup' });
     expect(config.log.level).toBe('debug');
     expect(config.store.path).toBe(':memory:');

@@ -4,14 +4,19 @@ import { type SessionCheck, sessionCaller } from '../../accounts/service.js';
 import { secretsEqual } from '../../lib/secrets.js';
 import type { ApiKeyIdentity } from '../../store/index.js';
 import { agentScopeFor } from '../agent-scope.js';
+import { exposureFor, isLoopback } from '../exposure.js';
 import type { Principal } from '../types.js';
-import { HttpError } from './errors.js';
+import { HttpError, routeNotFound } from './errors.js';
 
 export interface AuthOptions {
   /** ADMIN_API_KEY: accepted as an admin key besides the stored keys. */
   bootstrapKey?: string;
-  /** The stored keys (ApiKeyService). */
-  keys: { verify(key: string): ApiKeyIdentity | null };
+  /** The stored keys and the counters of invalid ones (ApiKeyService). */
+  keys: {
+    verify(key: string): ApiKeyIdentity | null;
+    waitMs(key: string, address: string): number;
+    failed(key: string, address: string): number;
+  };
   /** The teams an agent leads (teamsLedBy in src/agents/roster.ts): a team-leader key's scope. */
   teamsLedBy: (agentId: string) => readonly string[];
   /** People's sessions (AccountService); without them only API keys authenticate. */
@@ -97,12 +102,22 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     bootstrapKey = undefined;
   }
 
-  const authenticate = (key: string): Principal | null => {
+  /**
+   * The key's principal, or null for an invalid key, counted against the client's address and the key's
+   * prefix; too many of those answer 429 with Retry-After for a while, valid key or not.
+   */
+  const authenticate = (key: string, request: FastifyRequest, reply: FastifyReply): Principal | null => {
+    const address = request.ip;
+    const wait = options.keys.waitMs(key, address);
+    if (wait > 0) throw tooManyAttempts(reply, wait);
     if (bootstrapKey !== undefined && secretsEqual(key, bootstrapKey)) return BOOTSTRAP_PRINCIPAL;
     const identity = options.keys.verify(key);
-    return (
-      identity && { keyId: identity.id, name: identity.name, role: identity.role, agentId: identity.agentId }
-    );
+    if (!identity) {
+      const lockedFor = options.keys.failed(key, address);
+      if (lockedFor > 0) throw tooManyAttempts(reply, lockedFor);
+      return null;
+    }
+    return { keyId: identity.id, name: identity.name, role: identity.role, agentId: identity.agentId };
   };
 
   app.decorateRequest('principal', null);
@@ -176,9 +191,14 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    const { public: isPublic, roles } = request.routeOptions.config;
+    const { public: isPublic, roles, exposure } = request.routeOptions.config;
     // Unknown routes answer 404 whoever asks; the route list is public in /docs anyway.
     if (isPublic || request.is404) return;
+    if (exposure) {
+      const reach = exposureFor(request.server.config.api[exposure], isLoopback(request.ip));
+      if (reach === 'hidden') throw routeNotFound(request);
+      if (reach === 'open') return;
+    }
 
     // An API key, when one is sent, decides alone: a cookie beside it is not looked at.
     const key = presentedKey(request);
@@ -188,7 +208,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         ? sessionPrincipal(request, reply, token)
         : key === undefined
           ? null
-          : authenticate(key);
+          : authenticate(key, request, reply);
     if (!principal) {
       reply.header('www-authenticate', 'Bearer');
       throw new HttpError(
@@ -207,6 +227,12 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     request.principal = principal;
     request.agentScope = agentScopeFor(principal, options.teamsLedBy);
   });
+}
+
+/** A 429 with Retry-After (whole seconds, rounded up). */
+function tooManyAttempts(reply: FastifyReply, waitMs: number): HttpError {
+  reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+  return new HttpError(429, 'TOO_MANY_ATTEMPTS', 'Too many invalid API keys: wait before trying again');
 }
 
 const isStream = (payload: unknown): payload is { pipe: unknown } =>

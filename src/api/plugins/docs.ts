@@ -51,10 +51,10 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
     transformObject: jsonSchemaTransformObject,
   });
 
-  // Encapsulated, so only the UI's own routes are marked public.
+  // Encapsulated, so only the UI's own routes are marked; who reaches them is api.docs.
   await app.register(async (ui) => {
     ui.addHook('onRoute', (route) => {
-      route.config = { ...route.config, public: true };
+      route.config = { ...route.config, exposure: 'docs' };
     });
     await ui.register(swaggerUi, { routePrefix: '/docs' });
   });

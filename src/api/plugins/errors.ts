@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -83,6 +83,11 @@ function validationDetails(validation: FastifySchemaValidationError[], context =
   );
 }
 
+/** The answer to an unknown route, and to an operator's route hidden from this client (api.metrics, api.docs). */
+export function routeNotFound(request: FastifyRequest): HttpError {
+  return new HttpError(404, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+}
+
 /** Turns every error, including unknown routes, into the one error shape. */
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -107,8 +112,8 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     return reply.status(500).send(body('INTERNAL', 'Internal server error'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(body('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler(async (request) => {
+    throw routeNotFound(request);
   });
 }
 

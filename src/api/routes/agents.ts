@@ -136,7 +136,8 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
   app.post(
     '/agents/import',
     {
-      config: ADMIN,
+      config: { ...ADMIN, rateLimit: 'import' },
+      bodyLimit: app.config.api.importBodyLimitMb * 1024 * 1024,
       schema: {
         tags: ['agents'],
         summary: 'Import agents (upsert by id)',

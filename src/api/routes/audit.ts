@@ -26,7 +26,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, 
   app.get(
     '/audit',
     {
-      config: ADMIN,
+      config: { ...ADMIN, rateLimit: 'search' },
       schema: {
         tags: ['recordings'],
         summary: 'Read the audit log',

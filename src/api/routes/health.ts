@@ -24,8 +24,8 @@ async function probeOk(probe: ReadinessProbe): Promise<boolean> {
 }
 
 /**
- * Liveness, readiness and Prometheus metrics: public, and logged only at warn and above because
- * orchestrators and scrapers poll them every few seconds.
+ * Liveness and readiness (public) and Prometheus metrics (api.metrics), logged only at warn and above
+ * because orchestrators and scrapers poll them every few seconds.
  */
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const common = { config: { public: true }, logLevel: 'warn' } as const;
@@ -75,11 +75,14 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/metrics',
     {
-      ...common,
+      config: { exposure: 'metrics' },
+      logLevel: 'warn',
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics',
-        description: 'Prometheus text exposition format.',
+        description:
+          'Prometheus text exposition format. Reached as api.metrics says: by default from this machine ' +
+          'only (404 elsewhere); with `key`, from elsewhere with an API key.',
         security: [],
         response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
       },

@@ -249,7 +249,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
   app.post(
     '/campaigns/:id/leads/imports',
     {
-      config: SUPERVISORS,
+      config: { ...SUPERVISORS, rateLimit: 'import' },
       schema: {
         tags: TAGS,
         summary: 'Import a lead list (CSV)',
@@ -331,7 +331,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
   app.get(
     '/lead-imports/:importId/errors',
     {
-      config: SUPERVISORS,
+      config: { ...SUPERVISORS, rateLimit: 'export' },
       schema: {
         tags: TAGS,
         summary: "Download an import's error report",
@@ -617,7 +617,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadApiDeps> = async (app, deps) 
     app.post(
       `${path}/import`,
       {
-        config: SUPERVISORS,
+        config: { ...SUPERVISORS, rateLimit: 'import' },
         schema: {
           tags: TAGS,
           summary: `Import numbers into the ${scopeName} do-not-call list (CSV)`,

@@ -247,7 +247,7 @@ export const qaRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (app, { q
   app.get(
     '/reports',
     {
-      config: SCORERS,
+      config: { ...SCORERS, rateLimit: 'search' },
       schema: {
         tags: ['qa'],
         summary: 'QA results per agent or team',

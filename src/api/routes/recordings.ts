@@ -64,7 +64,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RecordingApiDeps> = async (
   app.get(
     '/recordings',
     {
-      config: READERS,
+      config: { ...READERS, rateLimit: 'search' },
       schema: {
         tags: ['recordings'],
         summary: 'Search recordings',

@@ -118,7 +118,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text exposition format.
+         * @description Prometheus text exposition format. Reached as api.metrics says: by default from this machine only (404 elsewhere); with `key`, from elsewhere with an API key.
          */
         get: {
             parameters: {
