@@ -6,8 +6,11 @@ export interface ScriptValues {
   fields: Readonly<Record<string, string>>;
 }
 
-/** `{{name}}`, `{{ fields.plan }}`: anything between double braces is a placeholder. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/**
+ * `{{name}}`, `{{ fields.plan }}`: anything between double braces is a placeholder (its name trimmed).
+ * One greedy class and no spaces matched apart: linear (spaces around a lazy group were cubic).
+ */
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 
 /** A run of characters a phone number is written with, from a digit (or + or a bracket) to a digit. */
 const PHONE_RUN = /[+(]?\d[\d\s\-.()/]{4,}\d/g;
@@ -36,7 +39,7 @@ export function maskPhoneLike(value: string): string {
  */
 export function renderScript(script: string, values: ScriptValues): string {
   return script.replace(PLACEHOLDER, (_placeholder, name: string) => {
-    const value = lookup(name, values);
+    const value = lookup(name.trim(), values);
     return value ? maskPhoneLike(value) : '';
   });
 }
