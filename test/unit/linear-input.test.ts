@@ -63,7 +63,7 @@ const cases: [name: string, parse: (text: string) => unknown, make: (n: number) 
   ['CSV: doubled quotes', parseCsv, (n) => `"${'"'.repeat(n)}`],
   ['CSV: stray quotes on every line', parseCsv, (n) => '"a,b\n'.repeat(n / 5)],
   ['CSV: one long line', parseCsv, (n) => `x,${'a'.repeat(n)}\ny\n`],
-  ['trailing slashes', (t) => trimEnd(t, '/'), (n) => `${'/'.repeat(n)}x`],
+  ['trailing slashes', (t) => trimEnd(t, '/'), (n) => `x${'/'.repeat(n)}`],
 ];
 
 describe('input-facing parsers run in linear time', () => {
