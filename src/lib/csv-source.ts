@@ -82,7 +82,7 @@ class MarkingUtf8Decoder {
         ? (chunk ?? this.#carry)
         : Buffer.concat([this.#carry, chunk ?? new Uint8Array(0)]);
     const cut = chunk === undefined ? bytes.length : completeLength(bytes);
-    this.#carry = bytes.slice(cut);
+    this.#carry = bytes.subarray(cut);
     const body = Buffer.from(bytes.buffer, bytes.byteOffset, cut);
     if (isUtf8(body)) return body.toString('utf8');
     this.#seenInvalid = true;

@@ -217,7 +217,7 @@ export class CsvStreamParser {
       pos = scanned.next;
       if (scanned.crAtEnd) this.#skipLf = true;
     }
-    // An unquoted record over the limit is dropped as it comes (reported once it ends or runs over).
+    // A line given up (#skipping) is dropped as it comes; an unfinished record is kept (resyncChars at most).
     this.#buf = this.#skipping || pos >= buf.length ? '' : pos === 0 ? buf : buf.slice(pos);
     this.#line = line;
     return records;
