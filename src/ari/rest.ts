@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { trimEnd } from '../lib/text.js';
 import { AriError, kindForStatus } from './errors.js';
 import type {
   Application,
@@ -79,7 +80,7 @@ export class AriRest {
     this.transport = secure ? https : http;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.base = `${options.url.replace(/\/+$/, '')}/ari`;
+    this.base = `${trimEnd(options.url, '/')}/ari`;
     this.auth = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
   }
 

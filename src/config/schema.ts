@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SERVICE_NOT_READY_REASONS } from '../agents/state.js';
+import { trimEnd } from '../lib/text.js';
 
 const reasonLabel = z.string().trim().min(1).max(40);
 
@@ -249,7 +250,7 @@ export const configSchema = z.object({
           pbxDir: z
             .string()
             .regex(/^\/[^\s,]*$/, 'expected an absolute path without spaces or commas')
-            .transform((p) => p.replace(/\/+$/, '') || '/')
+            .transform((p) => trimEnd(p, '/') || '/')
             .default('/var/lib/asterisk/sounds/custom'),
         })
         .prefault({}),

@@ -6,8 +6,11 @@ export interface ScriptValues {
   fields: Readonly<Record<string, string>>;
 }
 
-/** `{{name}}`, `{{ fields.plan }}`: anything between double braces is a placeholder. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/**
+ * `{{name}}`, `{{ fields.plan }}`: anything between double braces is a placeholder (its name trimmed).
+ * One greedy class and no spaces matched apart: linear (spaces around a lazy group were cubic).
+ */
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 
 /**
  * The campaign's call script with the lead's values filled in: `{{name}}` and `{{fields.<key>}}`, each
@@ -17,7 +20,7 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
  */
 export function renderScript(script: string, values: ScriptValues, kinds: FieldKinds = {}): string {
   return script.replace(PLACEHOLDER, (_placeholder, name: string) => {
-    const value = lookup(name, values, kinds);
+    const value = lookup(name.trim(), values, kinds);
     return value ? maskField(value.text, value.kind) : '';
   });
 }

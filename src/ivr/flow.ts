@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hoursSchema } from '../lib/calendar.js';
+import { keyPatternProblem, MAX_KEY_PATTERN_CHARS } from './key-pattern.js';
 
 /**
  * An IVR flow is a document: named nodes, each of a kind, wired by node ids. This schema is the one
@@ -60,17 +61,14 @@ const collectNode = z.object({
   terminator: z.enum(['#', '*', 'none']).default('#'),
   firstDigitTimeoutMs: ms(500, 60_000, 5_000),
   interDigitTimeoutMs: ms(500, 30_000, 3_000),
-  /** Regular expression the whole input must match. */
+  /** The whole input must match it: the subset of regular expressions of key-pattern.ts (docs/ivr.md). */
   pattern: z
     .string()
-    .refine((p) => {
-      try {
-        new RegExp(p);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected a valid regular expression')
+    .max(MAX_KEY_PATTERN_CHARS, { abort: true })
+    .superRefine((p, ctx) => {
+      const problem = keyPatternProblem(p);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a supported key pattern: ${problem}` });
+    })
     .optional(),
   retries: z.number().int().min(0).max(9).default(2),
   invalidPrompts: promptsSchema.optional(),

@@ -7,6 +7,7 @@ import { bestEffort, observed } from '../lib/best-effort.js';
 import { scheduleBranch } from '../lib/calendar.js';
 import { type IvrRun, type NodeResult, playPrompts } from './context.js';
 import type { FlowNode, NodeOf } from './flow.js';
+import { compileKeyPattern } from './key-pattern.js';
 
 /**
  * IVR nodes as tasks: built from a validated flow node by buildNode, run with exec(session), stopped with
@@ -77,7 +78,8 @@ class MenuNode extends IvrNode<NodeOf<'menu'>> {
 class CollectNode extends IvrNode<NodeOf<'collect'>> {
   async exec(): Promise<NodeResult> {
     const d = this.def;
-    const pattern = d.pattern ? new RegExp(`^(?:${d.pattern})$`) : undefined;
+    // Validated with the flow; matched in linear time by our own matcher, never by RegExp.
+    const pattern = d.pattern ? compileKeyPattern(d.pattern) : undefined;
     for (let attempt = 0; attempt <= d.retries; attempt += 1) {
       await this.play(d.prompts, true);
       let input = '';
@@ -92,7 +94,7 @@ class CollectNode extends IvrNode<NodeOf<'collect'>> {
         this.stat('timeouts');
         continue;
       }
-      if (input.length < d.minLength || (pattern && !pattern.test(input))) {
+      if (input.length < d.minLength || (pattern && !pattern.matches(input))) {
         this.stat('invalid');
         if (attempt < d.retries) await this.play(d.invalidPrompts, true);
         continue;

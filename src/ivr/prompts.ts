@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { bestEffort } from '../lib/best-effort.js';
+import { trimEnd } from '../lib/text.js';
 import { ASTERISK_RATE, MAX_WAV_BYTES, readWavInfo, toAsteriskWavAsync, type WavInfo } from '../lib/wav.js';
 
 /** A prompt's name: its file is <name>.wav. */
@@ -69,7 +70,7 @@ export class PromptLibrary {
         `prompt folder on the PBX must be an absolute path without spaces or commas: ${pbxDir}`,
       );
     }
-    this.pbxDir = pbxDir.replace(/\/+$/, '') || '/';
+    this.pbxDir = trimEnd(pbxDir, '/') || '/';
   }
 
   /** The media string a flow uses to play the prompt. */

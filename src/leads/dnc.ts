@@ -14,6 +14,8 @@ import { normalizePhone } from './phone.js';
 export const DNC_GLOBAL = 'global';
 
 export const DNC_REASON_CHARS = 200;
+/** A longer row is reported, not read (a number and a reason are far shorter). */
+const DNC_ROW_CHARS = 16_384;
 
 export interface DncImportResult {
   /** Data rows read (a header row not counted). */
@@ -79,8 +81,8 @@ export function addDncNumber(
  * with a reason. The first row is a header with `header: true`, none with false; by default only when
  * none of its cells has a digit and one names a number column (phone, number, tel, msisdn…). With a
  * header the number column is the one so named (else the first), the reason column the one named
- * reason (if any). Numbers are normalized to E.164 like lead numbers; a row without a valid number is
- * reported, not added. Waiting leads with a listed number move to state dnc. Rows are written in
+ * reason (if any). Numbers are normalized to E.164 like lead numbers; a row without a valid number, or
+ * one that cannot be read (too long, a quote not closed, bytes not UTF-8), is reported, not added. Waiting leads with a listed number move to state dnc. Rows are written in
  * batches with a turn of the event loop in between; on a failure the numbers before it stay added and
  * the rest of the upload is abandoned.
  */
@@ -95,7 +97,7 @@ export async function importDnc(
     delimiter: options.delimiter,
     encoding: options.encoding,
     maxBytes: options.maxBytes,
-    maxRecordChars: 100_000,
+    maxRecordChars: DNC_ROW_CHARS,
   });
   const result: DncImportResult = {
     rowsRead: 0,
@@ -125,7 +127,19 @@ export async function importDnc(
     })();
   };
 
+  const report = (record: CsvRecord, reason: string) => {
+    result.invalid += 1;
+    if (result.errors.length < MAX_REPORTED_ERRORS) {
+      result.errors.push({ line: record.line, reason, raw: maskedExcerpt(record.raw, REPORT_RAW_CHARS) });
+    }
+  };
+
   const take = (record: CsvRecord) => {
+    if (record.error !== undefined) {
+      // Unreadable (too long, a quote not closed, not UTF-8): reported, and the rows after it go on.
+      result.rowsRead += 1;
+      return report(record, record.error);
+    }
     if (!columns) {
       const names = record.cells.map((c) => c.trim());
       const phone = names.findIndex((n) => PHONE_HEADERS.test(n));
@@ -137,12 +151,7 @@ export async function importDnc(
       columns = { phone: 0, reason: record.cells.length > 1 ? 1 : -1 };
     }
     result.rowsRead += 1;
-    const fail = (reason: string) => {
-      result.invalid += 1;
-      if (result.errors.length < MAX_REPORTED_ERRORS) {
-        result.errors.push({ line: record.line, reason, raw: maskedExcerpt(record.raw, REPORT_RAW_CHARS) });
-      }
-    };
+    const fail = (reason: string) => report(record, reason);
     const normalized = normalizePhone(record.cells[columns.phone] ?? '', options.defaultCountry);
     if (!normalized.ok) return fail(`phone: ${normalized.reason}`);
     const reason = columns.reason >= 0 ? (record.cells[columns.reason] ?? '').trim() : '';

@@ -4,11 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CsvError, type CsvRecord } from '../lib/csv.js';
+import type { CsvRecord } from '../lib/csv.js';
 import {
   CSV_PIECE_CHARS,
   type CsvEncoding,
-  CsvEncodingError,
   type CsvInput,
   CsvInputError,
   CsvSource,
@@ -141,8 +140,9 @@ const reportRaw = (raw: string) => maskedExcerpt(raw, LEAD_LIMITS.reportRawChars
  * valid, normalized to E.164; name and field sizes; cell count), deduplicated within the file and
  * against the campaign, scrubbed against the do-not-call lists, and written in batches with the import's
  * progress stored after each. Every row not imported is kept in the import's error report with its line,
- * kind (invalid, duplicate, dnc), reason and raw text: no row is dropped silently. A malformed file (a
- * quote never closed) fails the import with the error recorded; rows before it stay imported.
+ * kind (invalid, duplicate, dnc), reason and raw text: no row is dropped silently. A row the reader
+ * cannot read (too long, a quote never closed, bytes not UTF-8) is reported the same way, and the
+ * import goes on after it.
  */
 export class LeadImporter {
   readonly #store: Store;
@@ -197,8 +197,7 @@ export class LeadImporter {
    * then starts the import from that file (see start()) and resolves with its id once the header is
    * checked, while the rows are imported in the background; the file is deleted at the end. A client
    * thus gets its answer as soon as its upload is in, whatever the file's size, and nothing is recorded
-   * for an upload that breaks off. A UTF-8 upload is checked to be valid UTF-8 as it arrives. Throws
-   * LeadImportError (unknown campaign, header, not UTF-8), CsvTooLargeError (over maxBytes),
+   * for an upload that breaks off. Throws LeadImportError (unknown campaign, header), CsvTooLargeError (over maxBytes),
    * CsvInputError (the upload stopped before its end), or the file's error (disk full).
    */
   async receive(input: CsvInput, options: LeadImportOptions): Promise<StartedImport> {
@@ -208,14 +207,7 @@ export class LeadImporter {
     let file: ReadStream | undefined;
     try {
       const path = join(dir, 'upload.csv');
-      try {
-        await spoolToFile(input, path, this.#maxBytes, { utf8: (options.encoding ?? 'utf-8') === 'utf-8' });
-      } catch (err) {
-        if (err instanceof CsvEncodingError) {
-          throw new LeadImportError('CSV_INVALID', `The file cannot be read: ${err.message}`);
-        }
-        throw err;
-      }
+      await spoolToFile(input, path, this.#maxBytes);
       file = createReadStream(path, { highWaterMark: CSV_PIECE_CHARS });
       const started = await this.#start(file, options, true);
       void started.done.then(remove);
@@ -256,7 +248,7 @@ export class LeadImporter {
       delimiter: options.delimiter,
       encoding: options.encoding,
       maxBytes: this.#maxBytes,
-      maxRecordChars: 1_000_000,
+      maxRecordChars: LEAD_LIMITS.rowChars,
     });
     let first: CsvRecord[] = [];
     let plan: RowPlan;
@@ -266,11 +258,14 @@ export class LeadImporter {
       if (records === null)
         throw new LeadImportError('CSV_INVALID', 'The file is empty: expected a header row');
       const [header, ...rest] = records;
+      if (header!.error !== undefined) {
+        throw new LeadImportError('CSV_INVALID', `The header row cannot be read: ${header!.error}`);
+      }
       plan = planRows(header!.cells, options.mapping);
       first = rest;
     } catch (err) {
       source.abandon(local || err instanceof CsvTooLargeError);
-      if (err instanceof CsvError || err instanceof CsvTooLargeError || err instanceof CsvEncodingError) {
+      if (err instanceof CsvTooLargeError) {
         throw new LeadImportError('CSV_INVALID', `The file cannot be read: ${err.message}`);
       }
       throw err;
@@ -378,7 +373,8 @@ export class LeadImporter {
     /** Checks a row: an invalid one goes to the report, a valid one waits for flush(). */
     const take = (record: CsvRecord) => {
       counters.rowsRead += 1;
-      const row = readRow(record, plan, this.#country);
+      const row =
+        record.error === undefined ? readRow(record, plan, this.#country) : { reason: record.error };
       if ('reason' in row) {
         counters.rejected += 1;
         errors.push({ line: record.line, kind: 'invalid', reason: row.reason, raw: reportRaw(record.raw) });
@@ -425,12 +421,7 @@ export class LeadImporter {
         await handle(records);
       }
     } catch (err) {
-      if (err instanceof CsvError) {
-        failure = `${err.message}; the rows before line ${err.line} were imported`;
-        counters.rowsRead += 1;
-        counters.rejected += 1;
-        errors.push({ line: err.line, kind: 'invalid', reason: err.message, raw: reportRaw(source.rest) });
-      } else if (err instanceof ImportWriteError) {
+      if (err instanceof ImportWriteError) {
         failure = `import failed: ${err.message}`;
         this.#logger.error(
           { importId: id, campaignId, err: err.cause },
@@ -438,19 +429,15 @@ export class LeadImporter {
         );
       } else if (stopped()) {
         failure = `the service stopped during the import; the rows read before line ${source.line} were imported`;
-      } else if (
-        err instanceof CsvTooLargeError ||
-        err instanceof CsvInputError ||
-        err instanceof CsvEncodingError
-      ) {
+      } else if (err instanceof CsvTooLargeError || err instanceof CsvInputError) {
         failure = `${err.message}; the rows read before line ${source.line} were imported`;
       } else {
         failure = `import failed: ${(err as Error).message}`;
         this.#logger.error({ importId: id, campaignId, err }, 'lead import failed');
       }
-      // A malformed client stream is drained (the client still gets its answer); our own file is just
-      // closed, not read to its end.
-      source.abandon(local || !(err instanceof CsvError));
+      // Our own file is just closed, not read to its end; a client's stream is drained unless too large
+      // (the client still gets its answer).
+      source.abandon(local || err instanceof CsvTooLargeError);
     }
 
     try {
@@ -712,9 +699,8 @@ export function planRows(header: string[], mapping: LeadColumnMapping): RowPlan 
 
 /** A row's lead values, or why it cannot be one. */
 function readRow(record: CsvRecord, plan: RowPlan, country: string): GoodRow | { reason: string } {
+  // Longer rows are reported by the reader (maxRecordChars), never read.
   const { cells, raw, line } = record;
-  if (raw.length > LEAD_LIMITS.rowChars)
-    return { reason: `row longer than ${LEAD_LIMITS.rowChars} characters` };
   if (
     cells.length < plan.width ||
     (cells.length > plan.width && cells.slice(plan.width).some((c) => c.trim() !== ''))

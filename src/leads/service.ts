@@ -1,14 +1,8 @@
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { CsvError, csvTextCell } from '../lib/csv.js';
-import {
-  type CsvEncoding,
-  CsvEncodingError,
-  type CsvInput,
-  CsvInputError,
-  CsvTooLargeError,
-} from '../lib/csv-source.js';
+import { csvTextCell } from '../lib/csv.js';
+import { type CsvEncoding, type CsvInput, CsvInputError, CsvTooLargeError } from '../lib/csv-source.js';
 import { type FieldKinds, fieldKindsSchema, maskFields, maskNumber } from '../lib/mask.js';
 import type {
   CampaignRow,
@@ -385,9 +379,6 @@ export class LeadService {
         ...format,
       });
     } catch (err) {
-      if (err instanceof CsvError || err instanceof CsvEncodingError) {
-        throw new LeadError('CSV_INVALID', `${err.message}; the numbers before it were added`);
-      }
       if (err instanceof CsvTooLargeError) {
         throw new LeadError('PAYLOAD_TOO_LARGE', `${err.message}; the numbers before it were added`);
       }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -38,22 +39,106 @@ export class CsvInputError extends Error {
   }
 }
 
-/** The bytes are not valid in the encoding given (a Windows file read as UTF-8). */
-export class CsvEncodingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CsvEncodingError';
+/** The error of a record holding bytes that are not UTF-8. */
+export const INVALID_UTF8 =
+  'invalid UTF-8 (if the file was saved by Excel or another Windows program, import it with encoding=windows-1252)';
+
+/**
+ * Put in the text for each byte sequence that is not UTF-8: a lone surrogate, which no valid UTF-8 (nor
+ * windows-1252) decodes to, so the records holding one are found, and the rest read as they are.
+ */
+const NOT_UTF8 = '\udcff';
+const HAS_NOT_UTF8 = /\udcff/u; // with u, matches only a lone surrogate: never half of a valid pair
+
+/** Length of a UTF-8 sequence by its first byte, 0 for a byte that cannot start one. */
+const sequenceLength = (b: number) =>
+  b < 0x80 ? 1 : b < 0xc2 ? 0 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b < 0xf5 ? 4 : 0;
+
+/** Whether `b` may follow `lead` as the second byte (Unicode table 3-7: no overlongs or surrogates). */
+function secondByteFits(lead: number, b: number): boolean {
+  if (lead === 0xe0) return b >= 0xa0 && b <= 0xbf;
+  if (lead === 0xed) return b >= 0x80 && b <= 0x9f;
+  if (lead === 0xf0) return b >= 0x90 && b <= 0xbf;
+  if (lead === 0xf4) return b >= 0x80 && b <= 0x8f;
+  return b >= 0x80 && b <= 0xbf;
+}
+
+/**
+ * Decodes UTF-8 in chunks (a character may be cut between two) without failing: each invalid sequence
+ * becomes NOT_UTF8. Valid chunks take the fast path of the built-in decoder.
+ */
+class MarkingUtf8Decoder {
+  #carry: Uint8Array = new Uint8Array(0);
+  #seenInvalid = false;
+
+  /** Whether any byte so far was not UTF-8 (the records to check). */
+  get seenInvalid(): boolean {
+    return this.#seenInvalid;
+  }
+
+  decode(chunk?: Uint8Array): string {
+    const bytes =
+      this.#carry.length === 0
+        ? (chunk ?? this.#carry)
+        : Buffer.concat([this.#carry, chunk ?? new Uint8Array(0)]);
+    const cut = chunk === undefined ? bytes.length : completeLength(bytes);
+    this.#carry = bytes.subarray(cut);
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, cut);
+    if (isUtf8(body)) return body.toString('utf8');
+    this.#seenInvalid = true;
+    let text = '';
+    let run = 0;
+    let i = 0;
+    while (i < cut) {
+      const length = sequenceLength(body[i]!);
+      let valid = length > 0 && i + length <= cut;
+      for (let k = 1; valid && k < length; k += 1) {
+        const b = body[i + k]!;
+        valid = k === 1 ? secondByteFits(body[i]!, b) : b >= 0x80 && b <= 0xbf;
+      }
+      if (valid) {
+        i += length;
+        continue;
+      }
+      text += body.toString('utf8', run, i) + NOT_UTF8;
+      // Past the lead byte and the continuation bytes that fit it (the maximal subpart of Unicode).
+      let k = 1;
+      while (
+        k < length &&
+        i + k < cut &&
+        (k === 1 ? secondByteFits(body[i]!, body[i + k]!) : body[i + k]! >> 6 === 2)
+      )
+        k += 1;
+      i += k;
+      run = i;
+    }
+    return text + body.toString('utf8', run, cut);
   }
 }
 
-const notUtf8 = (where: string) =>
-  new CsvEncodingError(
-    `the file is not valid UTF-8 (${where}): if it was saved by Excel or another Windows program, ` +
-      'import it with encoding=windows-1252',
-  );
+/** How much of `bytes` ends in whole characters: a sequence cut at the end waits for the next chunk. */
+function completeLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let back = 1; back <= Math.min(3, n); back += 1) {
+    const b = bytes[n - back]!;
+    if (b >> 6 === 2) continue; // a continuation byte: look further back for its lead
+    const length = sequenceLength(b);
+    return length > back ? n - back : n;
+  }
+  return n;
+}
 
-/** A strict decoder: bytes that are not valid in the encoding throw (TypeError) instead of becoming U+FFFD. */
-const decoderFor = (encoding: CsvEncoding = 'utf-8') => new TextDecoder(encoding, { fatal: true });
+type Decoder = { decode(chunk?: Uint8Array): string; readonly seenInvalid: boolean };
+
+/** windows-1252 maps every byte; UTF-8 marks what is not valid (see MarkingUtf8Decoder). */
+function decoderFor(encoding: CsvEncoding = 'utf-8'): Decoder {
+  if (encoding === 'utf-8') return new MarkingUtf8Decoder();
+  const decoder = new TextDecoder(encoding);
+  return {
+    decode: (chunk) => (chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true })),
+    seenInvalid: false,
+  };
+}
 
 const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${n} bytes`);
 
@@ -152,21 +237,14 @@ function readerOf(input: CsvInput): ChunkReader {
 /**
  * Copies an input to a file as fast as it arrives, up to `maxBytes` (CsvTooLargeError beyond, the input
  * then destroyed). Throws CsvInputError when the input stops before its end, the file's error when it
- * cannot be written (disk full), and with `utf8` CsvEncodingError when the bytes are not valid UTF-8. On
- * any failure the rest of the input is discarded (destroyed when too large) and the file deleted.
+ * cannot be written (disk full). On any failure the rest of the input is discarded (destroyed when too large) and the file deleted.
  */
-export async function spoolToFile(
-  input: CsvInput,
-  path: string,
-  maxBytes: number,
-  options: { utf8?: boolean } = {},
-): Promise<number> {
+export async function spoolToFile(input: CsvInput, path: string, maxBytes: number): Promise<number> {
   const reader = readerOf(input);
   const file = createWriteStream(path);
   // Listened to for the whole copy: a write error (ENOSPC) at any time rejects instead of crashing.
   const failed = new Promise<never>((_, reject) => file.on('error', reject));
   failed.catch(() => undefined);
-  const decoder = options.utf8 ? decoderFor('utf-8') : null;
   let bytes = 0;
   try {
     for (;;) {
@@ -174,21 +252,7 @@ export async function spoolToFile(
       if (chunk === null) break;
       bytes += chunk.length;
       if (bytes > maxBytes) throw new CsvTooLargeError(maxBytes);
-      if (decoder && typeof chunk !== 'string') {
-        try {
-          decoder.decode(chunk, { stream: true });
-        } catch {
-          throw notUtf8(`bytes ${bytes - chunk.length + 1} to ${bytes}`);
-        }
-      }
       if (!file.write(chunk)) await Promise.race([once(file, 'drain'), failed]);
-    }
-    if (decoder) {
-      try {
-        decoder.decode();
-      } catch {
-        throw notUtf8('its last character is cut');
-      }
     }
     file.end();
     await Promise.race([once(file, 'finish'), failed]);
@@ -214,7 +278,7 @@ export async function spoolToFile(
 export class CsvSource {
   readonly #reader: ChunkReader;
   readonly #parser: CsvStreamParser;
-  readonly #decoder: TextDecoder;
+  readonly #decoder: Decoder;
   readonly #maxBytes: number;
   readonly #pieceChars: number;
   #pending = '';
@@ -239,37 +303,38 @@ export class CsvSource {
     return this.#parser.line;
   }
 
-  /** Text read but not yet a whole record (what an unclosed quote left open). */
-  get rest(): string {
-    return this.#parser.rest;
-  }
-
   /**
    * The records the next piece of input completes (possibly none), or null once the input and the
-   * parser are done. Throws CsvError (malformed), CsvEncodingError (bytes not valid in the encoding:
-   * nothing of that chunk is parsed), CsvTooLargeError, or CsvInputError (input failed).
+   * parser are done. A record that cannot be read comes with `error` (too long, a quote not closed, bytes
+   * not valid UTF-8: INVALID_UTF8) and reading goes on. Throws only for the input as a whole:
+   * CsvTooLargeError, or CsvInputError (input failed).
    */
   async next(): Promise<CsvRecord[] | null> {
-    if (this.#pending.length > 0) return this.#parser.push(this.#take());
+    if (this.#pending.length > 0) return this.#checked(this.#parser.push(this.#take()));
     if (this.#done) return null;
     const chunk = await this.#reader.next();
     if (chunk === null) {
       this.#done = true;
-      const tail = this.#decode(undefined);
-      return [...this.#parser.push(tail), ...this.#parser.end()];
+      const tail = this.#decoder.decode();
+      return this.#checked([...this.#parser.push(tail), ...this.#parser.end()]);
     }
     this.#bytes += chunk.length;
     if (this.#bytes > this.#maxBytes) throw new CsvTooLargeError(this.#maxBytes);
-    this.#pending = typeof chunk === 'string' ? chunk : this.#decode(chunk);
-    return this.#parser.push(this.#take());
+    this.#pending = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk);
+    return this.#checked(this.#parser.push(this.#take()));
   }
 
-  #decode(chunk: Buffer | Uint8Array | undefined): string {
-    try {
-      return chunk === undefined ? this.#decoder.decode() : this.#decoder.decode(chunk, { stream: true });
-    } catch {
-      throw notUtf8(`at line ${this.#parser.line} or later`);
+  /** Once bytes that are not UTF-8 were seen, the records holding them become errors. */
+  #checked(records: CsvRecord[]): CsvRecord[] {
+    if (!this.#decoder.seenInvalid) return records;
+    for (const record of records) {
+      if (!HAS_NOT_UTF8.test(record.raw)) continue;
+      record.raw = record.raw.replaceAll(NOT_UTF8, '\ufffd');
+      if (record.error !== undefined) continue;
+      record.cells = [];
+      record.error = INVALID_UTF8;
     }
+    return records;
   }
 
   /** Stops reading. A stream is drained (so an HTTP client still gets its answer) unless `destroy`. */

@@ -9,23 +9,35 @@ export class CsvError extends Error {
   }
 }
 
-/** One record: the 1-based line it starts on, its cells, and its text as it was in the file. */
+/**
+ * One record: the 1-based line it starts on, its cells, and its text as it was in the file. A record
+ * that could not be read has `error` (why) and no cells; its `raw` is then its first line, cut at
+ * ERROR_RAW_CHARS. Reading goes on after it: one bad record never hides the good ones after it.
+ */
 export interface CsvRecord {
   line: number;
   cells: string[];
   /** The record's source text, without its line end (quoted line breaks included). */
   raw: string;
+  error?: string;
 }
 
 export interface CsvParserOptions {
   /** Cell separator; RFC 4180 says comma, spreadsheets in many locales write semicolons. */
   delimiter?: ',' | ';' | '\t';
-  /**
-   * A record still open after this many characters fails the parse (CsvError): the sign of a quote
-   * that is never closed, caught before it swallows the rest of a large file.
-   */
+  /** A longer record is not read but returned with `error`, and reading goes on after it. */
   maxRecordChars?: number;
+  /**
+   * A record running over this many characters is taken as a quote that is never closed: reported at its
+   * first line, and reading resumes at the line after that one, so a stray quote costs one row. No more
+   * than this (plus one piece of input) is ever held: a 300 MB line costs no memory. Default: 1,000,000,
+   * or 4 × maxRecordChars if that is more.
+   */
+  resyncChars?: number;
 }
+
+/** The raw text kept of a record that could not be read (or resyncChars, if less). */
+export const ERROR_RAW_CHARS = 2_000;
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -44,31 +56,61 @@ interface Scanned {
   crAtEnd: boolean;
 }
 
+/** Why a record is not complete: more text may end it, or (at the end of input) a quote is open. */
+type Unfinished = 'more' | 'open-quote';
+
+/** The first line end (CR or LF) at or after `from`, or -1. */
+function lineEnd(buf: string, from: number): number {
+  const lf = buf.indexOf('\n', from);
+  const cr = buf.indexOf('\r', from);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
+
+/** Whether `text`, added to an unfinished record, may finish it: a record ends at a line end only. */
+const mayEnd = (text: string, waiting: Unfinished) =>
+  lineEnd(text, 0) >= 0 && (waiting === 'more' || text.includes('"'));
+
 /**
  * Incremental RFC 4180 parser: feed it text in chunks of any size (a chunk may end anywhere, even inside
  * a quoted field or between CR and LF) and it returns the records each chunk completes. Rules: comma-
  * separated (or `delimiter`), fields optionally in double quotes (a quote inside doubled, line breaks
  * allowed), LF, CRLF or CR line ends, an optional UTF-8 byte order mark (spreadsheets write one). A quote
  * only opens a quoted field at the start of a cell; text after the closing quote is kept as written.
- * Blank lines are skipped (a line of only `""` is a record: one empty cell). `end()` returns the last record and throws CsvError if a quote is still open.
+ * Blank lines are skipped (a line of only `""` is a record: one empty cell).
+ *
+ * Never throws on what the text holds: a record over maxRecordChars, or with a quote that is not closed
+ * by the end of input, comes back with `error`, and reading goes on: after a long record; at the line
+ * after the first line of a record with an open quote, or of one running over resyncChars. The result
+ * does not depend on how the text is cut into chunks.
  */
 export class CsvStreamParser {
-  /** Unparsed text; always starts at a record start. */
+  /** Unparsed text; always starts at a record start (or, when #skipping, inside an over-long line). */
   #buf = '';
   /** The line #buf starts on. */
   #line = 1;
   #started = false;
   /** The last record ended with a CR at the end of a chunk: skip an LF starting the next one. */
   #skipLf = false;
+  /** Inside a line that was reported as too long: its text is dropped up to its end. */
+  #skipping = false;
   #ended = false;
-  /** A record ran over maxRecordChars: thrown by the next call, after the records before it are out. */
-  #failed: CsvError | null = null;
+  /**
+   * How #buf's record was unfinished when last scanned: it is scanned again only when new text may end
+   * it (a line end; and a quote, if a quote was open), so a long record arriving in many pieces is not
+   * scanned again for each.
+   */
+  #waiting: Unfinished | null = null;
   readonly #delimiter: number;
   readonly #maxRecordChars: number;
+  readonly #resyncChars: number;
 
   constructor(options: CsvParserOptions = {}) {
     this.#delimiter = (options.delimiter ?? ',').charCodeAt(0);
     this.#maxRecordChars = options.maxRecordChars ?? Number.POSITIVE_INFINITY;
+    this.#resyncChars = Math.max(
+      options.resyncChars ?? Math.max(1_000_000, 4 * this.#maxRecordChars),
+      this.#maxRecordChars,
+    );
   }
 
   /** The line the next record starts on (where parsing stands). */
@@ -76,20 +118,13 @@ export class CsvStreamParser {
     return this.#line;
   }
 
-  /** Text read but not yet a whole record. */
-  get rest(): string {
-    return this.#buf;
-  }
-
   push(text: string): CsvRecord[] {
     if (this.#ended) throw new Error('CsvStreamParser: push after end');
-    if (this.#failed) throw this.#failed;
     return this.#parse(text, false);
   }
 
   end(): CsvRecord[] {
     if (this.#ended) return [];
-    if (this.#failed) throw this.#failed;
     const records = this.#parse('', true);
     this.#ended = true;
     return records;
@@ -108,28 +143,88 @@ export class CsvStreamParser {
     }
     const records: CsvRecord[] = [];
     let line = this.#line;
-    while (pos < buf.length) {
-      const scanned = this.#scan(buf, pos, line, final);
-      if (!scanned) break;
-      // A blank line is skipped; a line holding only `""` is a record of one empty cell.
-      if (scanned.end > pos) records.push({ line, cells: scanned.cells, raw: buf.slice(pos, scanned.end) });
+    /** Continues after the first line end from `from`; false when it is not in the text yet. */
+    const nextLine = (from: number): boolean => {
+      const end = lineEnd(buf, from);
+      if (end < 0) return false;
+      pos = end + 1;
+      line += 1;
+      if (buf.charCodeAt(end) === CR) {
+        if (pos < buf.length) {
+          if (buf.charCodeAt(pos) === LF) pos += 1;
+        } else if (!final) this.#skipLf = true;
+      }
+      return true;
+    };
+    const unreadable = (at: number, error: string) => {
+      const end = lineEnd(buf, at);
+      // Never more than resyncChars: what is known of a record given up, however the text came in.
+      const cut = at + Math.min(ERROR_RAW_CHARS, this.#resyncChars);
+      const raw = buf.slice(at, Math.min(end < 0 ? buf.length : end, cut));
+      records.push({ line, cells: [], raw, error });
+    };
+    /** Reports the record at `pos` as too long; over resyncChars, reading resumes at its second line. */
+    const tooLong = (resync: boolean) => {
+      unreadable(pos, `row longer than ${this.#maxRecordChars} characters`);
+      const record = records.at(-1)!;
+      if (resync && record.raw.includes('"')) record.error += ' (is a quote not closed?)';
+      if (resync && !nextLine(pos)) this.#skipping = true;
+    };
+
+    if (this.#skipping) {
+      if (!nextLine(pos)) pos = buf.length;
+      else this.#skipping = false;
+    }
+    const first = pos;
+    while (!this.#skipping && pos < buf.length) {
+      const rest = buf.length - pos;
+      if (
+        pos === first &&
+        !final &&
+        rest <= this.#resyncChars &&
+        this.#waiting &&
+        !mayEnd(text, this.#waiting)
+      )
+        break;
+      this.#waiting = null;
+      const scanned = this.#scan(buf, pos, final);
+      if (scanned === 'open-quote' && final) {
+        unreadable(pos, 'a quoted field is not closed');
+        if (!nextLine(pos)) pos = buf.length;
+        continue;
+      }
+      if (typeof scanned === 'string') {
+        // Unfinished: wait for more text, unless it has run on too long already.
+        if (rest <= this.#resyncChars) {
+          this.#waiting = scanned;
+          break;
+        }
+        tooLong(true);
+        continue;
+      }
+      const length = scanned.end - pos;
+      if (length > this.#resyncChars) {
+        // As if it had come in pieces: the same answer whatever the chunks.
+        tooLong(true);
+        continue;
+      }
+      if (length > this.#maxRecordChars) tooLong(false);
+      else if (length > 0) {
+        // A blank line is skipped; a line holding only `""` is a record of one empty cell.
+        records.push({ line, cells: scanned.cells, raw: buf.slice(pos, scanned.end) });
+      }
       line += scanned.lines;
       pos = scanned.next;
       if (scanned.crAtEnd) this.#skipLf = true;
     }
-    this.#buf = pos === 0 ? buf : buf.slice(pos);
+    // A line given up (#skipping) is dropped as it comes; an unfinished record is kept (resyncChars at most).
+    this.#buf = this.#skipping || pos >= buf.length ? '' : pos === 0 ? buf : buf.slice(pos);
     this.#line = line;
-    if (this.#buf.length > this.#maxRecordChars) {
-      this.#failed = new CsvError(
-        line,
-        `a record runs over ${this.#maxRecordChars} characters (is a quoted field not closed?)`,
-      );
-    }
     return records;
   }
 
-  /** One record from `start`, or null when the text so far does not complete it. */
-  #scan(buf: string, start: number, line: number, final: boolean): Scanned | null {
+  /** One record from `start`, or why the text so far does not complete it. */
+  #scan(buf: string, start: number, final: boolean): Scanned | Unfinished {
     const n = buf.length;
     const delimiter = this.#delimiter;
     const cells: string[] = [];
@@ -143,10 +238,8 @@ export class CsvStreamParser {
         let from = i + 1;
         for (;;) {
           const q = buf.indexOf('"', from);
-          if (q === -1 || (q + 1 >= n && !final)) {
-            if (q === -1 && final) throw new CsvError(line, 'a quoted field is not closed');
-            return null;
-          }
+          if (q === -1) return 'open-quote';
+          if (q + 1 >= n && !final) return 'more';
           if (buf.charCodeAt(q + 1) === QUOTE) {
             cell += buf.slice(segment, q + 1);
             from = q + 2;
@@ -166,7 +259,7 @@ export class CsvStreamParser {
         if (c === delimiter || c === LF || c === CR) break;
         j += 1;
       }
-      if (j >= n && !final) return null;
+      if (j >= n && !final) return 'more';
       cells.push(j === i ? cell : cell + buf.slice(i, j));
       if (j >= n) return { cells, end: n, next: n, lines, crAtEnd: false };
       const c = buf.charCodeAt(j);
@@ -187,11 +280,15 @@ export class CsvStreamParser {
 
 /**
  * Parses a whole RFC 4180 text (the rules of CsvStreamParser). Returns each record with the 1-based line
- * it starts on; blank lines are skipped.
+ * it starts on; blank lines are skipped. Strict: throws CsvError at the first record that cannot be read
+ * (a quote not closed), for small files taken whole or not at all (the agents list).
  */
 export function parseCsv(text: string): { line: number; cells: string[] }[] {
   const parser = new CsvStreamParser();
-  return [...parser.push(text), ...parser.end()].map(({ line, cells }) => ({ line, cells }));
+  return [...parser.push(text), ...parser.end()].map(({ line, cells, error }) => {
+    if (error !== undefined) throw new CsvError(line, error);
+    return { line, cells };
+  });
 }
 
 /** Quotes a cell for CSV output when it needs it (delimiter, quote, line break, or leading space). */

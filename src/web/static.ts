@@ -19,7 +19,7 @@ export const TIME_ZONE_META = 'cc-time-zone';
 const isApiPath = (path: string) => API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 
 /** A last segment with a dot names a file (an asset, the icon); anything else is a route of the app. */
-const namesFile = (path: string) => /\.[^/]*$/.test(path);
+const namesFile = (path: string) => path.lastIndexOf('.') > path.lastIndexOf('/');
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -239,20 +239,42 @@ describe('lead import over REST', () => {
     expect(bad.json().error.code).toBe('AGENT_NOT_IN_TEAM');
   });
 
-  it('fails a malformed file after the 202, keeping the rows before it', async () => {
+  it('reports the rows it cannot read with their lines, and imports the rest', async () => {
+    // A 3 MB line ended the import before (the rows after it neither imported nor reported); bytes that
+    // are not UTF-8 refused the whole file; a quote never closed swallowed the rest.
+    const payload = Buffer.concat([
+      Buffer.from(`phone,name\n030 12345678,Anna\n${'z'.repeat(3_000_000)}\n030 22334455,Bernd\n`),
+      Buffer.from('030 33445566,M\u00fcller\n', 'latin1'),
+      Buffer.from('030 44556677,Carla\n030 55667788,"Dora\n030 66778899,Emil\n'),
+    ]);
     const res = await api.app.inject({
       method: 'POST',
-      url: '/v1/campaigns/spring/leads/imports?phone=phone',
+      url: '/v1/campaigns/spring/leads/imports?phone=phone&name=name',
       headers: csv(keys.supervisor),
-      payload: 'phone,name\n030 12345678,Anna\n030 22334455,"Bernd\n',
+      payload,
     });
     expect(res.statusCode).toBe(202);
     const id = res.json().import.id;
-    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).toBe('failed'));
+    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).not.toBe('running'));
     expect(api.store.leadImports.get(id)).toMatchObject({
-      imported: 1,
-      error: 'line 3: a quoted field is not closed; the rows before line 3 were imported',
+      status: 'done',
+      error: null,
+      rowsRead: 7,
+      imported: 4,
+      rejected: 3,
     });
+    const names = api.store.leads.list({ campaignId: 'spring', limit: 10, offset: 0 }).map((l) => l.name);
+    expect(names).toEqual(['Anna', 'Bernd', 'Carla', 'Emil']);
+    const report = await api.app.inject({
+      method: 'GET',
+      url: `/v1/lead-imports/${id}/errors`,
+      headers: { ...bearer(keys.supervisor), accept: 'application/json' },
+    });
+    expect(report.json().errors.map((e: { line: number; reason: string }) => [e.line, e.reason])).toEqual([
+      [3, 'row longer than 16384 characters'],
+      [5, expect.stringMatching(/^invalid UTF-8 .*encoding=windows-1252/)],
+      [7, 'a quoted field is not closed'],
+    ]);
   });
 
   it('refuses what cannot be imported', async () => {
@@ -509,6 +531,24 @@ describe('do-not-call lists', () => {
     ]);
     const states = api.store.leads.list({ campaignId: 'spring', state: 'dnc', limit: 10, offset: 0 });
     expect(states.map((l) => l.phone)).toEqual(['+493033445566', '+493044556677']);
+
+    // A row over the row limit and one that is not UTF-8 are reported; the numbers after them added.
+    const hostile = await api.app.inject({
+      method: 'POST',
+      url: '/v1/dnc/global/import',
+      headers: csv(keys.supervisor),
+      payload: Buffer.concat([
+        Buffer.from(`number\n${'9'.repeat(200_000)}\n`),
+        Buffer.from('030 88990011,M\u00fcller\n', 'latin1'),
+        Buffer.from('030 99001122\n'),
+      ]),
+    });
+    expect(hostile.statusCode).toBe(200);
+    expect(hostile.json()).toMatchObject({ rowsRead: 3, added: 1, invalid: 2 });
+    expect(hostile.json().errors.map((e: { line: number; reason: string }) => [e.line, e.reason])).toEqual([
+      [2, 'row longer than 16384 characters'],
+      [3, expect.stringMatching(/^invalid UTF-8/)],
+    ]);
 
     const bare = await api.app.inject({
       method: 'POST',

@@ -199,6 +199,22 @@ describe('GET /v1/recordings', () => {
     expect((await q('from=yesterday')).json().error.code).toBe('VALIDATION_FAILED');
     expect((await q(`from=${T0 + DAY}&to=${T0}`)).statusCode).toBe(400);
   });
+
+  it('refuses a 15,000-character number by its length alone, before any pattern reads it', async () => {
+    // The worst inputs of the old pattern (quadratic: each stalled the service for a fraction of a second).
+    for (const hostile of [`${'1'.repeat(15_000)}x`, `${' '.repeat(15_000)}1x`, '1-'.repeat(7_500)]) {
+      const res = await get(`/v1/recordings?number=${encodeURIComponent(hostile)}`, keys.a2);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: 'querystring.number: at most 40 characters',
+        details: [{ path: 'querystring.number', message: 'at most 40 characters' }],
+      });
+    }
+    expect((await get('/v1/recordings?number=12ab', keys.a2)).json().error.message).toBe(
+      'querystring.number: expected digits',
+    );
+  });
 });
 
 describe('the audit of searches and playback (issue 13)', () => {
@@ -270,6 +286,18 @@ describe('GET /v1/recordings/:id/audio', () => {
       `bytes ${audio.length - 3}-${audio.length - 1}/${audio.length}`,
     );
     expect(open.rawPayload.equals(audio.subarray(audio.length - 3))).toBe(true);
+  });
+
+  it('ignores an over-long Range header: the whole file, read in one pass', async () => {
+    for (const range of [
+      `bytes=0-99${' '.repeat(15_000)}`,
+      `bytes=${' '.repeat(15_000)}-x`,
+      `bytes=0-${'1'.repeat(15_000)}`,
+    ]) {
+      const res = await get('/v1/recordings/r-a2/audio', keys.a2, { range });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-length']).toBe(String(audio.length));
+    }
   });
 
   it('answers 416 for a range past the end', async () => {

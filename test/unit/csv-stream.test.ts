@@ -12,7 +12,7 @@ import {
   csvTextCell,
   parseCsv,
 } from '../../src/lib/csv.js';
-import { CsvEncodingError, CsvSource, CsvTooLargeError, spoolToFile } from '../../src/lib/csv-source.js';
+import { CsvSource, CsvTooLargeError, INVALID_UTF8, spoolToFile } from '../../src/lib/csv-source.js';
 
 /** Feeds `text` in pieces of `size` characters and collects every record. */
 function chunked(text: string, size: number, options = {}): CsvRecord[] {
@@ -71,17 +71,57 @@ describe('CsvStreamParser', () => {
     expect(chunked('a\tb\n', 2, { delimiter: '\t' })[0]!.cells).toEqual(['a', 'b']);
   });
 
-  it('fails on a quote never closed, naming the line the record starts on, after the records before it', () => {
+  it('reports a quote never closed at the line its record starts on, and reads on from the next line', () => {
     const parser = new CsvStreamParser();
     expect(parser.push('a,b\nc,"open\nd\n')).toEqual([{ line: 1, cells: ['a', 'b'], raw: 'a,b' }]);
-    expect(() => parser.end()).toThrow(new CsvError(2, 'a quoted field is not closed'));
-    expect(parser.rest).toBe('c,"open\nd\n');
+    expect(parser.end()).toEqual([
+      { line: 2, cells: [], raw: 'c,"open', error: 'a quoted field is not closed' },
+      { line: 3, cells: ['d'], raw: 'd' },
+    ]);
+    expect(() => parseCsv('a\n"open\nb\n')).toThrow(new CsvError(2, 'a quoted field is not closed'));
   });
 
-  it('fails a record running over maxRecordChars once the records before it are out', () => {
-    const parser = new CsvStreamParser({ maxRecordChars: 10 });
-    expect(parser.push('ok\n"never closed').map((r) => r.cells)).toEqual([['ok']]);
-    expect(() => parser.push(' and on and on')).toThrow(/line 2: a record runs over 10 characters/);
+  it('reports a record over maxRecordChars and reads on after it, whatever the chunks', () => {
+    const text = `ok\n${'x'.repeat(30)},y\n"multi\nline ${'z'.repeat(20)}",1\nafter\r\nlast`;
+    const expected = [
+      { line: 1, cells: ['ok'], raw: 'ok' },
+      { line: 2, cells: [], raw: `${'x'.repeat(30)},y`, error: 'row longer than 10 characters' },
+      { line: 3, cells: [], raw: '"multi', error: 'row longer than 10 characters' },
+      { line: 5, cells: ['after'], raw: 'after' },
+      { line: 6, cells: ['last'], raw: 'last' },
+    ];
+    for (const size of [1, 3, 7, text.length])
+      expect(chunked(text, size, { maxRecordChars: 10 })).toEqual(expected);
+  });
+
+  it('gives up on a quote still open after resyncChars, and reads on from its second line', () => {
+    // A stray quote in line 2 would swallow the rest of the file: it costs that one row.
+    const text = `h\n"stray,1\n${'row,2\n'.repeat(20)}`;
+    const options = { maxRecordChars: 10, resyncChars: 50 };
+    for (const size of [1, 4, 16, text.length]) {
+      const records = chunked(text, size, options);
+      expect(records[1]).toEqual({
+        line: 2,
+        cells: [],
+        raw: '"stray,1',
+        error: 'row longer than 10 characters (is a quote not closed?)',
+      });
+      expect(records.slice(2).map((r) => r.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 3));
+      expect(records.slice(2).every((r) => r.cells.join() === 'row,2')).toBe(true);
+    }
+  });
+
+  it('drops an over-long line as it comes, holding at most resyncChars of it', () => {
+    const parser = new CsvStreamParser({ maxRecordChars: 10, resyncChars: 100 });
+    const out = [...parser.push('a\n')];
+    for (let i = 0; i < 1_000; i += 1) out.push(...parser.push('y'.repeat(1_000)));
+    out.push(...parser.push('\nb\n'), ...parser.end());
+    expect(out.map((r) => [r.line, r.error ?? r.cells.join()])).toEqual([
+      [1, 'a'],
+      [2, 'row longer than 10 characters'],
+      [3, 'b'],
+    ]);
+    expect(out[1]!.raw).toBe('y'.repeat(100));
   });
 
   it('keeps a line of only "" as a record of one empty cell; skips blank lines', () => {
@@ -144,11 +184,34 @@ describe('CsvSource', () => {
     expect(records[0]!.cells).toEqual(['Müller']);
   });
 
-  it('fails bytes that are not UTF-8 instead of replacing them, pointing to windows-1252', async () => {
-    const source = new CsvSource(Readable.from([Buffer.from('name\n'), Buffer.from([0x4d, 0xfc, 0x0a])]));
-    await expect(drain(source)).rejects.toThrow(CsvEncodingError);
-    const cut = new CsvSource(Readable.from([Buffer.from([0x61, 0x0a, 0xc3])])); // a character cut at the end
-    await expect(drain(cut)).rejects.toThrow(/not valid UTF-8 .*encoding=windows-1252/);
+  it('reports the records holding bytes that are not UTF-8, pointing to windows-1252, and reads the rest', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('name\nM'),
+      Buffer.from([0xfc]), // windows-1252 ü
+      Buffer.from('ller\n"two\nlines \u00e9",ok\nJos'),
+      Buffer.from([0xc3, 0xa9]), // é, valid
+      Buffer.from('\n\ufffd kept\n'), // a real U+FFFD is text, not an error
+      Buffer.from([0xe2, 0x82]), // € cut short
+      Buffer.from(',x\n\ud83d\ude00\nend'),
+      Buffer.from([0xf0, 0x9f]), // cut at the end of the file
+    ]);
+    for (const size of [1, 2, 5, bytes.length]) {
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+        bytes.subarray(i * size, (i + 1) * size),
+      );
+      const records = await drain(new CsvSource(Readable.from(chunks)));
+      expect(records.map((r) => [r.line, r.error === undefined ? r.cells : r.error, r.raw])).toEqual([
+        [1, ['name'], 'name'],
+        [2, INVALID_UTF8, 'M\ufffdller'],
+        [3, ['two\nlines é', 'ok'], '"two\nlines é",ok'],
+        [5, ['José'], 'José'],
+        [6, ['\ufffd kept'], '\ufffd kept'],
+        [7, INVALID_UTF8, '\ufffd,x'],
+        [8, ['\ud83d\ude00'], '\ud83d\ude00'],
+        [9, INVALID_UTF8, 'end\ufffd'],
+      ]);
+    }
+    expect(INVALID_UTF8).toMatch(/invalid UTF-8 .*encoding=windows-1252/);
   });
 
   it('stops at maxBytes', async () => {
@@ -198,14 +261,12 @@ describe('spoolToFile', () => {
       await ended;
     }));
 
-  it('checks UTF-8 when asked, deleting the file of an upload that is not', () =>
+  it('copies bytes that are not UTF-8 as they are (the reader reports their rows)', () =>
     withDir(async (dir) => {
       const path = join(dir, 'upload.csv');
-      const input = Readable.from([Buffer.from('name\n'), Buffer.from([0x4d, 0xfc, 0x0a])]);
-      await expect(spoolToFile(input, path, 1_000, { utf8: true })).rejects.toBeInstanceOf(CsvEncodingError);
-      expect(existsSync(path)).toBe(false);
       await expect(spoolToFile(Readable.from([Buffer.from([0x4d, 0xfc, 0x0a])]), path, 1_000)).resolves.toBe(
         3,
       );
+      expect(existsSync(path)).toBe(true);
     }));
 });

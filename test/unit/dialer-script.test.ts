@@ -23,6 +23,12 @@ describe('renderScript', () => {
     expect(renderScript('{{fields.constructor}}{{fields.toString}}{{fields.__proto__}}', lead)).toBe('');
   });
 
+  it('reads a hostile script of the longest length at once (the old pattern was cubic)', () => {
+    const spaces = ' '.repeat(19_990);
+    expect(renderScript(`{{${spaces}x`, lead)).toBe(`{{${spaces}x`);
+    expect(renderScript(`{{${spaces}name${spaces.slice(10)}}}`, lead)).toBe('Wang Fang');
+  });
+
   it('keeps text that is not a placeholder as it is, single braces and markup included', () => {
     expect(renderScript('{name} {{name} }} {{{name}}}', lead)).toBe('{name} {{name} }} {Wang Fang}');
     expect(renderScript('Line 1\n\tLine 2 — 第二行', lead)).toBe('Line 1\n\tLine 2 — 第二行');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange } from '../../src/api/http-range.js';
+import { MAX_RANGE_HEADER_CHARS, parseRange } from '../../src/api/http-range.js';
 
 describe('parseRange', () => {
   it('reads one byte range, clamping its end to the file', () => {
@@ -25,5 +25,19 @@ describe('parseRange', () => {
     expect(parseRange('bytes=20-10', 1000)).toBeNull();
     expect(parseRange('bytes=abc', 1000)).toBeNull();
     expect(parseRange('bytes=0-1,5-6', 1000)).toBeNull();
+  });
+
+  it('ignores an over-long header and reads hostile ones in one pass', () => {
+    const spaces = ' '.repeat(15_000);
+    // Each of these took the old regular expression quadratic time (seconds at this length).
+    expect(parseRange(`bytes=${spaces}x`, 1000)).toBeNull();
+    expect(parseRange(`bytes=0-${spaces}x`, 1000)).toBeNull();
+    expect(parseRange(`bytes=${'1'.repeat(15_000)}-x`, 1000)).toBeNull();
+    // Within the bound, spaces around the parts are still allowed.
+    expect(parseRange(` bytes = 10 -  20 ${' '.repeat(MAX_RANGE_HEADER_CHARS - 20)}`, 1000)).toEqual({
+      start: 10,
+      end: 20,
+    });
+    expect(parseRange(`bytes=0-${' '.repeat(MAX_RANGE_HEADER_CHARS)}`, 1000)).toBeNull();
   });
 });

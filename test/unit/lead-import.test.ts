@@ -274,27 +274,44 @@ describe('LeadImporter', () => {
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });
 
-  it('fails a malformed file with the error recorded, keeping the rows before it', async () => {
+  it('reports a quote never closed at its line, and imports the rows after it', async () => {
     const text = 'phone,name\n030 12345678,Anna\n030 22334455,"Bernd\n030 33445566,Carla\n';
     const record = await importer.import(
       upload(text, 5),
       opts({ mapping: { phone: 'phone', name: 'name' } }),
     );
-    expect(record.status).toBe('failed');
-    expect(record.error).toBe('line 3: a quoted field is not closed; the rows before line 3 were imported');
-    expect(record).toMatchObject({ rowsRead: 2, imported: 1, rejected: 1 });
-    expect(leadsOf('spring').map((l) => l.name)).toEqual(['Anna']);
+    expect(record).toMatchObject({ status: 'done', error: null, rowsRead: 3, imported: 2, rejected: 1 });
+    expect(leadsOf('spring').map((l) => l.name)).toEqual(['Anna', 'Carla']);
     expect(store.leadImports.errors(record.id)).toEqual([
-      {
-        line: 3,
-        kind: 'invalid',
-        reason: 'line 3: a quoted field is not closed',
-        raw: '*** ****4455,"Bernd\n*** ****5566,Carla\n',
-      },
+      { line: 3, kind: 'invalid', reason: 'a quoted field is not closed', raw: '*** ****4455,"Bernd' },
     ]);
-    expect(logs.some((l) => l.includes('"status":"failed"') && l.includes('lead import finished'))).toBe(
-      true,
-    );
+  });
+
+  it('reports a row over the row limit with its line, and imports the rows after it', async () => {
+    // 20,000 characters, then 3 MB without a line break (which ended the import before), then a row
+    // with a stray quote and 1.3 MB of good rows after it (which the quote swallowed).
+    const good = (i: number) => `030 ${String(1_000_000 + i).padStart(8, '0')},Lead ${i}`;
+    const after = Array.from({ length: 60_000 }, (_, i) => good(100 + i)).join('\n');
+    const text = [
+      'phone,name',
+      good(1),
+      `030 12345678,${'x'.repeat(20_000)}`,
+      good(2),
+      'y'.repeat(3_000_000),
+      good(3),
+      `030 22334455,"stray quote`,
+      after,
+    ].join('\n');
+    const record = await importer.import(text, opts({ mapping: { phone: 'phone', name: 'name' } }));
+    expect(record).toMatchObject({ status: 'done', imported: 60_003, rejected: 3, rowsRead: 60_006 });
+    const errors = store.leadImports.errors(record.id);
+    expect(errors.map((e) => [e.line, e.reason, e.raw.length])).toEqual([
+      [3, 'row longer than 16384 characters', 2_000],
+      [5, 'row longer than 16384 characters', 2_000],
+      [7, 'row longer than 16384 characters (is a quote not closed?)', '*** ****4455,"stray quote'.length],
+    ]);
+    expect(leadsOf('spring')).toHaveLength(1_000);
+    expect(store.leads.list({ campaignId: 'spring', limit: 1, offset: 60_002 })[0]!.name).toBe('Lead 60099');
   });
 
   it('refuses a header that does not fit the mapping, recording nothing', async () => {
@@ -445,25 +462,37 @@ describe('LeadImporter', () => {
     expect(leadsOf('spring')).toHaveLength(2);
   });
 
-  it('fails a file that is not UTF-8, pointing to encoding=windows-1252', async () => {
-    const latin1 = Buffer.from('phone,name\n030 12345678,M\u00fcller\n', 'latin1');
+  it('reports the rows that are not UTF-8, pointing to encoding=windows-1252, and imports the rest', async () => {
+    const latin1 = Buffer.from('phone,name\n030 12345678,M\u00fcller\n030 22334455,Anna\n', 'latin1');
+    const mapping = { phone: 'phone', name: 'name' };
     const record = await importer.import(
       Readable.from([latin1.subarray(0, 11), latin1.subarray(11)]),
-      opts({ mapping: { phone: 'phone', name: 'name' } }),
+      opts({ mapping }),
     );
-    expect(record).toMatchObject({ status: 'failed', rowsRead: 0, imported: 0 });
-    expect(record.error).toMatch(/not valid UTF-8 .*encoding=windows-1252/);
+    expect(record).toMatchObject({ status: 'done', rowsRead: 2, imported: 1, rejected: 1 });
+    expect(leadsOf('spring').map((l) => l.name)).toEqual(['Anna']);
+    const [bad] = store.leadImports.errors(record.id);
+    expect(bad).toMatchObject({ line: 2, kind: 'invalid', raw: '*** ****5678,M\ufffdller' });
+    expect(bad!.reason).toMatch(/^invalid UTF-8 .*encoding=windows-1252/);
 
-    // An upload is checked as it is received: refused before anything is recorded.
+    // An upload received first is read the same way.
     const spooling = new LeadImporter({
       store,
       logger: pino({ level: 'silent' }),
       defaultCountry: 'DE',
       spoolDir: dir,
     });
+    const started = await spooling.receive(Readable.from([latin1]), opts({ campaignId: 'autumn', mapping }));
+    expect(await started.done).toMatchObject({ status: 'done', imported: 1, rejected: 1 });
+
+    // A header that is not UTF-8 cannot be matched to the mapping: refused, nothing recorded.
+    const header = Buffer.from('phone,N\u00e4me\n030 12345678,Anna\n', 'latin1');
     await expect(
-      spooling.receive(Readable.from([latin1]), opts({ mapping: { phone: 'phone', name: 'name' } })),
-    ).rejects.toMatchObject({ code: 'CSV_INVALID', message: expect.stringMatching(/windows-1252/) });
+      importer.import(Readable.from([header]), opts({ mapping: { phone: 'phone' } })),
+    ).rejects.toMatchObject({
+      code: 'CSV_INVALID',
+      message: expect.stringMatching(/header row .*invalid UTF-8/),
+    });
     expect(store.leadImports.list('spring')).toHaveLength(1);
   });
 

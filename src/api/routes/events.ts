@@ -139,6 +139,7 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
         querystring: z.object({
           topics: z
             .string()
+            .max(200, { abort: true })
             .regex(new RegExp(`^${topicList}(,${topicList})*$`), `comma-separated: ${TOPICS.join(', ')}`)
             .optional()
             .describe('Only these topics, e.g. agent,queue; default all'),

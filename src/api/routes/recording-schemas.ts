@@ -25,6 +25,15 @@ export const instantSchema = z
   })
   .describe('ISO 8601 date-time or epoch milliseconds');
 
+/** A phone number to search by, as people write it; only its last 4 digits are kept. */
+export const numberFilterSchema = z
+  .string()
+  // abort: an over-long value is refused before the pattern reads it.
+  .max(40, { abort: true, error: 'at most 40 characters' })
+  // Linear: the first class holds no digit, so the text splits one way only around its first digit.
+  .regex(/^[\s()+*-]*\d[\d\s()+*-]*$/, 'expected digits')
+  .describe('Matched on its last 4 digits: only those are kept');
+
 /** False for an empty or reversed window (either end may be open); the routes answer 400 then. */
 export const isWindow = (from: number | undefined, to: number | undefined) =>
   from === undefined || to === undefined || from < to;

@@ -12,6 +12,7 @@ import {
   directionSchema,
   instantSchema,
   isWindow,
+  numberFilterSchema,
   recordingBody,
   recordingSchema,
 } from './recording-schemas.js';
@@ -28,12 +29,7 @@ const searchQuery = z.object({
   agentId: z.string().min(1).optional(),
   teamId: z.string().min(1).optional(),
   campaignId: z.string().min(1).optional(),
-  number: z
-    .string()
-    .regex(/^[\d\s()+*-]*\d[\d\s()+*-]*$/, 'expected digits')
-    .max(40)
-    .optional()
-    .describe('Matched on its last 4 digits: only those are kept'),
+  number: numberFilterSchema.optional(),
   direction: directionSchema.optional(),
   disposition: z.string().min(1).optional(),
   minDuration: z.coerce.number().min(0).optional().describe('Seconds'),
