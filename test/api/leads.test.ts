@@ -7,6 +7,9 @@ import { bearer, buildTestApi, type TestApi } from './helpers.js';
 let api: TestApi;
 let keys: Record<'admin' | 'supervisor' | 'lead1' | 'lead4' | 'agent', string>;
 
+/** An import runs in the background: a loaded machine may take seconds, which is no failure here. */
+const IMPORT_SETTLES = { timeout: 15_000, interval: 20 };
+
 const seat = (id: string, teamId: string | null, role: AgentInput['role'] = 'agent'): AgentInput => ({
   id,
   name: `Agent ${id}`,
@@ -92,7 +95,7 @@ async function importList(query = 'phone=Telefon&name=Name&fields=rest&listName=
     expect(poll.statusCode).toBe(200);
     record = poll.json();
     expect(record.status).not.toBe('running');
-  });
+  }, IMPORT_SETTLES);
   return record;
 }
 
@@ -179,7 +182,7 @@ describe('lead import over REST', () => {
     });
     expect(res.statusCode).toBe(202);
     const id = res.json().import.id;
-    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).toBe('done'));
+    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).toBe('done'), IMPORT_SETTLES);
 
     const report = await api.app.inject({
       method: 'GET',
@@ -255,7 +258,7 @@ describe('lead import over REST', () => {
     });
     expect(res.statusCode).toBe(202);
     const id = res.json().import.id;
-    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).not.toBe('running'));
+    await vi.waitFor(() => expect(api.store.leadImports.get(id)!.status).not.toBe('running'), IMPORT_SETTLES);
     expect(api.store.leadImports.get(id)).toMatchObject({
       status: 'done',
       error: null,
@@ -649,7 +652,10 @@ describe('review fixes', () => {
       payload: 'phone,mobile,city,contract\n030 12345678,0171 234 56 78,Berlin,A-12\n',
     });
     expect(res.statusCode).toBe(202);
-    await vi.waitFor(() => expect(api.store.leadImports.get(res.json().import.id)!.status).toBe('done'));
+    await vi.waitFor(
+      () => expect(api.store.leadImports.get(res.json().import.id)!.status).toBe('done'),
+      IMPORT_SETTLES,
+    );
     const get = (key: string) =>
       api.app.inject({ method: 'GET', url: '/v1/campaigns/spring/leads', headers: bearer(key) });
     const led = await get(keys.lead1);
@@ -732,7 +738,10 @@ describe('numbers in answers, error reports and logs (issue 13, finding 4)', () 
       payload: 'phone,ext,contract,note\n030 12345678,4711,4711234567,mobile 0171 2345678\n',
     });
     expect(res.statusCode).toBe(202);
-    await vi.waitFor(() => expect(api.store.leadImports.get(res.json().import.id)!.status).toBe('done'));
+    await vi.waitFor(
+      () => expect(api.store.leadImports.get(res.json().import.id)!.status).toBe('done'),
+      IMPORT_SETTLES,
+    );
     const get = (key: string) =>
       api.app.inject({ method: 'GET', url: '/v1/campaigns/spring/leads', headers: bearer(key) });
     expect((await get(keys.lead1)).json().leads[0].fields).toEqual({
