@@ -106,6 +106,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     keys,
     teamsLedBy: (agentId) => teamsLedBy(store, agentId),
     sessions: deps.accounts?.accounts,
+    credentialsChanged: (listener) => {
+      const stops = [keys.onRevoked(listener), deps.agents?.roster.onChange(listener)];
+      return () => {
+        for (const stop of stops) stop?.();
+      };
+    },
   });
   await app.register(rateLimit, { counter: deps.rateCounter ?? new MemoryRateCounter(now) });
   await app.register(healthRoutes);

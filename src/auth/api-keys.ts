@@ -19,6 +19,7 @@ import {
 export class ApiKeyService {
   private readonly log: Logger;
   private readonly rules: { keyPrefix: ThrottleRule; address: ThrottleRule };
+  private readonly revokedListeners = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
@@ -47,7 +48,25 @@ export class ApiKeyService {
   revoke(id: string, by: string): boolean {
     if (!this.store.apiKeys.revoke(id, this.now())) return false;
     this.log.info({ keyId: id, by }, 'api key revoked');
+    for (const listener of this.revokedListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.log.error({ err }, 'key-revoked listener failed');
+      }
+    }
     return true;
+  }
+
+  /** Called after a key is revoked here (an agent's deactivation revokes its keys in the roster). */
+  onRevoked(listener: () => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  /** Whether the key (by id) would still be accepted: not revoked, its agent active. */
+  isLive(id: string): boolean {
+    return this.store.apiKeys.isLive(id);
   }
 
   /** The key's owner if the key exists and is not revoked, else null. */

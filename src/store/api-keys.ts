@@ -64,6 +64,7 @@ export class ApiKeyRepository {
   readonly #revoke;
   readonly #revokeForAgent;
   readonly #agentExists;
+  readonly #live;
 
   constructor(db: Database) {
     this.#insert = db.prepare<[string, string, string, string | null, string, string, number]>(
@@ -86,6 +87,12 @@ export class ApiKeyRepository {
       'UPDATE api_keys SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL',
     );
     this.#agentExists = db.prepare<[string], number>('SELECT 1 FROM agents WHERE id = ?').pluck();
+    this.#live = db
+      .prepare<[string], number>(
+        `SELECT 1 FROM api_keys k LEFT JOIN agents g ON g.id = k.agent_id
+         WHERE k.id = ? AND k.revoked_at IS NULL AND (k.agent_id IS NULL OR g.active = 1)`,
+      )
+      .pluck();
   }
 
   /** Throws StoreError UNKNOWN_AGENT if `agentId` names no agent. */
@@ -125,6 +132,11 @@ export class ApiKeyRepository {
   /** Revokes the key; false if there is no key with this id. */
   revoke(id: string, now = Date.now()): boolean {
     return this.#revoke.run(now, id).changes > 0;
+  }
+
+  /** Whether the key would still be accepted: not revoked, and its agent (if any) active. */
+  isLive(id: string): boolean {
+    return this.#live.get(id) !== undefined;
   }
 
   /** Revokes every key linked to the agent that is not revoked yet; returns how many. */

@@ -293,6 +293,51 @@ describe('GET /v1/events', () => {
     again.close();
   });
 
+  it("ends a key's open stream at once when the key is revoked or its agent deactivated", async () => {
+    for (const id of ['a1', 'a2']) {
+      api.store.agents.create({
+        id,
+        name: id,
+        teamId: null,
+        role: 'agent',
+        endpoint: `PJSIP/${id}`,
+        lineMode: 'per-call',
+        inboundRole: 'none',
+      });
+    }
+    const agentKey = keyFor('agent', 'a1');
+    const otherKey = keyFor('agent', 'a2');
+    const supervisorKey = api.store.apiKeys.create('wall board', 'supervisor');
+    const streams = await Promise.all([
+      subscribe(agentKey),
+      subscribe(otherKey),
+      subscribe(supervisorKey.key),
+    ]);
+    expect(streams.map((s) => s.res.statusCode)).toEqual([200, 200, 200]);
+
+    const off = await api.app.inject({
+      method: 'DELETE',
+      url: '/v1/agents/a1',
+      headers: bearer(api.adminKey),
+    });
+    expect(off.statusCode).toBe(204);
+    await streams[0]!.ended();
+    const revoked = await api.app.inject({
+      method: 'DELETE',
+      url: `/v1/keys/${supervisorKey.id}`,
+      headers: bearer(api.adminKey),
+    });
+    expect(revoked.statusCode).toBe(204);
+    await streams[2]!.ended();
+
+    // The other agent's stream is untouched: it still gets its own events.
+    bus.publish(partialEvent('agent', 'state', { id: 'a2', state: 'ready' }));
+    expect((await streams[1]!.until('agent.state')).map((f) => f.data.data.id)).toEqual(['a2']);
+    const again = await subscribe(agentKey);
+    expect(again.res.statusCode).toBe(401);
+    for (const stream of [again, streams[1]!]) stream.close();
+  });
+
   it("gives a team leader its teams' agents' events only, QA the recordings of every team", async () => {
     const { teams, agents } = api.store;
     teams.create({ id: 'ta', name: 'A' });

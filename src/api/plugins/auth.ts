@@ -16,7 +16,14 @@ export interface AuthOptions {
     verify(key: string): ApiKeyIdentity | null;
     waitMs(key: string, address: string): number;
     failed(key: string, address: string): number;
+    /** Whether the key (by id) is still accepted: its open streams end when it is not. */
+    isLive(keyId: string): boolean;
   };
+  /**
+   * Subscribes to changes that may stop keys being accepted (a key revoked, an agent deactivated): the
+   * open streams of such keys are then ended.
+   */
+  credentialsChanged?: (listener: () => void) => () => void;
   /** The teams an agent leads (teamsLedBy in src/agents/roster.ts): a team-leader key's scope. */
   teamsLedBy: (agentId: string) => readonly string[];
   /** People's sessions (AccountService); without them only API keys authenticate. */
@@ -124,34 +131,50 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   app.decorateRequest('agentScope', null);
   app.decorateRequest('session', null);
 
-  const { sessions } = options;
+  const { sessions, keys } = options;
   /**
-   * Responses streaming to a session (the live events, a recording): ended when the session ends, so it
+   * Responses streaming to a credential (the live events, a recording), by `session:<id>` or `key:<id>`:
+   * ended when the session ends or the key stops being accepted (revoked, its agent deactivated), so it
    * stops at once. A stream we write (the events' PassThrough) is ended cleanly, so the client sees the
    * end and reconnects, to a 401; a file being read is cut.
    */
   const streaming = new Map<string, Set<() => void>>();
+  const endStreams = (credential: string) => {
+    for (const end of streaming.get(credential) ?? []) end();
+    streaming.delete(credential);
+  };
+  const stops: (() => void)[] = [];
   if (sessions) {
-    const stop = sessions.onSessionsEnded((ids) => {
-      for (const id of ids) {
-        for (const end of streaming.get(id) ?? []) end();
-        streaming.delete(id);
-      }
-    });
-    app.addHook('onClose', async () => stop());
-    app.addHook('onSend', async (request, reply, payload) => {
-      const id = request.session?.id;
-      if (id === undefined || !isStream(payload)) return payload;
-      const end = () => (isWritable(payload) ? payload.end() : reply.raw.destroy());
-      const ends = streaming.get(id) ?? new Set();
-      streaming.set(id, ends.add(end));
-      reply.raw.once('close', () => {
-        ends.delete(end);
-        if (ends.size === 0 && streaming.get(id) === ends) streaming.delete(id);
-      });
-      return payload;
-    });
+    stops.push(
+      sessions.onSessionsEnded((ids) => {
+        for (const id of ids) endStreams(`session:${id}`);
+      }),
+    );
   }
+  if (options.credentialsChanged) {
+    stops.push(
+      options.credentialsChanged(() => {
+        for (const credential of [...streaming.keys()]) {
+          if (credential.startsWith('key:') && !keys.isLive(credential.slice(4))) endStreams(credential);
+        }
+      }),
+    );
+  }
+  app.addHook('onClose', async () => {
+    for (const stop of stops) stop();
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const credential = streamCredential(request);
+    if (credential === null || !isStream(payload)) return payload;
+    const end = () => (isWritable(payload) ? payload.end() : reply.raw.destroy());
+    const ends = streaming.get(credential) ?? new Set();
+    streaming.set(credential, ends.add(end));
+    reply.raw.once('close', () => {
+      ends.delete(end);
+      if (ends.size === 0 && streaming.get(credential) === ends) streaming.delete(credential);
+    });
+    return payload;
+  });
 
   /** The person behind the session cookie, or a 401/403 (ended session, missing CSRF token). */
   const sessionPrincipal = (request: FastifyRequest, reply: FastifyReply, token: string): Principal => {
@@ -253,3 +276,10 @@ export default fp(authPlugin, {
   fastify: '5.x',
   dependencies: ['errors'],
 });
+
+/** The credential a streamed answer is tied to: the session, or a stored key (the bootstrap key never ends). */
+function streamCredential(request: FastifyRequest): string | null {
+  if (request.session) return `session:${request.session.id}`;
+  const keyId = request.principal?.keyId;
+  return keyId === undefined || keyId === BOOTSTRAP_PRINCIPAL.keyId ? null : `key:${keyId}`;
+}
