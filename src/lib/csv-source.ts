@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { type CsvParserOptions, type CsvRecord, CsvStreamParser } from './csv.js';
+import { PRIVATE_FILE } from './secrets.js';
 
 /** A CSV file as a whole string, a byte stream (an HTTP request, a file), or any async chunk source. */
 export type CsvInput = string | Readable | AsyncIterable<Buffer | Uint8Array | string>;
@@ -241,7 +242,8 @@ function readerOf(input: CsvInput): ChunkReader {
  */
 export async function spoolToFile(input: CsvInput, path: string, maxBytes: number): Promise<number> {
   const reader = readerOf(input);
-  const file = createWriteStream(path);
+  // The customers' numbers: readable by the service's user only, like the store.
+  const file = createWriteStream(path, { mode: PRIVATE_FILE });
   // Listened to for the whole copy: a write error (ENOSPC) at any time rejects instead of crashing.
   const failed = new Promise<never>((_, reject) => file.on('error', reject));
   failed.catch(() => undefined);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -243,10 +243,12 @@ describe('spoolToFile', () => {
     }
   };
 
-  it('copies the input to the file', () =>
+  it('copies the input to a file only the service may read', () =>
     withDir(async (dir) => {
       const path = join(dir, 'upload.csv');
       expect(await spoolToFile(Readable.from([Buffer.from('a\n'), 'b\n']), path, 100)).toBe(4);
+      expect(readFileSync(path, 'utf8')).toBe('a\nb\n');
+      expect(statSync(path).mode & 0o777).toBe(0o600);
     }));
 
   it('rejects when the file cannot be written, instead of crashing or hanging, and drains the input', () =>
