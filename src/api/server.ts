@@ -107,7 +107,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     teamsLedBy: (agentId) => teamsLedBy(store, agentId),
     sessions: deps.accounts?.accounts,
     credentialsChanged: (listener) => {
-      const stops = [keys.onRevoked(listener), deps.agents?.roster.onChange(listener)];
+      const stops = [keys.onRevoked(listener), deps.agents?.roster?.onChange(listener)];
       return () => {
         for (const stop of stops) stop?.();
       };
