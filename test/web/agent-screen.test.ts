@@ -207,6 +207,8 @@ async function callbackPromised() {
   expect(await text(page, 'stats-talk')).toMatch(/^0:0\d$/);
   expect(await text(page, 'recent-calls')).toContain('张伟');
   expect(await text(page, 'recent-calls')).toMatch(/时长 0:0\d/);
+  // With no preview open, the campaign's own label for its code (not the service's default, 稍后回拨).
+  expect(await text(page, 'recent-calls')).toContain('预约回拨');
   return { page, lead, moveClocks };
 }
 
@@ -271,6 +273,13 @@ describe('the agent screen on the real service, PBX and Redis', () => {
     // The call controls are offered on the call.
     for (const control of ['call-hold', 'call-keypad', 'call-transfer'])
       expect(await page.getByTestId(control).count(), control).toBe(1);
+    // The page read afresh mid-call (F5) shows the call again, and recent calls list the call on now as
+    // on the call, not as "not reached".
+    await page.reload();
+    await callState(page, 'talking');
+    await agentState(page, 'on-call');
+    await eventually(async () => (await text(page, 'recent-calls')).includes('通话中'), 'the call on now');
+    expect(await text(page, 'recent-calls')).not.toContain('未接通');
     await page.waitForTimeout(1_100);
     await screenshot(page, 'agent-talking-zh');
 

@@ -64,6 +64,8 @@ export interface WorkspaceState {
   lineDrop: LineDrop | null;
   /** Attempts whose disposition went through: their form stays closed until the screen moves on. */
   disposed: string[];
+  /** Each campaign's disposition labels, from its previews: recent calls name their codes. */
+  campaignDispositions: Record<string, { code: string; label: string }[]>;
 }
 
 const LOGGED_IN_STATES = new Set(['ready', 'reserved', 'on-call', 'wrap-up', 'not-ready']);
@@ -98,6 +100,7 @@ export function createWorkspace(agentId: string, reads: WorkspaceReads, now: () 
     hotlineOffer: null,
     recordingPaused: {},
     callerNumbers: {},
+    campaignDispositions: {},
     lineDrop: null,
     disposed: [],
   });
@@ -139,6 +142,7 @@ export function createWorkspace(agentId: string, reads: WorkspaceReads, now: () 
       state.phaseSince = preview ? (at ?? serverNow()) : null;
     }
     state.preview = preview;
+    if (preview) state.campaignDispositions[preview.campaignId] = preview.dispositions;
     // A new attempt: any earlier disposition is history.
     if (preview && !state.disposed.includes(preview.attemptId)) state.disposed = [];
   }

@@ -338,6 +338,7 @@ export default {
       none: 'No calls yet today',
       talk: 'Talked {time}',
       noAnswerShort: 'Not reached',
+      onCall: 'On the call now',
     },
     hotline: {
       title: 'Hotline call',

@@ -329,6 +329,7 @@ export default {
       none: '今天还没有通话',
       talk: '时长 {time}',
       noAnswerShort: '未接通',
+      onCall: '通话中',
     },
     hotline: {
       title: '热线来电',
