@@ -8,21 +8,36 @@ import { bestEffort } from './lib/best-effort.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { startService } from './service.js';
 
+const STANDBY_HEADERS = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
 /**
  * While standing by, the API port answers health checks only: live (the process is fine), not ready
  * (it drives no calls), and 503 STANDBY for everything else.
  */
 function standbyServer(config: Config, lease: LeaderLease): Promise<Server> {
-  const server = createServer((req, res) => {
-    const body = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
-    };
-    if (req.url === '/healthz') body(200, { status: 'standby', nodeId: lease.nodeId });
-    else if (req.url === '/readyz') body(503, { status: 'standby', nodeId: lease.nodeId });
-    else
-      body(503, { error: { code: 'STANDBY', message: 'this instance is the standby; use the active one' } });
-  });
+  // The active API's cuts (api.timeouts) and the headers of an answer that is never a page to frame.
+  const { headersSec, requestSec, idleSec } = config.api.timeouts;
+  const server = createServer(
+    { headersTimeout: headersSec * 1000, requestTimeout: requestSec * 1000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      const body = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...STANDBY_HEADERS });
+        res.end(JSON.stringify(value));
+      };
+      if (req.url === '/healthz') body(200, { status: 'standby', nodeId: lease.nodeId });
+      else if (req.url === '/readyz') body(503, { status: 'standby', nodeId: lease.nodeId });
+      else
+        body(503, {
+          error: { code: 'STANDBY', message: 'this instance is the standby; use the active one' },
+        });
+    },
+  );
+  server.setTimeout(idleSec * 1000, (socket) => socket.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, () => resolve(server));

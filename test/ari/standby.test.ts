@@ -35,7 +35,11 @@ describe('active and standby instances on one PBX and Redis', () => {
     const a = await fx.start(base);
     const b = await fx.start(configB, 'live');
     // The standby is alive but not ready, and refuses the API.
-    expect((await fetch(`${b.url}/readyz`)).status).toBe(503);
+    const standbyReady = await fetch(`${b.url}/readyz`);
+    expect(standbyReady.status).toBe(503);
+    // The standby's port answers with the same strict headers as the active API.
+    expect(standbyReady.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(standbyReady.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(await (await fetch(`${b.url}/healthz`)).json()).toMatchObject({
       status: 'standby',
       nodeId: 'node-b',
