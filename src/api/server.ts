@@ -11,6 +11,7 @@ import browserPolicy from './plugins/browser-policy.js';
 import docs from './plugins/docs.js';
 import errors from './plugins/errors.js';
 import rateLimit from './plugins/rate-limit.js';
+import slowUpload from './plugins/slow-upload.js';
 import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -100,6 +101,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const keys = new ApiKeyService(store, deps.logger, now, deps.config.auth.lockout);
   await app.register(errors);
   await app.register(browserPolicy); // before auth: a refused origin or a preflight needs no key
+  await app.register(slowUpload, http.timeouts.minUpload);
   await app.register(docs);
   await app.register(auth, {
     bootstrapKey: deps.adminApiKey ?? process.env.ADMIN_API_KEY,

@@ -118,6 +118,16 @@ export const configSchema = z.object({
           requestSec: z.number().int().min(1).max(3600).default(300),
           /** A connection silent (nothing read or written) for this long is closed; the event stream beats every 15 s. */
           idleSec: z.number().int().min(20).max(3600).default(60),
+          /**
+           * A body still arriving must bring at least minBytesPerSec over each window of windowSec, else it
+           * is cut (408 UPLOAD_TOO_SLOW): a trickling upload does not hold a connection for requestSec.
+           */
+          minUpload: z
+            .object({
+              minBytesPerSec: z.number().int().min(1).max(1_000_000).default(1024),
+              windowSec: z.number().int().min(1).max(300).default(10),
+            })
+            .prefault({}),
         })
         .prefault({}),
       /** The largest JSON (or other buffered) body; imports and uploads have their own limits. */

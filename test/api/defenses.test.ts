@@ -226,6 +226,45 @@ describe('timeouts and body limits', () => {
     expect(tookMs).toBeLessThan(5_000);
   });
 
+  it('cut an upload that trickles below the least rate long before the request time, with 408', async () => {
+    const trickled = await buildTestApi({
+      api: { timeouts: { requestSec: 300, minUpload: { minBytesPerSec: 50, windowSec: 1 } } },
+    });
+    api = trickled;
+    await trickled.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = trickled.app.server.address() as { port: number };
+    const send = (drip: { bytes: number; everyMs: number }) => {
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString();
+      });
+      socket.write(
+        `POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${trickled.adminKey}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n',
+      );
+      const started = Date.now();
+      const timer = setInterval(() => socket.writable && socket.write('a'.repeat(drip.bytes)), drip.everyMs);
+      const giveUp = setTimeout(() => socket.destroy(), 6_000);
+      return new Promise<{ answer: string; tookMs: number }>((resolve) =>
+        socket.on('close', () => {
+          clearInterval(timer);
+          clearTimeout(giveUp);
+          resolve({ answer, tookMs: Date.now() - started });
+        }),
+      );
+    };
+    // A byte every 200 ms: 5 bytes a second, under the least 50.
+    const slow = await send({ bytes: 1, everyMs: 200 });
+    expect(slow.answer).toMatch(/^HTTP\/1.1 408/);
+    expect(slow.answer).toContain('UPLOAD_TOO_SLOW');
+    expect(slow.tookMs).toBeLessThan(5_000);
+    // 100 bytes every 200 ms keeps going (given up by the client at 6 s, not cut).
+    const steady = await send({ bytes: 100, everyMs: 200 });
+    expect(steady.answer).toBe('');
+    expect(steady.tookMs).toBeGreaterThanOrEqual(5_900);
+  });
+
   it('do not cut the event stream, which outlives the request time', async () => {
     const bus = new EventBus();
     api = await buildTestApi({
