@@ -335,12 +335,16 @@ export function calleeScenario(answer: Answer): string {
 [last_CSeq:]
 Contact: <sip:party@[local_ip]:[local_port];transport=[transport]>
 ${sdp ? `Content-Type: application/sdp\nContent-Length: [len]\n\n${SDP}` : 'Content-Length: 0\n'}`);
-  // The INVITE's From and To become the To and From of a BYE of ours; its Contact the BYE's target.
+  // A party that hangs up itself turns the INVITE's From and To into its BYE's To and From, and sends
+  // the BYE to its Contact (SIPp refuses variables a scenario does not use, hence only then).
+  const hangsUp = answer.kind === 'answer' && answer.talkMs !== undefined;
   const steps: string[] = [
-    `<recv request="INVITE" crlf="true" rrs="true"><action>
+    hangsUp
+      ? `<recv request="INVITE" crlf="true" rrs="true"><action>
     <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="remote_party"/>
     <ereg regexp=".*" search_in="hdr" header="To:" check_it="true" assign_to="local_party"/>
-  </action></recv>`,
+  </action></recv>`
+      : `<recv request="INVITE" crlf="true"/>`,
   ];
   switch (answer.kind) {
     case 'busy':
@@ -361,7 +365,8 @@ ${sdp ? `Content-Type: application/sdp\nContent-Length: [len]\n\n${SDP}` : 'Cont
 [last_CSeq:]
 Content-Length: 0
 `)}</send>`,
-        `<send>${reply('487 Request Terminated')}</send>`,
+        // The 487 answers the INVITE: its CSeq, not the CANCEL's (same number, other method).
+        `<send>${reply('487 Request Terminated').replace('[last_CSeq:]', 'CSeq: [last_cseq_number] INVITE')}</send>`,
         `<recv request="ACK"/>`,
       );
       break;
