@@ -30,6 +30,8 @@ export interface SippOptions {
   remote?: string;
   /** Calls to place (UAC) or take (UAS) before SIPp exits. Default 1. */
   calls?: number;
+  /** UAC: calls placed per second (SIPp's default 10). */
+  rate?: number;
   /** SIPp quits after this many seconds whatever happens (safety net). Default 120. */
   timeoutSec?: number;
 }
@@ -92,6 +94,7 @@ export class Sipp {
       String(mediaPort),
       '-m',
       String(options.calls ?? 1),
+      ...(options.rate ? ['-r', String(options.rate)] : []),
       '-timeout',
       `${options.timeoutSec ?? 120}s`,
       '-nostdin',
@@ -101,6 +104,9 @@ export class Sipp {
       '-trace_stat',
       '-stf',
       'stats.csv',
+      // Counters written every second, so a test can watch them while SIPp runs.
+      '-fd',
+      '1',
       '-trace_err',
       '-error_file',
       'errors.log',

@@ -1,7 +1,7 @@
 /**
  * A caller in real SIP from the carrier (SIPp on 127.0.0.2) through the IVR (an RFC 4733 digit) and the
  * hotline queue to an agent's SIP phone (SIPp on 127.0.0.3), with G.711 RTP both ways and the call
- * recorded. This file owns phones 1 and 2 (test/pbx/pjsip_test.conf).
+ * recorded. This file owns phones 1 to 3 (test/pbx/pjsip_test.conf).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -144,5 +144,111 @@ describe('hotline call in real SIP: carrier → IVR → agent phone', () => {
         expect(phoneParty!.received('INVITE')?.startLine).toMatch(/^INVITE sip:cc-test-phone-1@127\.0\.0\.3/);
       },
     );
+  });
+
+  it("an agent's phone hangs up mid-call: the caller stays up and overflows to a second SIP phone", async () => {
+    const [first, second] = [phone(2), phone(3)];
+    const tone = { 'agent.pcap': rtpPcap([{ tone: 440, ms: 60_000 }]) };
+    await withSipp(
+      [
+        // a1's phone answers the line at login and hangs it up 6 s later, in the middle of the call.
+        {
+          scenario: calleeScenario({ kind: 'answer', pcap: 'agent.pcap', talkMs: 6_000 }),
+          files: tone,
+          localIp: PHONE_IP,
+          localPort: first.port,
+        },
+        {
+          scenario: calleeScenario({ kind: 'answer', pcap: 'agent.pcap' }),
+          files: tone,
+          localIp: PHONE_IP,
+          localPort: second.port,
+        },
+      ],
+      async ([firstParty]) => {
+        service = await startTestService();
+        service.catalog.put({ ...MENU_FLOW, start: 'q' }, 'test');
+        await addAgent(service, { id: 'a1', inboundRole: 'primary', endpoint: first.endpoint });
+        await addAgent(service, { id: 'a2', inboundRole: 'overflow', endpoint: second.endpoint });
+        await loginReady(service, 'a1');
+        const caller = await Sipp.start({
+          scenario: callerScenario({
+            dnis: '4008001234',
+            from: '<sip:+8613812345678@carrier.test>',
+            headers: { 'X-CC-App': service.config.ari.app },
+            pcap: 'caller.pcap',
+          }),
+          files: { 'caller.pcap': rtpPcap([{ tone: 600, ms: 30_000 }]) },
+          localIp: CARRIER_IP,
+          remote: PBX_SIP,
+        });
+        try {
+          const callerChannel = await eventually(
+            async () =>
+              (await far.rest.listChannels()).find((c) => c.name.startsWith('PJSIP/cc-test-carrier-')),
+            'the carrier call on the PBX',
+          );
+          await hotlineRecord(service, callerChannel.id, (r) => r.agentId === 'a1' && r.answeredAt !== null);
+          await loginReady(service, 'a2');
+          // a1's phone sends its BYE; the caller is not dropped but put through to a2's phone.
+          const result = await firstParty!.done(20_000);
+          expect(result, firstParty!.diagnostics()).toMatchObject({ code: 0, successful: 1 });
+          await eventually(() => service?.agents.get('a2')?.state === 'on-call', 'a2 on the call', 15_000);
+          const secondLine = (await far.rest.listChannels()).find((c) =>
+            c.name.startsWith(`${second.endpoint}-`),
+          );
+          expect(secondLine, "a2's line").toBeDefined();
+          expect((await far.rest.getChannel(callerChannel.id)).state).toBe('Up');
+          await new Promise((r) => setTimeout(r, 2_000));
+          for (const channel of [callerChannel, secondLine!]) {
+            const counts = await rtpCounts(channel.id);
+            expect(counts?.rxcount, `${channel.name} RTP received`).toBeGreaterThan(50);
+            expect(counts?.txcount, `${channel.name} RTP sent`).toBeGreaterThan(50);
+          }
+        } finally {
+          await caller.stop();
+        }
+      },
+    );
+  });
+
+  it('9 SIP callers on the 8 IVR lines: 8 in the IVR, the 9th overflows (announcement, then hung up)', async () => {
+    service = await startTestService({
+      ivr: { lines: 8, overflow: { mode: 'busy', prompts: ['sound:beep'] } },
+    });
+    service.catalog.put(
+      { ...MENU_FLOW, nodes: { ...MENU_FLOW.nodes, menu: { ...MENU_FLOW.nodes.menu, timeoutMs: 20_000 } } },
+      'test',
+    );
+    // Nine calls at once; each waits for the PBX to hang up (only the overflowed one is, within the test).
+    const callers = await Sipp.start({
+      scenario: callerScenario({
+        dnis: '4008001234',
+        from: '<sip:+8613812345678@carrier.test>',
+        headers: { 'X-CC-App': service.config.ari.app },
+        pcap: 'caller.pcap',
+      }),
+      files: { 'caller.pcap': rtpPcap([{ tone: 600, ms: 20_000 }]) },
+      localIp: CARRIER_IP,
+      remote: PBX_SIP,
+      calls: 9,
+      rate: 20,
+    });
+    try {
+      const s = service;
+      await eventually(() => callers.stats().successful === 1, 'one caller hung up by the PBX', 20_000);
+      await eventually(() => s.ivr.snapshot().lines.inUse === 8, 'eight lines in use');
+      expect(s.ivr.snapshot().sessions).toHaveLength(8);
+      const overflowed = callers
+        .messages()
+        .filter((m) => m.direction === 'received' && m.startLine.startsWith('BYE '));
+      expect(overflowed).toHaveLength(1);
+      const today = s.store.ivrStats.forDay(
+        new Intl.DateTimeFormat('en-CA', { timeZone: s.config.ivr.timezone }).format(new Date()),
+      );
+      expect(today.overflowed).toBe(1);
+    } finally {
+      await callers.stop();
+    }
   });
 });
