@@ -9,6 +9,8 @@
 #   scripts/pbx.sh cli      Asterisk console (asterisk -r)
 #   scripts/pbx.sh rx CMD   run one CLI command
 #   scripts/pbx.sh sync     copy config/asterisk/ in again and reload
+#   scripts/pbx.sh test-sip add the SIP tests' parties (test/pbx/) to the running PBX and reload PJSIP
+#                           and the dialplan, without a restart (PBX_TEST_SIP=1 adds them on up/sync)
 #
 # Needs root on a Debian/Ubuntu machine (debootstrap, chroot, mount). Elsewhere use `docker compose up`.
 # The root lives outside the checkout, in PBX_CACHE_DIR (default /var/cache/callcenter-pbx), and is
@@ -102,12 +104,36 @@ sync_config() {
   if [ -n "${PBX_LOCAL_CONFIG_DIR:-}" ] && [ -d "$PBX_LOCAL_CONFIG_DIR" ]; then
     cp -a "$PBX_LOCAL_CONFIG_DIR/." "$root/etc/asterisk/"
   fi
+  if [ "${PBX_TEST_SIP:-}" = 1 ]; then copy_test_sip; fi
   # The package does not create the recording spool; without it every recording fails.
   # (Inside the root, /var/run is an absolute link to /run: never follow it from the host.)
   mkdir -p "$root/var/spool/asterisk/recording" "$root/run/asterisk" "$root/var/log/asterisk" \
     "$root/var/lib/asterisk/sounds/custom"
   # pjsip resolves the host name at load: answer it locally.
   printf '127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n' "$(hostname)" >"$root/etc/hosts"
+}
+
+# The SIP tests' carrier trunk, phones and contexts (test/pbx/*_test.conf, included by the committed
+# files with #tryinclude): new names only, so adding them to a shared PBX changes nothing else.
+copy_test_sip() {
+  cp "$project"/test/pbx/*_test.conf "$root/etc/asterisk/"
+}
+
+cmd_test_sip() {
+  [ -d "$root" ] && pid_of >/dev/null || die "not running (start it with: PBX_TEST_SIP=1 scripts/pbx.sh up)"
+  local f
+  # The includes themselves are in the committed files: bring those up to date too.
+  for f in pjsip.conf extensions.conf modules.conf; do cp "$project/config/asterisk/$f" "$root/etc/asterisk/"; done
+  copy_test_sip
+  load_test_sip
+}
+
+load_test_sip() {
+  # Loading a module that is loaded already only says so.
+  in_root /usr/sbin/asterisk -rx 'module load res_pjsip_header_funcs.so' >/dev/null 2>&1 || true
+  # (`pjsip reload` does not pick up new objects from an included file here; a module reload does.)
+  in_root /usr/sbin/asterisk -rx 'module reload res_pjsip.so' >/dev/null
+  in_root /usr/sbin/asterisk -rx 'dialplan reload' >/dev/null
 }
 
 pid_of() {
@@ -136,6 +162,7 @@ cmd_up() {
   if pid=$(pid_of); then
     say "already running (pid $pid); reloading config"
     in_root /usr/sbin/asterisk -rx 'core reload' >/dev/null 2>&1 || true
+    if [ "${PBX_TEST_SIP:-}" = 1 ]; then load_test_sip; fi
   else
     if ss -ltn 2>/dev/null | grep -q '127.0.0.1:8088 '; then
       die "127.0.0.1:8088 is taken by another process; stop it or run: scripts/pbx.sh down"
@@ -196,10 +223,12 @@ rx)
 sync)
   sync_config
   in_root /usr/sbin/asterisk -rx 'core reload'
+  if [ "${PBX_TEST_SIP:-}" = 1 ]; then load_test_sip; fi
   ;;
+test-sip) cmd_test_sip ;;
 root) echo "$root" ;;
 *)
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
   ;;
 esac

@@ -5,6 +5,7 @@ import type { DomainEvent } from '../../src/lib/events.js';
 import { parseWav, wavDurationSec } from '../../src/lib/wav.js';
 import type { Service } from '../../src/service.js';
 import { addLeads, customer, settings, supervisorApi } from '../dialer/helpers.js';
+import { rms } from '../harness/audio.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { startTestService } from '../harness/service.js';
@@ -363,10 +364,3 @@ describe('call controls on the real PBX', () => {
     await eventually(() => service.agents.get('a1')?.state === 'wrap-up', 'a1 in wrap-up');
   });
 });
-
-/** Root mean square level of samples in -1..1 (silence is 0). */
-function rms(samples: Float32Array): number {
-  let sum = 0;
-  for (const x of samples) sum += x * x;
-  return Math.sqrt(sum / Math.max(1, samples.length));
-}

@@ -77,7 +77,8 @@ export async function bringUp(options: { keepPbx?: boolean; quiet?: boolean } = 
   };
   if (!process.env.ARI_URL) {
     const wasRunning = pbxRunning();
-    execFileSync('bash', ['scripts/pbx.sh', 'up'], { stdio });
+    // With the SIP tests' carrier and phones (test/pbx/), which change nothing else.
+    execFileSync('bash', ['scripts/pbx.sh', 'up'], { stdio, env: { ...process.env, PBX_TEST_SIP: '1' } });
     // Stop it afterwards only if this run started it (a demo's PBX stays up).
     if (!wasRunning && !options.keepPbx && !process.env.PBX_KEEP) {
       cleanups.push(() => {
