@@ -1,4 +1,5 @@
 import type { AgentView } from '../agents/types.js';
+import type { HotlineCallRecord, HotlineOutcome } from '../store/index.js';
 
 export interface RoutingPolicy {
   /** How long a caller waits for a primary agent before overflow seats may take the call (0: at once). */
@@ -38,4 +39,17 @@ export function nextAnnouncementAt(enqueuedAt: number, lastAt: number | undefine
 export function expectedWaitMinutes(position: number, ahtSec: number, servingAgents: number): number {
   const seconds = (position * ahtSec) / Math.max(1, servingAgents);
   return Math.max(1, Math.round(seconds / 60));
+}
+
+/**
+ * The outcome a hotline call ends with. `left` is how it left: its connected call ended ('answered'), or
+ * it left the queue unanswered ('abandoned', 'timeout'). A call whose agent's line dropped mid-call was
+ * still answered and talked: 'requeued' when the next agent answered it, else 'dropped'.
+ */
+export function hotlineOutcome(
+  call: Pick<HotlineCallRecord, 'droppedAt' | 'nextAgentId'> | null,
+  left: 'answered' | 'abandoned' | 'timeout',
+): HotlineOutcome {
+  if (call?.droppedAt == null) return left;
+  return call.nextAgentId !== null && left === 'answered' ? 'requeued' : 'dropped';
 }

@@ -12,7 +12,7 @@ import { bestEffort } from '../lib/best-effort.js';
 import { maskNumber } from '../lib/mask.js';
 import type { Store } from '../store/index.js';
 import type { HotlineNotifier, QueueCaller } from './notifier.js';
-import { expectedWaitMinutes, nextAnnouncementAt, pickAgent } from './policy.js';
+import { expectedWaitMinutes, hotlineOutcome, nextAnnouncementAt, pickAgent } from './policy.js';
 
 export interface HotlineConfig {
   /** Wait for the primary agent this long before overflow seats may answer (0: at once). */
@@ -330,7 +330,7 @@ export class HotlineQueue {
     const entry = this.waiting.find((w) => w.callId === callId);
     if (entry) {
       this.waiting = this.waiting.filter((w) => w !== entry);
-      this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
+      this.ended(callId, now, 'abandoned');
       this.forget(WAITING_KEY, callId);
       entry.session.log.info({ waitedMs: now - entry.enqueuedAt }, 'hotline caller abandoned');
       this.deps.events.callerAbandoned(this.caller(entry));
@@ -339,7 +339,7 @@ export class HotlineQueue {
     const call = this.connected.get(callId);
     if (!call) return;
     this.connected.delete(callId);
-    this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
+    this.ended(callId, now, 'answered');
     this.forget(CONNECTED_KEY, callId);
     this.deps.agents.callEnded(call.agentId, callId, 'hotline');
     this.deps.events.callEnded(callId, call.agentId, now - call.answeredAt);
@@ -351,7 +351,7 @@ export class HotlineQueue {
     if (!call || call.agentId !== agent.id || call.session.isEnded) return;
     this.connected.delete(call.session.id);
     this.forget(CONNECTED_KEY, call.session.id);
-    this.deps.store.hotlineCalls.requeued(call.session.id);
+    this.deps.store.hotlineCalls.requeued(call.session.id, this.deps.now());
     // Back at the head of the line (array order), with a full wait allowance from now.
     const entry: Waiting = {
       session: call.session,
@@ -421,7 +421,7 @@ export class HotlineQueue {
   private async timeOut(entry: Waiting): Promise<void> {
     this.waiting = this.waiting.filter((w) => w !== entry);
     const { session } = entry;
-    this.deps.store.hotlineCalls.ended(entry.callId, { at: this.deps.now(), outcome: 'timeout' });
+    this.ended(entry.callId, this.deps.now(), 'timeout');
     this.forget(WAITING_KEY, entry.callId);
     session.log.info('hotline caller waited the longest allowed');
     this.deps.events.callerTimedOut(this.caller(entry));
@@ -455,7 +455,7 @@ export class HotlineQueue {
       const channel = saved && pbx.inApp.has(saved.channelId) ? pbx.channels.get(saved.channelId) : undefined;
       if (!saved || !channel) {
         this.forget(WAITING_KEY, callId);
-        this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'abandoned' });
+        this.ended(callId, now, 'abandoned');
         continue;
       }
       const session = this.adopt(channel, callId);
@@ -478,7 +478,7 @@ export class HotlineQueue {
       const channel = saved && pbx.inApp.has(saved.channelId) ? pbx.channels.get(saved.channelId) : undefined;
       if (!saved || !channel) {
         this.forget(CONNECTED_KEY, callId);
-        this.deps.store.hotlineCalls.ended(callId, { at: now, outcome: 'answered' });
+        this.ended(callId, now, 'answered');
         if (saved) this.deps.agents.callEnded(saved.agentId, callId, 'hotline (restart)');
         continue;
       }
@@ -515,6 +515,12 @@ export class HotlineQueue {
     const session = this.deps.ari.openSession(channel, 'inbound', callId);
     this.deps.ari.runSession(session, { direction: 'inbound', handler: async (s) => s.done }, undefined);
     return session;
+  }
+
+  /** Closes the call's record; a call requeued after a dropped line says so in its outcome. */
+  private ended(callId: string, at: number, left: 'answered' | 'abandoned' | 'timeout'): void {
+    const { hotlineCalls } = this.deps.store;
+    hotlineCalls.ended(callId, { at, outcome: hotlineOutcome(hotlineCalls.get(callId), left) });
   }
 
   /** Drops a caller's saved state; Redis being down only leaves a stale entry the next recovery ends. */

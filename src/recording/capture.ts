@@ -141,6 +141,12 @@ export class CallRecorder {
     return this.active.has(callId);
   }
 
+  /** True while a live call of this run records under this name (its hang-up will finalize it). */
+  isRecordingName(name: string): boolean {
+    for (const entry of this.active.values()) if (entry.names.includes(name)) return true;
+    return false;
+  }
+
   /** Until the call ends (the usual case: the watch just stops then). */
   private watchFailure(session: CallSession, name: string, agentId: string | null): void {
     const failed = session

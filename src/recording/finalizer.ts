@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -43,6 +44,13 @@ interface FinalizeJob {
 /** A retryable condition: the job is tried again later (BullMQ backoff). */
 class NotYet extends Error {}
 
+/** Asterisk still writes the file: never finalized, and never failed, while this holds. */
+class StillWritten extends NotYet {}
+
+/** How long a job queued at hang-up waits for Asterisk to close the file, before it backs off. */
+const CLOSE_WAIT_MS = 3_000;
+const CLOSE_POLL_MS = 100;
+
 /** Recordings shorter than their call by more than this are flagged (possible truncation). */
 const DURATION_TOLERANCE_SEC = 2;
 
@@ -78,6 +86,14 @@ export class RecordingFinalizer {
       if (!final) return;
       const { recordings } = this.options.store;
       const { name } = job.data;
+      if (err instanceof StillWritten) {
+        // The call is still up: its hang-up (or the next start, if it is lost) finalizes it.
+        this.log.warn(
+          { recording: name },
+          'recording still being written when its job gave up: left to its call',
+        );
+        return;
+      }
       moveRecording(recordings, name, 'fail', () => recordings.failed(name, err.message), this.log);
       this.options.onFailed?.();
       this.log.error(
@@ -102,6 +118,21 @@ export class RecordingFinalizer {
     );
   }
 
+  /**
+   * The call ended: finalize the recording now. A job left from before (queued at start, backing off, or
+   * given up) is run again at once rather than waited for.
+   */
+  async finalizeNow(name: string, callEndedAt: number): Promise<void> {
+    const existing = await this.queue.getJob(name);
+    const state = existing ? await existing.getState() : undefined;
+    if (!existing || state === 'unknown') return this.enqueue(name, callEndedAt);
+    // Completed, or about to run (a running job meeting the live file waits for it to close): as it is.
+    if (state !== 'delayed' && state !== 'failed') return;
+    await existing.updateData({ ...existing.data, callEndedAt });
+    if (state === 'failed') await existing.retry('failed');
+    else await existing.promote();
+  }
+
   /** Jobs waiting or running (metrics, drain). */
   async pending(): Promise<number> {
     const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
@@ -110,25 +141,61 @@ export class RecordingFinalizer {
 
   /**
    * After a restart: every recording Asterisk still holds that the index has not stored, and every
-   * indexed recording not yet stored whose call has no live session, is queued for finalizing.
+   * indexed recording not yet stored whose call has no live session, is queued for finalizing. A recording
+   * a live call is making now (`recordedNow`) is left to that call's hang-up; one Asterisk still writes for
+   * no call of ours (the snoop of a call from before the restart) is stopped first, so its file is closed.
    */
-  async reconcile(isLive: (callId: string) => boolean): Promise<number> {
+  async reconcile(
+    isLive: (callId: string) => boolean,
+    recordedNow: (name: string) => boolean,
+  ): Promise<number> {
     let queued = 0;
     const stored = await this.options.rest.listStoredRecordings();
     for (const rec of stored) {
       if (!rec.name.startsWith(this.options.namePrefix)) continue; // another instance's
+      if (recordedNow(rec.name)) continue;
       const row = this.options.store.recordings.byName(rec.name);
       if (row?.status === 'stored' || row?.status === 'purged') continue;
+      if (await this.stillWritten(rec.name)) await this.stopOrphan(rec.name);
       await this.requeue(rec.name);
       queued += 1;
     }
     for (const row of this.options.store.recordings.unfinished()) {
-      if (isLive(row.callId) || stored.some((r) => r.name === row.name)) continue;
+      if (isLive(row.callId) || recordedNow(row.name) || stored.some((r) => r.name === row.name)) continue;
       await this.requeue(row.name);
       queued += 1;
     }
     if (queued) this.log.info({ queued }, 'recordings queued for finalizing after start');
     return queued;
+  }
+
+  /** True while Asterisk records (or holds paused) the file; a recording it does not know is not live. */
+  private stillWritten(name: string): Promise<boolean> {
+    return this.options.rest.getLiveRecording(name).then(
+      (r) => r.state === 'recording' || r.state === 'queued' || r.state === 'paused',
+      (err: unknown) => {
+        if (isGone(err)) return false;
+        throw err;
+      },
+    );
+  }
+
+  /** A recording no call of ours makes any more: Asterisk closes the file (its snoop is hung up anyway). */
+  private async stopOrphan(name: string): Promise<void> {
+    this.log.info({ recording: name }, 'recording left live by the previous run: stopping it');
+    await this.options.rest.stopRecording(name).catch((err: unknown) => {
+      if (!isGone(err)) throw err;
+    });
+  }
+
+  /** A job queued at hang-up waits a moment for Asterisk to close the file, rather than back off. */
+  private async closedSoon(name: string): Promise<boolean> {
+    const until = Date.now() + CLOSE_WAIT_MS;
+    while (Date.now() < until) {
+      await sleep(CLOSE_POLL_MS);
+      if (!(await this.stillWritten(name))) return true;
+    }
+    return false;
   }
 
   /**
@@ -164,15 +231,9 @@ export class RecordingFinalizer {
     const { store, rest } = this.options;
     const indexed = store.recordings.byName(name);
     if (indexed?.status === 'stored' || indexed?.status === 'purged') return; // done already (idempotent)
-    // Still being written: try again later.
-    const live = await rest.getLiveRecording(name).then(
-      (r) => r.state === 'recording' || r.state === 'queued' || r.state === 'paused',
-      (err: unknown) => {
-        if (isGone(err)) return false;
-        throw err;
-      },
-    );
-    if (live) throw new NotYet(`recording ${name} is still being written`);
+    // Still being written: never finalized. Queued at hang-up, the file closes within moments; else later.
+    const live = (await this.stillWritten(name)) && !(job.data.callEndedAt && (await this.closedSoon(name)));
+    if (live) throw new StillWritten(`recording ${name} is still being written`);
     const row = indexed ?? this.indexFound(name);
     moveRecording(store.recordings, name, 'finalize', () => store.recordings.finalizing(name), this.log);
     let wav: Buffer;

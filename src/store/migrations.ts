@@ -467,4 +467,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX hotline_calls_agent ON hotline_calls (agent_id, answered_at) WHERE agent_id IS NOT NULL;
     `,
   },
+  {
+    id: 8,
+    name: "a hotline call's dropped first leg and the leg after it",
+    // A caller whose agent's line dropped mid-call is requeued: the row keeps the first agent, answer,
+    // wait and talk, and records the drop and the agent who answered the caller next with their talk.
+    sql: `
+      ALTER TABLE hotline_calls ADD COLUMN dropped_at INTEGER;
+      ALTER TABLE hotline_calls ADD COLUMN next_agent_id TEXT REFERENCES agents (id);
+      ALTER TABLE hotline_calls ADD COLUMN next_answered_at INTEGER;
+      ALTER TABLE hotline_calls ADD COLUMN next_talk_ms INTEGER;
+    `,
+  },
 ];

@@ -50,7 +50,7 @@ export function wireRecording(deps: {
     layout: config.recording.layout,
     finalize: (name, endedAt) => {
       finalizer
-        .enqueue(name, endedAt)
+        .finalizeNow(name, endedAt)
         .catch((err: unknown) =>
           logger.error({ err, recording: name }, 'ALERT: could not queue recording finalize'),
         );
@@ -72,7 +72,10 @@ export function wireRecording(deps: {
   /** Recordings Asterisk still holds from before (a crash, a restart) are finalized now. */
   const reconcile = async () => {
     await finalizer
-      .reconcile((callId) => ari.registry.get(callId) !== undefined)
+      .reconcile(
+        (callId) => ari.registry.get(callId) !== undefined,
+        (name) => recorder.isRecordingName(name),
+      )
       .catch((err: unknown) => logger.error({ err }, 'ALERT: could not reconcile recordings with the PBX'));
   };
 

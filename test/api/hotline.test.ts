@@ -88,6 +88,8 @@ describe('GET /v1/hotline/kpis/today', () => {
       offered: 3,
       answered: 2,
       abandoned: 1,
+      requeued: 0,
+      dropped: 0,
       timedOut: 0,
       overflowedOut: 0,
       serviceLevel: 1 / 3,

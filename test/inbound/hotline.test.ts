@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hotlineKpis } from '../../src/inbound/kpi.js';
 import type { Service } from '../../src/service.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
@@ -190,7 +191,7 @@ describe('400 hotline on the real PBX', () => {
     const log = service.store.agentLog.forAgent('p1', 0, Date.now() + 1_000);
     expect(log.at(-1)).toMatchObject({ event: 'logout', toState: 'logged-out', by: 'service' });
   });
-  it("the agent's line drops mid-call: the caller goes back to the head of the queue and the next agent takes them; counted once", async () => {
+  it("the agent's line drops mid-call: the caller goes back to the head of the queue and the next agent takes them; counted once, with both agents' talk", async () => {
     await start();
     await addAgent(service, { id: 'p1', inboundRole: 'primary' });
     await loginReady(service, 'p1');
@@ -198,16 +199,58 @@ describe('400 hotline on the real PBX', () => {
     await hotlineRecord(service, call.serviceChannelId, (r) => r.agentId === 'p1');
     await addAgent(service, { id: 'o1', inboundRole: 'overflow' });
     await loginReady(service, 'o1');
-    const line = (await far.rest.listBridges())
-      .find((b) => b.id === `${service.config.ari.app}-agent-p1`)
-      ?.channels.find((c) => c !== call.serviceChannelId);
-    await far.hangup(line as string);
-    const again = await hotlineRecord(service, call.serviceChannelId, (r) => r.agentId === 'o1');
-    expect(again.answeredAt).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 1_000)); // p1 talks a while
+    await far.hangup(
+      agentLine(call.serviceChannelId, await far.rest.listBridges(), `${service.config.ari.app}-agent-p1`),
+    );
+    const again = await hotlineRecord(service, call.serviceChannelId, (r) => r.nextAgentId === 'o1');
+    expect(again.nextAnsweredAt).not.toBeNull();
     expect(await far.liveChannels([call.callerId])).toHaveLength(1); // the caller stayed on the line
+    await new Promise((r) => setTimeout(r, 500)); // o1 talks a while
     await far.hangup(call.callerId);
     const ended = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null);
-    expect(ended).toMatchObject({ outcome: 'answered', agentId: 'o1' });
+    // The first agent and their talk stay; the drop and the next agent's leg are recorded beside them.
+    expect(ended).toMatchObject({ outcome: 'requeued', agentId: 'p1', nextAgentId: 'o1' });
+    expect(ended.talkMs).toBeGreaterThanOrEqual(900);
+    expect(ended.talkMs).toBe((ended.droppedAt ?? 0) - (ended.answeredAt ?? 0));
+    expect(ended.nextTalkMs).toBeGreaterThanOrEqual(400);
+    expect(ended.waitMs).toBeLessThan(ended.talkMs ?? 0); // the talk is not counted as wait
     expect(service.store.hotlineCalls.forDay(0, Date.now() + 1e9)).toHaveLength(1);
+    const kpis = hotlineKpis(service.store.hotlineCalls.forDay(0, Date.now() + 1e9));
+    expect(kpis).toMatchObject({ offered: 1, answered: 1, abandoned: 0, requeued: 1, dropped: 0 });
+    expect(kpis.perAgent.map((a) => [a.agentId, a.answered, a.talkMs])).toEqual([
+      ['o1', 1, ended.nextTalkMs],
+      ['p1', 1, ended.talkMs],
+    ]);
+  });
+
+  it("the agent's line drops mid-call and the requeued caller hangs up before anyone answers: the call keeps the agent and talk, outcome dropped, not abandoned", async () => {
+    await start();
+    await addAgent(service, { id: 'p1', inboundRole: 'primary' });
+    await loginReady(service, 'p1');
+    const call = await ivrCall(far, service, '400');
+    const answered = await hotlineRecord(service, call.serviceChannelId, (r) => r.agentId === 'p1');
+    await new Promise((r) => setTimeout(r, 1_000)); // p1 talks a while
+    await far.hangup(
+      agentLine(call.serviceChannelId, await far.rest.listBridges(), `${service.config.ari.app}-agent-p1`),
+    );
+    await eventually(() => service.hotline.snapshot().waiting.length === 1, 'caller back in the queue');
+    await new Promise((r) => setTimeout(r, 1_000)); // waiting again, nobody ready
+    await far.hangup(call.callerId);
+    const ended = await hotlineRecord(service, call.serviceChannelId, (r) => r.outcome !== null);
+    expect(ended).toMatchObject({ outcome: 'dropped', agentId: 'p1', nextAgentId: null });
+    expect(ended.answeredAt).toBe(answered.answeredAt);
+    expect(ended.waitMs).toBe(answered.waitMs); // the talk and the second wait are not the first wait
+    expect(ended.talkMs).toBeGreaterThanOrEqual(900);
+    const kpis = hotlineKpis(service.store.hotlineCalls.forDay(0, Date.now() + 1e9));
+    expect(kpis).toMatchObject({ offered: 1, answered: 1, abandoned: 0, dropped: 1, requeued: 0 });
+    expect(kpis.perAgent).toEqual([{ agentId: 'p1', answered: 1, talkMs: ended.talkMs, aht: ended.talkMs }]);
   });
 });
+
+/** The agent's persistent line: the other channel in their bridge. */
+function agentLine(callerChannelId: string, bridges: { id: string; channels: string[] }[], bridgeId: string) {
+  const line = bridges.find((b) => b.id === bridgeId)?.channels.find((c) => c !== callerChannelId);
+  if (!line) throw new Error(`no agent line in ${bridgeId}`);
+  return line;
+}

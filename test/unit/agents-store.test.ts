@@ -218,8 +218,47 @@ describe('HotlineCallRepository', () => {
       talkMs: 60_000,
       wrapMs: 15_000,
       callerMasked: '******1234',
+      droppedAt: null,
+      nextAgentId: null,
+      nextAnsweredAt: null,
+      nextTalkMs: null,
     });
     expect(store.hotlineCalls.get('nope')).toBeNull();
+  });
+
+  it("keeps the first agent and talk of a call requeued after the agent's line dropped, and the next leg", () => {
+    store.agents.create(seat('a2'));
+    store.hotlineCalls.enqueued({ callId: 'c1', at: 1_000, callerMasked: '1' });
+    store.hotlineCalls.answered('c1', 'a1', 4_000);
+    expect(store.hotlineCalls.requeued('c1', 34_000)).toBe(true);
+    expect(store.hotlineCalls.get('c1')).toMatchObject({ agentId: 'a1', waitMs: 3_000, talkMs: 30_000 });
+    expect(store.hotlineCalls.answered('c1', 'a2', 40_000)).toBe(true);
+    expect(store.hotlineCalls.answered('c1', 'a2', 41_000)).toBe(false);
+    store.hotlineCalls.ended('c1', { at: 100_000, outcome: 'requeued' });
+    expect(store.hotlineCalls.get('c1')).toMatchObject({
+      agentId: 'a1',
+      answeredAt: 4_000,
+      waitMs: 3_000,
+      talkMs: 30_000,
+      droppedAt: 34_000,
+      nextAgentId: 'a2',
+      nextAnsweredAt: 40_000,
+      nextTalkMs: 60_000,
+      outcome: 'requeued',
+    });
+    // Never answered again: the first leg stands, no wait is added to it.
+    store.hotlineCalls.enqueued({ callId: 'c2', at: 1_000, callerMasked: '2' });
+    store.hotlineCalls.answered('c2', 'a1', 2_000);
+    store.hotlineCalls.requeued('c2', 12_000);
+    store.hotlineCalls.ended('c2', { at: 50_000, outcome: 'dropped' });
+    expect(store.hotlineCalls.get('c2')).toMatchObject({
+      agentId: 'a1',
+      waitMs: 1_000,
+      talkMs: 10_000,
+      nextAgentId: null,
+      nextTalkMs: null,
+      outcome: 'dropped',
+    });
   });
 
   it('records an unanswered call and lists a day', () => {

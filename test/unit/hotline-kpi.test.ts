@@ -19,6 +19,10 @@ function call(
     waitMs: waitSec === null ? null : waitSec * 1000,
     talkMs: null,
     wrapMs: null,
+    droppedAt: null,
+    nextAgentId: null,
+    nextAnsweredAt: null,
+    nextTalkMs: null,
     callerMasked: '******0000',
     ...extra,
   };
@@ -30,6 +34,8 @@ describe('hotlineKpis', () => {
       offered: 0,
       answered: 0,
       abandoned: 0,
+      requeued: 0,
+      dropped: 0,
       timedOut: 0,
       overflowedOut: 0,
       serviceLevel: null,
@@ -67,6 +73,38 @@ describe('hotlineKpis', () => {
     expect(kpis.perAgent).toEqual([
       { agentId: 'a1', answered: 2, talkMs: 180_000, aht: 105_000 },
       { agentId: 'a2', answered: 2, talkMs: 30_000, aht: 40_000 },
+    ]);
+  });
+
+  it("counts a call requeued after the agent's line dropped as answered, with each agent's talk, never as abandoned", () => {
+    const dropped = { agentId: 'a1', talkMs: 40_000, droppedAt: 50_000 };
+    const rows = [
+      // Left waiting after the drop: answered and talked, not abandoned; its wait is the first one.
+      call('dropped', 10, dropped),
+      // Answered again by a2 after 5 s, who talked 20 s and wrapped up 10 s.
+      call('requeued', 10, {
+        ...dropped,
+        nextAgentId: 'a2',
+        nextAnsweredAt: 55_000,
+        nextTalkMs: 20_000,
+        wrapMs: 10_000,
+      }),
+    ];
+    const kpis = hotlineKpis(rows);
+    expect(kpis).toMatchObject({
+      offered: 2,
+      answered: 2,
+      abandoned: 0,
+      dropped: 1,
+      requeued: 1,
+      serviceLevel: 1,
+      asa: 10_000,
+      longestWaitMs: 10_000,
+      aht: (40_000 + (40_000 + 20_000 + 10_000)) / 2,
+    });
+    expect(kpis.perAgent).toEqual([
+      { agentId: 'a1', answered: 2, talkMs: 80_000, aht: 40_000 },
+      { agentId: 'a2', answered: 1, talkMs: 20_000, aht: 30_000 },
     ]);
   });
 

@@ -55,7 +55,8 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (
           "Over calls enqueued since midnight in the center's time zone. Service level = calls answered " +
           'within serviceLevelSec ÷ offered calls that have left the queue (abandoned ones count against ' +
           'it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + ' +
-          'wrap-up of answered calls that ended. Averages are null until there is a call to average. ' +
+          "wrap-up of answered calls that ended (every agent who talked to it). A call whose agent's line " +
+          'dropped counts once, as answered, with its first wait. Averages are null until there is a call to average. ' +
           "The totals are the whole hotline's; `perAgent` lists only the agents the caller may see (a " +
           'team leader: its teams).',
         querystring: z.object({
@@ -74,7 +75,15 @@ export const hotlineRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (
             serviceLevelSec: z.number().int(),
             offered: z.number().int(),
             answered: z.number().int(),
-            abandoned: z.number().int(),
+            abandoned: z.number().int().describe('Hung up while waiting, never answered'),
+            requeued: z
+              .number()
+              .int()
+              .describe("Answered; the agent's line dropped mid-call; answered again by the next agent"),
+            dropped: z
+              .number()
+              .int()
+              .describe("Answered; the agent's line dropped mid-call; left before anyone answered again"),
             timedOut: z.number().int(),
             overflowedOut: z.number().int().describe('Sent on to the outbound seats'),
             serviceLevel: z.number().nullable().describe('0..1'),

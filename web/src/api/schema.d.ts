@@ -5015,7 +5015,7 @@ export interface paths {
         };
         /**
          * Today's hotline KPIs
-         * @description Over calls enqueued since midnight in the center's time zone. Service level = calls answered within serviceLevelSec ÷ offered calls that have left the queue (abandoned ones count against it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + wrap-up of answered calls that ended. Averages are null until there is a call to average. The totals are the whole hotline's; `perAgent` lists only the agents the caller may see (a team leader: its teams).
+         * @description Over calls enqueued since midnight in the center's time zone. Service level = calls answered within serviceLevelSec ÷ offered calls that have left the queue (abandoned ones count against it; callers still waiting are left out). ASA = mean wait of answered calls; AHT = mean talk + wrap-up of answered calls that ended (every agent who talked to it). A call whose agent's line dropped counts once, as answered, with its first wait. Averages are null until there is a call to average. The totals are the whole hotline's; `perAgent` lists only the agents the caller may see (a team leader: its teams).
          */
         get: {
             parameters: {
@@ -5043,7 +5043,12 @@ export interface paths {
                             serviceLevelSec: number;
                             offered: number;
                             answered: number;
+                            /** @description Hung up while waiting, never answered */
                             abandoned: number;
+                            /** @description Answered; the agent's line dropped mid-call; answered again by the next agent */
+                            requeued: number;
+                            /** @description Answered; the agent's line dropped mid-call; left before anyone answered again */
+                            dropped: number;
                             timedOut: number;
                             /** @description Sent on to the outbound seats */
                             overflowedOut: number;

@@ -235,6 +235,8 @@ export default {
       cancelled: 'Cancelled',
       abandoned: 'Caller hung up',
       timeout: 'Waited too long',
+      requeued: "Agent's line dropped, another agent answered",
+      dropped: "Agent's line dropped, caller hung up",
     },
     dispositions: {
       sale: 'Sale',

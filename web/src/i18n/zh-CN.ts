@@ -226,6 +226,8 @@ export default {
       cancelled: '已取消',
       abandoned: '客户挂断',
       timeout: '等待超时',
+      requeued: '坐席线路掉线，已转其他坐席',
+      dropped: '坐席线路掉线，客户挂断',
     },
     dispositions: {
       sale: '成交',
