@@ -209,7 +209,7 @@ export class AgentService implements AgentDirectory {
 
   /**
    * Who decides about a wrap-up that runs out, set once: the dialer, for calls that still owe a
-   * disposition (src/wiring/dialer.ts). The handler answers true when it took the agent over (kept them
+   * disposition (DialerService.start). The handler answers true when it took the agent over (kept them
    * in wrap-up, or ended it itself); otherwise wrap-up ends as for any call.
    */
   handleWrapUpTimeout(handler: (agent: AgentView) => boolean): void {
