@@ -65,6 +65,7 @@ interface Seat {
 export class AgentService implements AgentDirectory {
   private readonly seats = new Map<string, Seat>();
   private readyRoute: ((agent: AgentView) => void) | undefined;
+  private wrapUpTimeout: ((agent: AgentView) => boolean) | undefined;
   private readonly dropListeners = new Set<(agent: AgentView, callId: string | undefined) => void>();
   private readonly customerHangupListeners = new Set<(agentId: string, callId: string) => void>();
   private readonly wrapUpListeners = new Set<(agentId: string, callId: string, wrapMs: number) => void>();
@@ -206,6 +207,16 @@ export class AgentService implements AgentDirectory {
     this.readyRoute = route;
   }
 
+  /**
+   * Who decides about a wrap-up that runs out, set once: the dialer, for calls that still owe a
+   * disposition (DialerService.start). The handler answers true when it took the agent over (kept them
+   * in wrap-up, or ended it itself); otherwise wrap-up ends as for any call.
+   */
+  handleWrapUpTimeout(handler: (agent: AgentView) => boolean): void {
+    if (this.wrapUpTimeout) throw new Error('wrap-up timeouts are already handled');
+    this.wrapUpTimeout = handler;
+  }
+
   /** The agent's line dropped (with the call they were on, if any). */
   onLineDropped(listener: (agent: AgentView, callId: string | undefined) => void): () => void {
     this.dropListeners.add(listener);
@@ -263,7 +274,8 @@ export class AgentService implements AgentDirectory {
       this.log.error({ err, agentId }, 'could not write the agent state log');
     }
     clearTimeout(seat.wrapTimer);
-    if (to.state === 'wrap-up') this.startWrapUp(seat, to.callId);
+    // Staying in wrap-up (it ran out, a disposition owed) starts no second timer.
+    if (to.state === 'wrap-up' && from.state !== 'wrap-up') this.startWrapUp(seat, to.callId);
     if (from.state === 'wrap-up' && to.state !== 'wrap-up' && from.callId) {
       for (const listener of this.wrapUpListeners) listener(agentId, from.callId, now - from.since);
     }
@@ -409,12 +421,20 @@ export class AgentService implements AgentDirectory {
   // --- timers ----------------------------------------------------------------------------------------
 
   private startWrapUp(seat: Seat, callId: string | undefined): void {
-    seat.wrapTimer = setTimeout(() => {
-      if (seat.live.state === 'wrap-up' && seat.live.callId === callId) {
-        this.apply(seat.row.id, { type: 'wrap-up-done' }, 'timer');
-      }
-    }, this.deps.config.wrapUpSec * 1000);
+    seat.wrapTimer = setTimeout(() => this.wrapUpRanOut(seat, callId), this.deps.config.wrapUpSec * 1000);
     seat.wrapTimer.unref();
+  }
+
+  private wrapUpRanOut(seat: Seat, callId: string | undefined): void {
+    if (seat.live.state !== 'wrap-up' || seat.live.callId !== callId) return;
+    let handled = false;
+    try {
+      handled = this.wrapUpTimeout?.(this.view(seat)) ?? false;
+    } catch (err) {
+      this.log.error({ err, agentId: seat.row.id }, 'wrap-up timeout handler failed: wrap-up ends');
+    }
+    if (!handled && seat.live.state === 'wrap-up' && seat.live.callId === callId)
+      this.apply(seat.row.id, { type: 'wrap-up-done' }, 'timer');
   }
 
   /** The 15-minute rule, and logout of agents whose line dropped and did not come back. */

@@ -30,6 +30,11 @@ export type AgentEvent =
   /** The call ended: timed after-call work starts. */
   | { type: 'hangup' }
   | { type: 'wrap-up-done' }
+  /**
+   * The wrap-up time ran out while the call still owes a disposition its campaign wants from the agent:
+   * they stay in wrap-up (same call, same start) until they give it.
+   */
+  | { type: 'wrap-up-expired' }
   | { type: 'logout' }
   /** The persistent line dropped, or the agent's phone failed. */
   | { type: 'line-dropped' };
@@ -58,6 +63,7 @@ const ALLOWED_FROM: Record<AgentEvent['type'], readonly AgentStateName[]> = {
   connect: ['reserved'],
   hangup: ['on-call'],
   'wrap-up-done': ['wrap-up'],
+  'wrap-up-expired': ['wrap-up'],
   // An agent on a call finishes it first; the service hangs up for them if the line drops.
   logout: ['ready', 'not-ready', 'wrap-up', 'reserved'],
   'line-dropped': LOGGED_IN,
@@ -83,6 +89,9 @@ export function transition(current: AgentState, event: AgentEvent, now: number):
       return { ok: true, next: { state: 'on-call', callId: event.callId, since: now } };
     case 'hangup':
       return { ok: true, next: { state: 'wrap-up', callId: current.callId, since: now } };
+    case 'wrap-up-expired':
+      // Still the same wrap-up: its start stays, so its length counts from the call's end.
+      return { ok: true, next: { state: 'wrap-up', callId: current.callId, since: current.since } };
     case 'logout':
       return { ok: true, next: { state: 'logged-out', since: now } };
     case 'line-dropped':

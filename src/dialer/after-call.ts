@@ -45,26 +45,43 @@ export function saleOf(
 
 /**
  * After an answered call: the agent's disposition settles the lead (its retry, callback or close) and the
- * attempt; a wrap-up that runs out without one is settled for a later retry.
+ * attempt. A wrap-up that runs out without one keeps the agent in wrap-up or applies the campaign's
+ * named disposition (DialerService decides, policy.ts wrapUpTimeoutAction); an agent who leaves wrap-up
+ * without one has the call settled for a later retry.
  */
 export class AfterCall {
   constructor(private readonly ctx: DialerContext) {}
 
+  /** The agent's offer in memory and its attempt, or (after a restart) the attempt the store has waiting. */
+  private awaited(agentId: string) {
+    const { deps, offers } = this.ctx;
+    const offer = offers.ofAgent(agentId);
+    const attempt = offer
+      ? deps.store.attempts.get(offer.attemptId)
+      : deps.store.attempts.awaitingDisposition(agentId);
+    return { offer, attempt };
+  }
+
+  /** The call that ended and still waits for the agent's disposition, if any. */
+  owedBy(agentId: string): { attemptId: string; campaignId: string } | undefined {
+    const { attempt } = this.awaited(agentId);
+    return attempt?.state === 'ended' ? { attemptId: attempt.id, campaignId: attempt.campaignId } : undefined;
+  }
+
   /**
    * The agent's disposition of the call just ended: notes, an optional callback time, the sale (with a
    * sale disposition), the lead's next state and its retry or callback. Works on the offer in memory, or
-   * (after a restart) on the attempt the store has waiting for it.
+   * (after a restart) on the attempt the store has waiting for it. `appliedBecause` marks a disposition
+   * the service gave, not the agent (kept on the attempt).
    */
   dispose(
     agentId: string,
     input: DispositionInput,
     by: string,
+    appliedBecause?: string,
   ): { attemptId: string; leadState: LeadState; dueAt?: number } {
     const { deps, offers, leads } = this.ctx;
-    const offer = offers.ofAgent(agentId);
-    const attempt = offer
-      ? deps.store.attempts.get(offer.attemptId)
-      : deps.store.attempts.awaitingDisposition(agentId);
+    const { offer, attempt } = this.awaited(agentId);
     // Checked first: a click on a call the screen still showed must not dispose the one after it.
     if (input.attemptId !== undefined && (offer?.attemptId ?? attempt?.id) !== input.attemptId)
       throw new DialerError('STALE_ATTEMPT', `attempt ${input.attemptId} is not the agent's call to dispose`);
@@ -117,6 +134,7 @@ export class AfterCall {
       saleAmountCents: sale?.amountCents ?? null,
       saleProduct: sale?.product ?? null,
       disposedAt: now,
+      ...(appliedBecause ? { skipReason: appliedBecause } : {}),
     });
     if (attempt.callId) deps.store.recordings.setDisposition(attempt.callId, disposition.code);
     deps.events.disposed({

@@ -145,6 +145,23 @@ export const campaignSettingsSchema = z
       })
       .prefault({}),
     dispositions: z.array(dispositionSchema).min(1).default(DEFAULT_DISPOSITIONS),
+    /**
+     * When the agent's wrap-up (agents.wrapUpSec, the same for every call) runs out before a disposition:
+     * `keep` holds the agent in wrap-up until they give one (the agent and their team leader are told:
+     * dialer.disposition-overdue), `apply` gives the attempt `disposition` (one of the campaign's, not a
+     * sale: a sale needs its amount from the agent) and the agent is ready again.
+     */
+    wrapUp: z
+      .object({
+        onTimeout: z.enum(['keep', 'apply']).default('keep'),
+        disposition: code.optional(),
+      })
+      .prefault({})
+      .describe(
+        'When the wrap-up (agents.wrapUpSec) runs out before the disposition: onTimeout keep (default: the ' +
+          'agent stays in wrap-up until they give one; dialer.disposition-overdue tells them and their team ' +
+          "leader) or apply (disposition, one of the campaign's and not a sale, settles the call)",
+      ),
     /** Calls a day the campaign aims for (progress in the stats). */
     dailyTarget: z.number().int().min(0).max(1_000_000).default(4_800),
     /** Leads not used after this many days are purged. */
@@ -171,6 +188,18 @@ export const campaignSettingsSchema = z
         });
       seen.add(d.code);
     });
+    const { onTimeout, disposition } = s.wrapUp;
+    if (onTimeout === 'apply') {
+      const applied = s.dispositions.find((d) => d.code === disposition);
+      if (!applied || applied.sale)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['wrapUp', 'disposition'],
+          message: applied
+            ? `disposition ${applied.code} records a sale: only the agent can give it`
+            : `onTimeout apply needs one of the campaign's dispositions: ${s.dispositions.map((d) => d.code).join(', ')}`,
+        });
+    }
   });
 export type CampaignSettings = z.infer<typeof campaignSettingsSchema>;
 export type CampaignSettingsInput = z.input<typeof campaignSettingsSchema>;

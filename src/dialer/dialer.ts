@@ -13,6 +13,7 @@ import { DialerError } from './errors.js';
 import { OfferSelection, type PreviewView, refuseStaleOffer } from './offer-selection.js';
 import { canMove, hasCustomerCall, isSettled } from './offer-state.js';
 import { cancelCall, OfferBook } from './offers.js';
+import { wrapUpTimeoutAction } from './policy.js';
 import { DialerRecovery } from './recovery.js';
 import { TrunkSlots } from './slots.js';
 import { campaignStats } from './stats.js';
@@ -81,6 +82,7 @@ export class DialerService {
     this.running = true;
     const { agents, ari, bus } = this.deps;
     agents.onLineDropped((agent) => this.lineDropped(agent));
+    agents.handleWrapUpTimeout((agent) => this.wrapUpRanOut(agent));
     agents.onCustomerHangupRequest((_agentId, callId) => {
       void this.offers.ofAttempt(callId)?.session?.hangup('agent ended the call');
     });
@@ -208,7 +210,16 @@ export class DialerService {
     input: DispositionInput,
     by: string,
   ): Promise<{ attemptId: string; leadState: LeadState; dueAt?: number }> {
-    const result = this.afterCall.dispose(agentId, input, by);
+    return this.settle(agentId, input, by);
+  }
+
+  private settle(
+    agentId: string,
+    input: DispositionInput,
+    by: string,
+    appliedBecause?: string,
+  ): { attemptId: string; leadState: LeadState; dueAt?: number } {
+    const result = this.afterCall.dispose(agentId, input, by, appliedBecause);
     // The disposition ends after-call work: the agent is ready and gets the next lead at once.
     const agent = this.deps.agents.get(agentId);
     if (agent?.state === 'wrap-up' && agent.callId === result.attemptId) {
@@ -217,6 +228,41 @@ export class DialerService {
       void this.selection.offerNext(agentId);
     }
     return result;
+  }
+
+  /**
+   * The agent's wrap-up ran out (asked by src/agents/service.ts). A call still owing its disposition is
+   * the campaign's to decide (`wrapUp.onTimeout`): the agent stays in wrap-up and they and their team
+   * leader are told (dialer.disposition-overdue), or the campaign's named disposition is applied and the
+   * agent is ready. True when the dialer took the agent over; otherwise wrap-up simply ends.
+   */
+  private wrapUpRanOut(agent: AgentView): boolean {
+    const owed = this.afterCall.owedBy(agent.id);
+    if (!owed || owed.attemptId !== agent.callId) return false;
+    const campaign = this.deps.campaigns.get(owed.campaignId);
+    const decision = wrapUpTimeoutAction(campaign?.settings, true);
+    if (decision.action === 'finish') return false;
+    const { attemptId, campaignId } = owed;
+    if (decision.action === 'apply') {
+      this.settle(agent.id, { code: decision.code, attemptId }, 'wrap-up timer', 'wrap-up ran out');
+      this.log.info(
+        { agentId: agent.id, attemptId, disposition: decision.code },
+        'wrap-up ran out: disposition applied',
+      );
+      return true;
+    }
+    this.deps.agents.apply(agent.id, { type: 'wrap-up-expired' }, 'timer');
+    this.deps.events.dispositionOverdue({
+      agentId: agent.id,
+      attemptId,
+      campaignId,
+      wrapUpSince: agent.since,
+    });
+    this.log.warn(
+      { agentId: agent.id, attemptId },
+      'wrap-up ran out: the agent stays in it until the disposition',
+    );
+    return true;
   }
 
   /** The agent marks the lead's number do-not-call (in preview, or the call just ended). */

@@ -25,6 +25,11 @@ export type DialerEventData = {
   'not-reached': OfferRef & { outcome: Exclude<DialOutcomeName, 'answered'> };
   /** The agent gave the call's disposition. */
   disposed: OfferRef & { campaignId: string; disposition: string; leadState: LeadState };
+  /**
+   * The agent's wrap-up ran out and the campaign keeps them in it until they give the call's disposition:
+   * for the agent (a reminder) and their team leader (an alert). `wrapUpSince`: when the call ended.
+   */
+  'disposition-overdue': OfferRef & { campaignId: string; wrapUpSince: number };
   /** A progress tone (the ring) started on the agent's line while the customer's phone rings. */
   'progress-tone': OfferRef & { playbackId: string; tone: string };
 };
@@ -67,6 +72,10 @@ export class DialerNotifier extends Notifier {
 
   disposed(data: DialerEventData['disposed']): void {
     this.bus.publish({ topic: 'dialer', type: 'disposed', at: this.now(), data });
+  }
+
+  dispositionOverdue(data: DialerEventData['disposition-overdue']): void {
+    this.bus.publish({ topic: 'dialer', type: 'disposition-overdue', at: this.now(), data });
   }
 
   progressTone(data: DialerEventData['progress-tone']): void {

@@ -166,6 +166,29 @@ export function afterAttempt(
   return { state: 'retry', dueAt: now + (disposition.retryAfterMin ?? 60) * 60_000 };
 }
 
+/**
+ * What a wrap-up that runs out does to the agent who owes a disposition for a dialer call: `finish` (no
+ * disposition owed, or the campaign is gone: wrap-up ends as for any call), `keep` (the agent stays in
+ * wrap-up until they give one; their team leader is alerted) or `apply` (the campaign's named disposition
+ * settles the attempt). A campaign that names a disposition it no longer has keeps the agent: nothing is
+ * settled by guess. Pure.
+ */
+export type WrapUpTimeoutAction =
+  | { action: 'finish' }
+  | { action: 'keep' }
+  | { action: 'apply'; code: string };
+
+export function wrapUpTimeoutAction(
+  settings: Pick<CampaignSettings, 'wrapUp' | 'dispositions'> | undefined,
+  dispositionOwed: boolean,
+): WrapUpTimeoutAction {
+  if (!dispositionOwed || !settings) return { action: 'finish' };
+  const { onTimeout, disposition } = settings.wrapUp;
+  const applied = settings.dispositions.find((d) => d.code === disposition);
+  if (onTimeout === 'apply' && applied && !applied.sale) return { action: 'apply', code: applied.code };
+  return { action: 'keep' };
+}
+
 /** The lead states and the moves between them (checked by the dialer's one lead transition). */
 const LEAD_MOVES: Record<LeadState, readonly LeadState[]> = {
   new: ['reserved', 'dnc'],

@@ -334,7 +334,8 @@ describe('preview dialer on the real PBX', () => {
       .get(shared);
     expect(live).toBe(1);
   });
-  it('wrap-up running out without a disposition: the lead is retried later and the agent gets the next lead', async () => {
+  // The wrap-up running out (the agent kept, or a disposition applied) is test/dialer/wrap-up.test.ts.
+  it('an agent who leaves wrap-up without a disposition: the lead is retried later and the agent gets the next lead', async () => {
     await start(['a1'], 1);
     await activeCampaign('c8');
     const [first, second] = addLeads(service.store, 'c8', [customer.talks(5), customer.answers()]);
@@ -347,7 +348,11 @@ describe('preview dialer on the real PBX', () => {
       'call ended',
       15_000,
     );
-    await eventually(() => preview('a1')?.lead.id === second, 'next lead after wrap-up ran out', 5_000);
+    // The agent makes themself ready without one (the API allows it; their screen does not offer it).
+    await eventually(() => service.agents.get('a1')?.state === 'wrap-up', 'a1 in wrap-up');
+    const ready = await agentApi(service, 'a1').post('/v1/agents/a1/state', { event: 'ready' });
+    expect(ready.statusCode, ready.body).toBe(200);
+    await eventually(() => preview('a1')?.lead.id === second, 'next lead after leaving wrap-up', 5_000);
     const lead = service.store.leads.get(first!)!;
     expect(lead).toMatchObject({ state: 'retry', attempts: 1 });
     expect(lead.dueAt).toBeGreaterThan(Date.now() + 50 * 60_000);

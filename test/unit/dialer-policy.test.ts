@@ -10,6 +10,7 @@ import {
   leadMoveAllowed,
   pacingDecision,
   stateBeforeReserve,
+  wrapUpTimeoutAction,
 } from '../../src/dialer/policy.js';
 import { dayBounds } from '../../src/lib/time.js';
 
@@ -228,5 +229,40 @@ describe('campaign settings', () => {
       ],
     });
     expect(r.success).toBe(false);
+  });
+});
+
+describe('a wrap-up that runs out', () => {
+  const withWrapUp = (wrapUp: object) => campaignSettingsSchema.parse({ ...settings, wrapUp });
+
+  it('keeps the agent in wrap-up by default, until the disposition owed is given', () => {
+    expect(settings.wrapUp).toEqual({ onTimeout: 'keep' });
+    expect(wrapUpTimeoutAction(settings, true)).toEqual({ action: 'keep' });
+  });
+  it("applies the campaign's named disposition when set to", () => {
+    const apply = withWrapUp({ onTimeout: 'apply', disposition: 'no-decision' });
+    expect(wrapUpTimeoutAction(apply, true)).toEqual({ action: 'apply', code: 'no-decision' });
+  });
+  it('ends wrap-up as for any call when nothing is owed or the campaign is gone', () => {
+    const apply = withWrapUp({ onTimeout: 'apply', disposition: 'no-decision' });
+    expect(wrapUpTimeoutAction(settings, false)).toEqual({ action: 'finish' });
+    expect(wrapUpTimeoutAction(apply, false)).toEqual({ action: 'finish' });
+    expect(wrapUpTimeoutAction(undefined, true)).toEqual({ action: 'finish' });
+  });
+  it('never guesses: a disposition the campaign lacks, or a sale, keeps the agent', () => {
+    // Settings as stored are checked; these are the cases the schema refuses, in case one slips by.
+    const gone = { ...settings, wrapUp: { onTimeout: 'apply' as const, disposition: 'nope' } };
+    const sale = { ...settings, wrapUp: { onTimeout: 'apply' as const, disposition: 'sale' } };
+    expect(wrapUpTimeoutAction(gone, true)).toEqual({ action: 'keep' });
+    expect(wrapUpTimeoutAction(sale, true)).toEqual({ action: 'keep' });
+  });
+  it("the settings refuse an apply without one of the campaign's dispositions, or with a sale", () => {
+    const paths = (wrapUp: object) =>
+      campaignSettingsSchema.safeParse({ ...settings, wrapUp }).error?.issues.map((i) => i.path.join('.'));
+    expect(paths({ onTimeout: 'apply' })).toEqual(['wrapUp.disposition']);
+    expect(paths({ onTimeout: 'apply', disposition: 'nope' })).toEqual(['wrapUp.disposition']);
+    expect(paths({ onTimeout: 'apply', disposition: 'sale' })).toEqual(['wrapUp.disposition']);
+    expect(paths({ onTimeout: 'later' })).toEqual(['wrapUp.onTimeout']);
+    expect(paths({ onTimeout: 'keep' })).toBeUndefined();
   });
 });

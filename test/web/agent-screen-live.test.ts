@@ -284,7 +284,7 @@ describe('the agent screen on the real call-control and workspace routes', () =>
     await page.locator('[data-testid=agent-state][data-state=wrap-up]').waitFor();
   });
 
-  it("the wrap-up counts down on the form and the state bar; a sale needs amount and product; the wrap-up runs out; the center's own reasons", async () => {
+  it("the wrap-up counts down on the form and the state bar; a sale needs amount and product; the wrap-up runs out and the outcome is still asked for; the center's own reasons", async () => {
     // A short wrap-up, and a reason of this center's own beside the service's defaults.
     await start({
       wrapUpSec: 12,
@@ -328,18 +328,29 @@ describe('the agent screen on the real call-control and workspace routes', () =>
     await screenshot(page, 'agent-live-wrap-up-countdown');
     expect(disposals.count()).toBe(0);
 
-    // The wrap-up runs out: the agent is ready again, the form gone, the call settled without an outcome.
+    // The wrap-up runs out: the campaign's default keeps the agent in wrap-up with the form, now saying
+    // the time is up; nothing is settled behind the agent's back (the lead is not put up for a retry).
+    await page.getByTestId('disposition-overdue').waitFor({ timeout: 15_000 });
+    expect(await text(page, 'disposition-overdue')).toBe('话后处理时间已到，请立即提交通话结果。');
+    expect(await page.getByTestId('disposition-wrap-up-left').count()).toBe(0);
+    expect(await page.locator('[data-testid=agent-state][data-state=wrap-up]').count()).toBe(1);
+    expect(service.agents.get(AGENT)?.state).toBe('wrap-up');
+    expect(service.store.attempts.get(attemptId)).toMatchObject({ state: 'ended', disposition: null });
+    expect(service.store.leads.get(first!)?.state).toBe('in-progress');
+    await screenshot(page, 'agent-live-wrap-up-overdue');
+
+    // The agent gives the outcome: the call settled with it, the agent ready again, the form gone.
+    await page.keyboard.press('2');
+    await page.getByTestId('disposition-sale').waitFor({ state: 'detached' });
+    await page.keyboard.press('d');
     await page.locator('[data-testid=agent-state][data-state=ready]').waitFor({ timeout: 15_000 });
     await page.getByTestId('disposition-form').waitFor({ state: 'detached' });
     expect(await page.getByTestId('wrap-up-left').count()).toBe(0);
-    const settled = await eventually(
-      () =>
-        service.store.attempts.get(attemptId)?.skipReason === 'no disposition' &&
-        service.store.attempts.get(attemptId),
-      'the call settled without a disposition',
-    );
-    expect(settled).toMatchObject({ state: 'disposed', disposition: null });
-    expect(disposals.count()).toBe(0);
+    expect(service.store.attempts.get(attemptId)).toMatchObject({
+      state: 'disposed',
+      disposition: 'not-interested',
+    });
+    expect(disposals.count()).toBe(1);
 
     // N: the center's reasons in its words, not the service's own (line dropped); 2 picks coaching.
     await page.keyboard.press('n');

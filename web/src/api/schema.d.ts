@@ -9725,6 +9725,18 @@ export interface paths {
                                 /** @default false */
                                 doNotCall?: boolean;
                             }[];
+                            /**
+                             * @description When the wrap-up (agents.wrapUpSec) runs out before the disposition: onTimeout keep (default: the agent stays in wrap-up until they give one; dialer.disposition-overdue tells them and their team leader) or apply (disposition, one of the campaign's and not a sale, settles the call)
+                             * @default {}
+                             */
+                            wrapUp?: {
+                                /**
+                                 * @default keep
+                                 * @enum {string}
+                                 */
+                                onTimeout?: "keep" | "apply";
+                                disposition?: string;
+                            };
                             /** @default 4800 */
                             dailyTarget?: number;
                             /** @default 30 */

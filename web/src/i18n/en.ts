@@ -299,6 +299,7 @@ export default {
     disposition: {
       title: 'Call outcome',
       wrapUpLeft: 'Please submit within {time}',
+      overdue: 'Wrap-up time is up: please submit the call outcome now.',
       choose: 'Outcome',
       chooseRequired: 'Please choose the call outcome.',
       notes: 'Notes',

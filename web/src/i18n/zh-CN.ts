@@ -290,6 +290,7 @@ export default {
     disposition: {
       title: '通话结果',
       wrapUpLeft: '请在 {time} 内提交',
+      overdue: '话后处理时间已到，请立即提交通话结果。',
       choose: '结果',
       chooseRequired: '请选择通话结果。',
       notes: '备注',
