@@ -75,9 +75,18 @@ describe('the PBX modules the docs rely on', () => {
 });
 
 describe('site files without Docker', () => {
-  const hooks = configFiles.flatMap((file) =>
+  const allHooks = configFiles.flatMap((file) =>
     [...read(`config/asterisk/${file}`).matchAll(/^#tryinclude\s+(\S+)/gm)].map((m) => m[1]!),
   );
+  // *_test.conf: the SIP tests' parties (test/pbx/, added by PBX_TEST_SIP=1), never a site's.
+  const testHooks = allHooks.filter((hook) => hook.endsWith('_test.conf'));
+  const hooks = allHooks.filter((hook) => !testHooks.includes(hook));
+
+  it('has every test-only hook in test/pbx/, and says so where a site looks', () => {
+    const testFiles = readdirSync(join(root, 'test/pbx'));
+    for (const hook of testHooks) expect(testFiles, hook).toContain(hook);
+    expect(section(docs['docs/operations.md']!, 'A site without Docker')).toContain('_test.conf');
+  });
 
   it('documents every #tryinclude hook in operations.md, for a site without Docker', () => {
     expect(hooks.sort()).toEqual(
