@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ReadinessProbe } from '../api/server.js';
 import type { Logger } from '../lib/logger.js';
+import { RedisStateGuard } from '../lib/redis-guard.js';
 import { openStore } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -30,6 +31,10 @@ export async function wireStore(core: Core) {
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   // Live state is read from Redis at start (agents, queue): wait for it, but not forever.
   await waitForRedis(redis, 10_000, logger);
+  // Redis losing its data (restart without persistence, a flush, another instance) is noticed, and every
+  // domain that keeps live state there writes it again from memory (each adds its rebuild when wired).
+  const redisGuard = new RedisStateGuard(redis, logger.child({ component: 'redis-guard' }));
+  redisGuard.onRebuilt = (cause) => core.metrics.redisRebuilds.inc({ cause });
   const readiness: ReadinessProbe[] = [
     { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
     { name: 'store', check: () => store.healthy() },
@@ -38,9 +43,13 @@ export async function wireStore(core: Core) {
     domain: 'store',
     store,
     redis,
+    redisGuard,
     readiness,
     steps: {
+      // After the start's recovery: what it restored is what the guard keeps in Redis from then on.
+      start: { schedule: () => redisGuard.start() },
       stop: {
+        unschedule: () => redisGuard.stop(),
         close: () => {
           redis.disconnect();
           store.close();
