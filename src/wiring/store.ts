@@ -15,7 +15,10 @@ async function waitForRedis(redis: Redis, timeoutMs: number, logger: Logger): Pr
       resolve(true);
     });
   });
-  if (!ready) logger.error('Redis not ready: starting without live state (agents logged out, queue empty)');
+  if (!ready)
+    logger.error(
+      'Redis not ready: starting without its live state (agents from the state log and the PBX, no hotline queue)',
+    );
 }
 
 /** The store (SQLite) and Redis (live state); they close last. */
