@@ -86,7 +86,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // The IVR needs ARI and the hotline, which need the IVR (inbound route, max wait): they get its handoff.
   const ivrHandoff = new IvrHandoff();
 
-  const { store, redis, readiness: storeProbes } = life.add(await wireStore(core));
+  const { store, redis, redisGuard, readiness: storeProbes } = life.add(await wireStore(core));
   const { ari, readiness: ariProbes } = life.add(
     wireAri({ core, store, inbound: ivrHandoff.handle, onCommandLatency: options.onCommandLatency }),
   );
@@ -95,7 +95,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     finalizer,
     record,
     routes: recordingRoutes,
-  } = life.add(wireRecording({ core, store, ari, onRecordingFinalized: options.onRecordingFinalized }));
+  } = life.add(
+    wireRecording({ core, store, ari, redisGuard, onRecordingFinalized: options.onRecordingFinalized }),
+  );
   const {
     agents,
     hotline,
@@ -105,6 +107,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       core,
       store,
       redis,
+      redisGuard,
       ari,
       record,
       resumeIvr: ivrHandoff.resume,
@@ -136,6 +139,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       core,
       store,
       redis,
+      redisGuard,
       ari,
       agents,
       hotlineWaiting: () => hotline.waitingCount,

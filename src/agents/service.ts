@@ -6,6 +6,7 @@ import type { CallSession } from '../ari/session.js';
 import type { ChannelDtmfReceivedEvent, RawAriEvent } from '../ari/types.js';
 import type { Store } from '../store/index.js';
 import type { AgentNotifier } from './notifier.js';
+import { agentBridgeId, agentLinesOnPbx, newerRecord, restoredFromLog } from './restore.js';
 import {
   type AgentEvent,
   type AgentState,
@@ -56,6 +57,9 @@ interface Seat {
   retired?: boolean;
 }
 
+/** Who moved an agent whose line the PBX still had when Redis had lost them. */
+const BY_RESTORE = 'service (restart: line up on the PBX)';
+
 /**
  * The agents' live side: one seat per stored agent with its state (through the one transition function),
  * its persistent line (a call held to the agent's phone for the shift, bridged in the agent's own bridge),
@@ -71,6 +75,8 @@ export class AgentService implements AgentDirectory {
   private readonly wrapUpListeners = new Set<(agentId: string, callId: string, wrapMs: number) => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The first recovery after start looks for agents' lines on the PBX whatever Redis remembered. */
+  private recoveredOnce = false;
   private readonly log: Logger;
 
   constructor(
@@ -122,6 +128,15 @@ export class AgentService implements AgentDirectory {
 
   async reload(): Promise<void> {
     await this.loadSeats();
+  }
+
+  /** Writes every agent's live state into Redis again (it lost its data, or may have missed writes). */
+  async rewriteLiveState(): Promise<{ agents: number; loggedIn: number }> {
+    const seats = [...this.seats.values()];
+    const tx = this.deps.redis.multi();
+    for (const seat of seats) tx.set(this.key(seat.row.id), JSON.stringify(seat.live));
+    await tx.exec();
+    return { agents: seats.length, loggedIn: seats.filter((s) => isLoggedIn(s.live)).length };
   }
 
   // --- for the queue and the dialer -------------------------------------------------------------------
@@ -396,25 +411,44 @@ export class AgentService implements AgentDirectory {
     for (const listener of this.dropListeners) listener(view, callId);
   }
 
-  /** After a restart or reconnect: adopt agent lines that are still up; the rest dropped meanwhile. */
+  /**
+   * After a restart or reconnect: adopt agent lines that are still up; the rest dropped meanwhile. At the
+   * first one after start, a line is looked for on the PBX by its agent (Redis may have lost or missed its
+   * ids): an agent whose line is up there stays logged in, and is logged in if Redis and the store had
+   * them out (the line came up just before a crash). Never logs anyone out.
+   */
   private async recoverLines(pbx: PbxSnapshot): Promise<void> {
+    const app = this.deps.ari.appName;
+    const first = !this.recoveredOnce;
+    this.recoveredOnce = true;
+    const onPbx = first
+      ? agentLinesOnPbx({ channels: pbx.channels.values(), bridges: pbx.bridges, inApp: pbx.inApp }, app)
+      : new Map();
     for (const seat of this.seats.values()) {
-      const channelId = seat.live.lineChannelId;
-      if (!channelId || (seat.line && !seat.line.isEnded)) continue;
-      const channel = pbx.channels.get(channelId);
-      if (!channel || !pbx.inApp.has(channelId)) {
+      if (seat.line && !seat.line.isEnded) continue;
+      const found = seat.row.lineMode === 'persistent' ? onPbx.get(seat.row.id) : undefined;
+      const channelId = found?.channelId ?? seat.live.lineChannelId;
+      const channel = channelId && pbx.inApp.has(channelId) ? pbx.channels.get(channelId) : undefined;
+      if (!channel) {
+        const hadLine = channelId !== undefined || (first && seat.row.lineMode === 'persistent');
         seat.live.lineChannelId = undefined;
         seat.live.bridgeId = undefined;
-        if (isLoggedIn(seat.live)) this.apply(seat.row.id, { type: 'line-dropped' }, 'service (restart)');
+        const dropped = seat.live.state === 'not-ready' && seat.live.reason === 'line-dropped';
+        if (hadLine && isLoggedIn(seat.live) && !dropped)
+          this.apply(seat.row.id, { type: 'line-dropped' }, 'service (restart)');
         continue;
       }
-      const bridgeId = seat.live.bridgeId ?? `${this.deps.ari.appName}-agent-${seat.row.id}`;
+      const bridgeId = found?.bridgeId ?? seat.live.bridgeId ?? agentBridgeId(app, seat.row.id);
       const bridgeExists = pbx.bridges.some((b) => b.id === bridgeId);
       const session = this.deps.ari.openSession(channel, 'internal');
       await this.holdLine(seat, session, bridgeId, bridgeExists);
       this.deps.ari.runSession(session, { direction: 'internal', handler: async (s) => s.done }, undefined);
       session.done.then(() => this.lineEnded(seat, session));
-      this.log.info({ agentId: seat.row.id }, 'agent line re-attached after restart');
+      if (!isLoggedIn(seat.live)) this.apply(seat.row.id, { type: 'login' }, BY_RESTORE);
+      this.log.info(
+        { agentId: seat.row.id, state: describe(seat.live) },
+        'agent line re-attached after restart',
+      );
     }
   }
 
@@ -462,6 +496,7 @@ export class AgentService implements AgentDirectory {
         })
       : [];
     const seen = new Set<string>();
+    const restored: string[] = [];
     rows.forEach((row, i) => {
       seen.add(row.id);
       const existing = this.seats.get(row.id);
@@ -469,16 +504,21 @@ export class AgentService implements AgentDirectory {
         existing.row = row;
         return;
       }
-      const live = parseLive(saved[i] ?? null) ?? {
-        state: 'logged-out' as const,
-        since: this.deps.now(),
-        idleSince: 0,
-        missedOffers: 0,
-      };
+      const kept = parseLive(saved[i] ?? null);
+      const live = this.liveAtStart(row.id, kept);
       const seat: Seat = { row, live };
       this.seats.set(row.id, seat);
+      if (live !== kept) {
+        restored.push(row.id);
+        this.persist(seat);
+      }
       if (live.state === 'wrap-up') this.startWrapUp(seat, live.callId); // timers do not survive a restart
     });
+    if (restored.some((id) => isLoggedIn(this.seat(id).live)))
+      this.log.warn(
+        { agents: restored.length, loggedIn: restored.filter((id) => isLoggedIn(this.seat(id).live)) },
+        'live agent state missing or older in Redis: restored from the state log (lines are looked for on the PBX)',
+      );
     for (const [id, seat] of this.seats) {
       if (seen.has(id)) continue;
       if (!isLoggedIn(seat.live)) this.seats.delete(id);
@@ -487,6 +527,29 @@ export class AgentService implements AgentDirectory {
         this.retire(seat);
       }
     }
+  }
+
+  /**
+   * An agent's live state at start: what Redis kept, unless the store's state log knows a later change or
+   * Redis has nothing (it lost its data): then their last logged state (src/agents/restore.ts).
+   */
+  private liveAtStart(agentId: string, saved: LiveAgent | undefined): LiveAgent {
+    let last: ReturnType<Store['agentLog']['latest']>;
+    try {
+      last = this.deps.store.agentLog.latest(agentId);
+    } catch (err) {
+      this.log.error({ err, agentId }, 'could not read the agent state log');
+    }
+    if (saved && newerRecord(saved, last) === 'redis') return saved;
+    const isDialerCall = (callId: string) => this.deps.store.attempts.get(callId) !== undefined;
+    const restored = restoredFromLog(last, isDialerCall, this.deps.now());
+    // Redis's line ids (if any) are a hint; the first recovery looks the line up on the PBX anyway.
+    return {
+      ...restored,
+      missedOffers: saved?.missedOffers ?? 0,
+      lineChannelId: saved?.lineChannelId,
+      bridgeId: saved?.bridgeId,
+    };
   }
 
   /** A deactivated agent is logged out (line hung up) unless on a call; then after it. */

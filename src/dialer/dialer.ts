@@ -109,6 +109,11 @@ export class DialerService {
     await this.due.close();
   }
 
+  /** After Redis lost its data: the trunk channels in use are counted there again (due jobs need not be: the ticker reads due leads from the store). */
+  async rewriteLiveState(): Promise<{ trunkChannels: number }> {
+    return { trunkChannels: await this.slots.rewrite() };
+  }
+
   /** Calls the dialer has up (ringing or talking). */
   activeCalls(): number {
     return this.slots.active();

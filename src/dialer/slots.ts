@@ -72,10 +72,19 @@ export class TrunkSlots {
     const counts: Record<string, number> = {};
     for (const campaignId of live) counts[campaignId] = (counts[campaignId] ?? 0) + 1;
     for (const [id, n] of Object.entries(counts)) this.held.set(id, n);
+    await this.rewrite();
+  }
+
+  /** Writes the counts of the calls up here into Redis again (at a reset, or after Redis lost them). */
+  async rewrite(): Promise<number> {
+    const counts: Record<string, string> = {};
+    for (const [id, n] of this.held) if (n > 0) counts[id] = String(n);
+    const total = this.active();
     // One transaction: nobody sees the hash half rebuilt.
     const tx = this.redis.multi().del(this.key);
-    if (live.length > 0) tx.hset(this.key, { ...counts, __total: String(live.length) });
+    if (total > 0) tx.hset(this.key, { ...counts, __total: String(total) });
     await tx.exec();
+    return total;
   }
 
   active(campaignId?: string): number {

@@ -4,10 +4,18 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { bestEffort } from '../lib/best-effort.js';
 
-/** Extends the lease only if this node still holds it. */
+/**
+ * Extends the lease only if this node still holds it (1); takes it again if the key is gone (2: Redis lost
+ * its data, and no other node took the lease meanwhile, so this is still the only holder); else 0.
+ */
 const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
 end
 return 0`;
 
@@ -97,8 +105,10 @@ export class LeaderLease {
       this.redis
         .eval(RENEW, 1, this.key, this.nodeId, String(this.ttlMs))
         .then((ok) => {
-          if (ok === 1) this.lastRenewed = performance.now();
-          else lost('lease held by another instance');
+          if (ok === 0) return lost('lease held by another instance');
+          this.lastRenewed = performance.now();
+          if (ok === 2)
+            this.log.warn({ nodeId: this.nodeId }, 'lease key was gone (Redis lost its data): taken again');
         })
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not renew the lease'));
     }, this.renewEveryMs);

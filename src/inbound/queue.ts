@@ -529,27 +529,27 @@ export class HotlineQueue {
   }
 
   private saveWaiting(entry: Waiting): void {
-    const saved: SavedWaiting = {
-      channelId: entry.session.channelId,
-      enqueuedAt: entry.enqueuedAt,
-      callerMasked: entry.callerMasked,
-    };
-    this.deps.redis.hset(WAITING_KEY, entry.callId, JSON.stringify(saved)).catch((err: unknown) => {
+    this.deps.redis.hset(WAITING_KEY, entry.callId, savedWaiting(entry)).catch((err: unknown) => {
       this.log.error({ err }, 'could not save the waiting caller to Redis');
     });
   }
 
   private saveConnected(callId: string, call: Connected): void {
-    const saved: SavedConnected = {
-      channelId: call.session.channelId,
-      agentId: call.agentId,
-      answeredAt: call.answeredAt,
-      bridgeId: call.bridgeId,
-      legId: call.legId,
-    };
-    this.deps.redis.hset(CONNECTED_KEY, callId, JSON.stringify(saved)).catch((err: unknown) => {
+    this.deps.redis.hset(CONNECTED_KEY, callId, savedConnected(call)).catch((err: unknown) => {
       this.log.error({ err }, 'could not save the connected call to Redis');
     });
+  }
+
+  /**
+   * After Redis lost its data (or may have missed writes): the callers waiting and connected are written
+   * again from memory, replacing whatever is there, so a restart later re-attaches them all.
+   */
+  async rewriteLiveState(): Promise<{ waiting: number; connected: number }> {
+    const tx = this.deps.redis.multi().del(WAITING_KEY, CONNECTED_KEY);
+    for (const entry of this.waiting) tx.hset(WAITING_KEY, entry.callId, savedWaiting(entry));
+    for (const [callId, call] of this.connected) tx.hset(CONNECTED_KEY, callId, savedConnected(call));
+    await tx.exec();
+    return { waiting: this.waiting.length, connected: this.connected.size };
   }
 
   /** The caller as the queue events show them, with how many wait now. */
@@ -569,4 +569,24 @@ function parse<T>(json: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+function savedWaiting(entry: Waiting): string {
+  const saved: SavedWaiting = {
+    channelId: entry.session.channelId,
+    enqueuedAt: entry.enqueuedAt,
+    callerMasked: entry.callerMasked,
+  };
+  return JSON.stringify(saved);
+}
+
+function savedConnected(call: Connected): string {
+  const saved: SavedConnected = {
+    channelId: call.session.channelId,
+    agentId: call.agentId,
+    answeredAt: call.answeredAt,
+    bridgeId: call.bridgeId,
+    legId: call.legId,
+  };
+  return JSON.stringify(saved);
 }

@@ -65,6 +65,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly redisRebuilds = new Counter({
+    name: 'cc_redis_rebuilds_total',
+    help: 'Live state written back to Redis, by cause (data-lost, data-replaced, restarted, reconnected)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
 
   readonly ivrLinesInUse = new Gauge({
     name: 'cc_ivr_lines_in_use',

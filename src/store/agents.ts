@@ -352,6 +352,11 @@ export class AgentLogRepository {
     return this.#window.all(agentId, from, to);
   }
 
+  /** The agent's latest change (their last known state), if any. */
+  latest(agentId: string): AgentLogEntry | undefined {
+    return this.#lastBefore.get(agentId, Number.MAX_SAFE_INTEGER);
+  }
+
   /** Changes in [from, to), oldest first, led by the last change before `from` (the state at `from`). */
   window(agentId: string, from: number, to: number): AgentLogEntry[] {
     const before = this.#lastBefore.get(agentId, from);

@@ -8,6 +8,7 @@ import type { CallSession } from '../ari/session.js';
 import { HotlineNotifier } from '../inbound/notifier.js';
 import { HotlineQueue } from '../inbound/queue.js';
 import { maskNumber } from '../lib/mask.js';
+import type { RedisStateGuard } from '../lib/redis-guard.js';
 import { dayBounds } from '../lib/time.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
@@ -19,6 +20,7 @@ export function wireAgents(deps: {
   core: Core;
   store: Store;
   redis: Redis;
+  redisGuard: RedisStateGuard;
   ari: AriApp;
   record: RecordCall;
   /** Runs a caller from an IVR node (the queue's max-wait outcome). */
@@ -60,6 +62,9 @@ export function wireAgents(deps: {
       });
     },
   });
+  // Redis lost its data: the agents and the hotline's callers are written again from memory.
+  deps.redisGuard.add('agents', () => agents.rewriteLiveState());
+  deps.redisGuard.add('hotline', () => hotline.rewriteLiveState());
   metrics.sources.queue = () => hotline.snapshot();
   metrics.sources.agents = () => agents.list();
 

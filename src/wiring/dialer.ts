@@ -5,6 +5,7 @@ import type { AriApp } from '../ari/app.js';
 import { CampaignBook } from '../dialer/campaigns.js';
 import { DialerService } from '../dialer/dialer.js';
 import { DialerNotifier } from '../dialer/notifier.js';
+import type { RedisStateGuard } from '../lib/redis-guard.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
@@ -15,6 +16,7 @@ export function wireDialer(deps: {
   core: Core;
   store: Store;
   redis: Redis;
+  redisGuard: RedisStateGuard;
   ari: AriApp;
   agents: AgentService;
   /** Hotline callers waiting: inbound-capable agents take them before any lead. */
@@ -43,6 +45,8 @@ export function wireDialer(deps: {
     onConnected: (session, meta) => deps.record(session, 'connect', meta),
     onDialing: deps.onDialing,
   });
+
+  if (config.dialer.enabled) deps.redisGuard.add('dialer', () => dialer.rewriteLiveState());
 
   const routes: Omit<NonNullable<ApiDeps['dialer']>, 'workspace'> = {
     campaigns,

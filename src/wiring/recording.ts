@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordingApiDeps } from '../api/server.js';
 import type { AriApp } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
+import type { RedisStateGuard } from '../lib/redis-guard.js';
 import { CallRecorder, type RecordingMeta, recordingPrefix } from '../recording/capture.js';
 import { RecordingFinalizer } from '../recording/finalizer.js';
 import { RecordingLibrary } from '../recording/library.js';
@@ -20,6 +21,7 @@ export function wireRecording(deps: {
   core: Core;
   store: Store;
   ari: AriApp;
+  redisGuard: RedisStateGuard;
   onRecordingFinalized?: (ms: number) => void;
 }) {
   const { config, logger, metrics, bus, now, nowMs } = deps.core;
@@ -69,15 +71,22 @@ export function wireRecording(deps: {
     });
   };
 
+  const isLive = (callId: string) => ari.registry.get(callId) !== undefined;
+  const recordedNow = (name: string) => recorder.isRecordingName(name);
   /** Recordings Asterisk still holds from before (a crash, a restart) are finalized now. */
   const reconcile = async () => {
     await finalizer
-      .reconcile(
-        (callId) => ari.registry.get(callId) !== undefined,
-        (name) => recorder.isRecordingName(name),
-      )
+      .reconcile(isLive, recordedNow)
       .catch((err: unknown) => logger.error({ err }, 'ALERT: could not reconcile recordings with the PBX'));
   };
+
+  // The finalize jobs were in Redis: when it lost them, every recording the index (SQLite) and the PBX
+  // hold that is not stored yet is queued again (a job per recording name: queuing twice is harmless).
+  deps.redisGuard.add('recordings', async (cause) =>
+    cause === 'reconnected'
+      ? undefined
+      : { finalizeJobsQueued: await finalizer.reconcile(isLive, recordedNow) },
+  );
 
   // Retention: recordings past their campaign's (or the default) days are deleted, unless on legal hold.
   const purger = new RecordingPurger(store, logger, config.recording.dir);

@@ -60,4 +60,19 @@ describe('leader lease on a real Redis', () => {
     await a.release(); // a no longer holds it: b's lease stays
     expect(await b.holder()).toBe('b');
   });
+
+  it('the holder takes its lease again when Redis lost the key (restart without data, flush), and keeps running', async () => {
+    const key = `test:lease:${randomUUID()}`;
+    const a = lease(key, 'a', 600, 100);
+    expect(await a.acquire()).toBe(true);
+    const lostA: string[] = [];
+    a.keep((why) => lostA.push(why));
+    // Redis loses the key (this test's stand-in for a FLUSHALL: the Redis is shared).
+    await clients.at(-1)?.del(key);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(lostA).toEqual([]);
+    expect(a.isHeld).toBe(true);
+    expect(await a.holder()).toBe('a');
+    await a.release();
+  });
 });
