@@ -306,15 +306,29 @@ describe('fuzzing every route of the OpenAPI document', () => {
     const serverErrors: string[] = [];
     const stalls: string[] = [];
     const inFlight = new Set<string>();
+    let descheduled = 0;
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
     let last = performance.now();
+    let lastElu = performance.eventLoopUtilization();
+    let lastCpu = process.cpuUsage();
     const probe = setInterval(() => {
       const now = performance.now();
       const stall = now - last - 20;
+      // A late tick is the service's fault only if the loop was busy running code for that long (not
+      // idle while this process waited for a core that other test files held: 2 cores, many processes).
+      const busyMs = performance.eventLoopUtilization(lastElu).active;
+      const cpu = process.cpuUsage(lastCpu);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       last = now;
-      if (stall > MAX_STALL_MS)
-        stalls.push(`${Math.round(stall)} ms during: ${[...inFlight].join(' | ').slice(0, 600)}`);
+      lastElu = performance.eventLoopUtilization();
+      lastCpu = process.cpuUsage();
+      if (stall > MAX_STALL_MS && busyMs > MAX_STALL_MS && cpuMs > MAX_STALL_MS * 0.8)
+        stalls.push(
+          `${Math.round(stall)} ms (busy ${Math.round(busyMs)}, cpu ${Math.round(cpuMs)}) during: ` +
+            `${[...inFlight].join(' | ').slice(0, 600)}`,
+        );
+      else if (stall > MAX_STALL_MS) descheduled += 1;
     }, 20);
 
     const started = Date.now();
@@ -348,6 +362,8 @@ describe('fuzzing every route of the OpenAPI document', () => {
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     clearInterval(probe);
     histogram.disable();
+    if (descheduled > 0)
+      console.info(`fuzz: ${descheduled} late ticks with the loop idle or off the CPU (not counted)`);
     return { sent, serverErrors, stalls, worstMs: histogram.max / 1e6 };
   }
 
