@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   'dialer-day': () => import('./dialer-day.js'),
   console: () => import('./console.js'),
   sip48: () => import('./sip48.js'),
+  chaos: () => import('./chaos.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {
