@@ -275,10 +275,20 @@ async function runChaos(
       .all() as { leadId: string; filePath: string }[];
     let maxShort = 0;
     let shortCalls = 0;
+    let unfinishedHeaders = 0;
+    const partSec = new Map(
+      parts.map((p) => {
+        const wav = readFileSync(resolve(config.storage.dir, p.filePath));
+        const sec = wavDurationSec(wav);
+        // A header that says no audio over a file full of it: fetched before Asterisk closed the file.
+        if (sec === 0 && wav.length > 44 + 16_000) unfinishedHeaders += 1;
+        return [p.filePath, sec];
+      }),
+    );
     for (const talk of talks) {
       const recorded = parts
         .filter((p) => p.leadId === talk.leadId)
-        .reduce((sum, p) => sum + wavDurationSec(readFileSync(resolve(config.storage.dir, p.filePath))), 0);
+        .reduce((sum, p) => sum + (partSec.get(p.filePath) ?? 0), 0);
       const short = talk.talkMs / 1000 - recorded;
       maxShort = Math.max(maxShort, short);
       if (short > 2) shortCalls += 1;
@@ -339,6 +349,7 @@ async function runChaos(
       errors,
       short_recordings: shortCalls,
       max_short_s: Math.round(maxShort * 100) / 100,
+      unfinished_wav_headers: unfinishedHeaders,
       minutes: round1(seconds / 60),
     });
     // Leave the shared PBX clean whatever the service left.
