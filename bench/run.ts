@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   'lead-import': () => import('./lead-import.js'),
   'dialer-day': () => import('./dialer-day.js'),
   console: () => import('./console.js'),
+  sip48: () => import('./sip48.js'),
+  chaos: () => import('./chaos.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {

@@ -17,6 +17,14 @@ export const CARRIER_UAS_PORT = 5060;
 /** Agent phones: cc-test-phone-N has the static contact 127.0.0.3:(5070 + N). */
 export const PHONE_IP = '127.0.0.3';
 export const phone = (n: number) => ({ endpoint: `PJSIP/cc-test-phone-${n}`, port: 5070 + n });
+/**
+ * The sip48 benchmark's phones cc-test-phone-9..56: their contacts differ only in the user part, so one
+ * SIPp UAS on BENCH_PHONE_IP:BENCH_PHONE_PORT answers for all 48.
+ */
+export const BENCH_PHONE_IP = '127.0.0.4';
+export const BENCH_PHONE_PORT = 5060;
+export const BENCH_PHONE_COUNT = 48;
+export const benchPhoneEndpoint = (i: number) => `PJSIP/cc-test-phone-${9 + i}`;
 
 export interface SippOptions {
   /** The scenario's XML (see the builders below). */
