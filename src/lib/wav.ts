@@ -480,3 +480,38 @@ export function wavDurationSec(wav: Buffer): number {
   }
   return 0;
 }
+
+/**
+ * Where a WAV's data chunk starts and how many bytes its header claims, or null when there is none. Walks
+ * the chunks like wavDurationSec.
+ */
+function dataChunk(wav: Buffer): { at: number; size: number } | null {
+  if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
+    return null;
+  let offset = 12;
+  while (offset + 8 <= wav.length) {
+    const size = wav.readUInt32LE(offset + 4);
+    if (wav.toString('ascii', offset, offset + 4) === 'data') return { at: offset, size };
+    offset += 8 + size + (size % 2);
+  }
+  return null;
+}
+
+/**
+ * A WAV whose header does not yet count the audio that follows it: Asterisk writes the sizes when it
+ * closes the file, so a copy taken before that says 0 s although the audio is there.
+ */
+export function wavHeaderUnfinished(wav: Buffer): boolean {
+  const data = dataChunk(wav);
+  return data !== null && data.size === 0 && wav.length > data.at + 8;
+}
+
+/** A copy of the WAV with its RIFF and data sizes counting every byte present (a header never finished). */
+export function wavWithSizesFixed(wav: Buffer): Buffer {
+  const data = dataChunk(wav);
+  if (!data) return wav;
+  const out = Buffer.from(wav);
+  out.writeUInt32LE(out.length - 8, 4);
+  out.writeUInt32LE(out.length - data.at - 8, data.at + 4);
+  return out;
+}

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isGone } from '../ari/errors.js';
 import type { AriRest } from '../ari/rest.js';
 import { PRIVATE_DIR, PRIVATE_FILE } from '../lib/secrets.js';
-import { wavDurationSec } from '../lib/wav.js';
+import { wavDurationSec, wavHeaderUnfinished, wavWithSizesFixed } from '../lib/wav.js';
 import type { Store } from '../store/index.js';
 import type { RecordingRecord } from '../store/recordings.js';
 import { recordingCallId } from './capture.js';
@@ -245,6 +245,14 @@ export class RecordingFinalizer {
     }
     if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE')
       throw new Error(`recording ${name} is not a WAV file`);
+    if (wavHeaderUnfinished(wav)) {
+      // Asterisk has let go of the recording but not yet written its sizes (seen right after a restart):
+      // tried again shortly; on the last try the sizes are counted from the bytes, so no audio is lost.
+      if (job.attemptsMade + 1 < (job.opts.attempts ?? 1))
+        throw new NotYet(`recording ${name}: the PBX has not finished its header yet`);
+      this.log.warn({ recording: name }, 'recording header never finished: sizes counted from the file');
+      wav = wavWithSizesFixed(wav);
+    }
     // A call hung up within milliseconds of connecting leaves a WAV with no audio: kept as it is (0 s),
     // not retried for half an hour.
     const durationSec = wavDurationSec(wav);

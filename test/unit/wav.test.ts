@@ -8,6 +8,8 @@ import {
   toAsteriskWavAsync,
   WavError,
   wavDurationSec,
+  wavHeaderUnfinished,
+  wavWithSizesFixed,
 } from '../../src/lib/wav.js';
 
 function tone(freq: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
@@ -368,5 +370,31 @@ describe('wavDurationSec', () => {
   it('says 0 for what is not a WAV', () => {
     expect(wavDurationSec(Buffer.from('ID3 not a wav at all, just some bytes of another format'))).toBe(0);
     expect(wavDurationSec(Buffer.alloc(10))).toBe(0);
+  });
+});
+
+describe('a WAV whose header Asterisk has not finished', () => {
+  // What a copy taken between Asterisk letting go of a recording and closing its file looks like.
+  const unfinished = () => {
+    const wav = buildWav([tone(440, 8000, 2)], 8000);
+    wav.writeUInt32LE(0, 4);
+    wav.writeUInt32LE(0, 40);
+    return wav;
+  };
+
+  it('is told apart from a finished one, and from a call with no audio at all', () => {
+    expect(wavHeaderUnfinished(unfinished())).toBe(true);
+    expect(wavDurationSec(unfinished())).toBe(0);
+    expect(wavHeaderUnfinished(buildWav([tone(440, 8000, 2)], 8000))).toBe(false);
+    expect(wavHeaderUnfinished(buildWav([new Float32Array(0)], 8000))).toBe(false);
+    expect(wavHeaderUnfinished(Buffer.from('not a wav'))).toBe(false);
+  });
+
+  it('gets its sizes counted from the bytes present, the audio kept', () => {
+    const fixed = wavWithSizesFixed(unfinished());
+    expect(wavHeaderUnfinished(fixed)).toBe(false);
+    expect(wavDurationSec(fixed)).toBe(2);
+    expect(fixed.readUInt32LE(4)).toBe(fixed.length - 8);
+    expect(parseWav(fixed).sampleRate).toBe(8000);
   });
 });
