@@ -34,10 +34,12 @@ export async function expectNoneFinalizedWhileLive(
     for (const id of callIds) seen.push(...store.recordings.byCall(id));
     await new Promise((r) => setTimeout(r, 100));
   }
-  const names = (rows: RecordingRecord[]) => [...new Set(rows.map((r) => r.name))];
-  expect(names(seen.filter((r) => r.status === 'failed'))).toEqual([]);
+  const states = (rows: RecordingRecord[]) => [
+    ...new Set(rows.map((r) => `${r.name}: ${r.status}${r.error ? ` (${r.error})` : ''}`)),
+  ];
+  expect(states(seen.filter((r) => r.status === 'failed'))).toEqual([]);
   const liveNames = new Set(live.map((r) => r.name));
-  expect(names(seen.filter((r) => liveNames.has(r.name) && r.status !== 'recording'))).toEqual([]);
+  expect(states(seen.filter((r) => liveNames.has(r.name) && r.status !== 'recording'))).toEqual([]);
 }
 
 /** Nothing of these recordings is left on the PBX: no live recording, no stored file. */

@@ -3,7 +3,7 @@
  * docs/operations.md's template (test/pbx/pjsip_test.conf; test/unit/sip-templates.test.ts checks it).
  * The dialer's calls go out through the documented [to-customers] context; the carrier's calls come in
  * through the documented [from-carrier]. One file: the carrier's UAS port (the trunk's contact) is one.
- * This file owns phone 9 (test/pbx/pjsip_test.conf).
+ * This file owns phone 57 (test/pbx/pjsip_test.conf).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/service.js';
@@ -151,7 +151,7 @@ describe('the carrier trunk (SIPp) on the real PBX', () => {
 
   it("an agent's SIP phone hangs up mid-call: the customer is hung up, the attempt is kept, the outcome still owed", async () => {
     // a1's phone answers the line at login and hangs it up 10 s later, with the customer on the call.
-    const agentPhone = phone(9);
+    const agentPhone = phone(57);
     const phoneParty = await Sipp.start({
       scenario: calleeScenario({ kind: 'answer', pcap: 'agent.pcap', talkMs: 10_000 }),
       files: { 'agent.pcap': rtpPcap([{ tone: 440, ms: 30_000 }]) },
