@@ -6,15 +6,25 @@ import type { RecordingRecord } from '../../src/store/recordings.js';
 import { eventually } from './infra.js';
 
 /**
- * For the tests that SIGKILL the service during recorded calls: each call re-attached at the restart
- * records its rest as a second recording. Waits for it on every call and returns those second parts.
+ * For the tests that SIGKILL the service during recorded calls: the names of the calls' recordings
+ * before the kill (the first parts).
  */
-export async function secondParts(store: Store, callIds: string[]): Promise<RecordingRecord[]> {
+export function firstParts(store: Store, callIds: string[]): Set<string> {
+  return new Set(callIds.flatMap((id) => store.recordings.byCall(id).map((r) => r.name)));
+}
+
+/**
+ * Each call re-attached at the restart records its rest as a second recording (one not among `first`).
+ * Waits for it on every call and returns those second parts.
+ */
+export async function secondParts(
+  store: Store,
+  callIds: string[],
+  first: Set<string>,
+): Promise<RecordingRecord[]> {
   return eventually(() => {
-    const parts = callIds.map((id) => store.recordings.byCall(id));
-    return parts.every((rows) => rows.length === 2)
-      ? parts.map((rows) => rows.reduce((a, b) => (a.startedAt > b.startedAt ? a : b)))
-      : undefined;
+    const parts = callIds.map((id) => store.recordings.byCall(id).filter((r) => !first.has(r.name)));
+    return parts.every((rows) => rows.length === 1) ? parts.map((rows) => rows[0]!) : undefined;
   }, 'a second recording per re-attached call');
 }
 

@@ -8,6 +8,7 @@ import { loginReady, processFixture, seatAgent } from '../harness/process-fixtur
 import {
   expectNoneFinalizedWhileLive,
   expectRecordingsGoneFromPbx,
+  firstParts,
   secondParts as waitForSecondParts,
 } from '../harness/reattached-recordings.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
@@ -45,11 +46,12 @@ describe('recordings of hotline calls re-attached after a SIGKILL of the service
     );
     await new Promise((r) => setTimeout(r, 1_000));
 
+    const first = firstParts(db, callIds);
     expect(await proc.kill('SIGKILL')).toBe(null);
     proc = await fx.start(config);
 
     // Each call is re-attached and records its rest: a second recording per call.
-    const secondParts = await waitForSecondParts(db, callIds);
+    const secondParts = await waitForSecondParts(db, callIds, first);
     // The calls stay up a while after the restart: no recording may fail (or be stored) meanwhile.
     await expectNoneFinalizedWhileLive(db, callIds, secondParts, 3_000);
     const liveNames = new Set(secondParts.map((r) => r.name));

@@ -19,6 +19,7 @@ import { httpApi, loginReady, processFixture, seatAgent } from '../harness/proce
 import {
   expectNoneFinalizedWhileLive,
   expectRecordingsGoneFromPbx,
+  firstParts,
   secondParts as waitForSecondParts,
 } from '../harness/reattached-recordings.js';
 import { rtpPcap } from '../harness/rtp-pcap.js';
@@ -115,6 +116,7 @@ describe('SIGKILL of the service during recorded SIP calls', () => {
         );
         await new Promise((r) => setTimeout(r, 2_000));
 
+        const first = firstParts(db, callIds);
         expect(await proc.kill('SIGKILL')).toBe(null);
         proc = await fx.start(config);
 
@@ -135,7 +137,7 @@ describe('SIGKILL of the service during recorded SIP calls', () => {
         const before = await Promise.all(sipChannels.map((c) => rtpCounts(c.id)));
 
         // Re-attached, each call records its rest; none is finalized while it is still being written.
-        const secondParts = await waitForSecondParts(db, callIds);
+        const secondParts = await waitForSecondParts(db, callIds, first);
         await expectNoneFinalizedWhileLive(db, callIds, secondParts, 3_000);
         // Audio still flows both ways on every SIP leg after the restart.
         const after = await Promise.all(sipChannels.map((c) => rtpCounts(c.id)));
