@@ -28,6 +28,11 @@ export function processFixture() {
       [...apps].some((app) => c.id.startsWith(app)),
     );
     await Promise.all(left.map((c) => far.rest.hangup(c.id).catch(() => {})));
+    // And its agents' bridges, which outlive their channels.
+    const bridges = (await far.rest.listBridges().catch(() => [])).filter((b) =>
+      [...apps].some((app) => b.id.startsWith(`${app}-`)),
+    );
+    await Promise.all(bridges.map((b) => far.rest.destroyBridge(b.id).catch(() => {})));
     apps.clear();
     await far.close();
   });

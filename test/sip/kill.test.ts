@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
+import { bestEffort } from '../../src/lib/best-effort.js';
 import { parseWav } from '../../src/lib/wav.js';
 import type { RecordingRecord } from '../../src/store/recordings.js';
 import { rms } from '../harness/audio.js';
@@ -40,6 +41,7 @@ const PHONES = [4, 5, 6, 7, 8].map(phone);
 /** From the carrier's answer to its BYE: long enough for the kill, the restart and the checks after it. */
 const TALK_MS = 35_000;
 const STORED_WITHIN_MS = 10_000;
+const log = pino({ level: 'warn' });
 /** The callers' numbers tell this test's carrier calls from other tests' on the PBX. */
 const callerNumber = (i: number) => `+86138000${process.pid % 1000}${String(i).padStart(3, '0')}`;
 
@@ -101,6 +103,7 @@ describe('SIGKILL of the service during recorded SIP calls', () => {
           }),
         ),
       );
+      const numbers = PHONES.map((_, i) => callerNumber(i));
       try {
         const callIds = await eventually(
           () => {
@@ -127,7 +130,6 @@ describe('SIGKILL of the service during recorded SIP calls', () => {
             successful: 0,
             failed: 0,
           });
-        const numbers = PHONES.map((_, i) => callerNumber(i));
         const sipChannels = (await far.rest.listChannels()).filter(
           (c) =>
             (c.name.startsWith('PJSIP/cc-test-carrier-') && numbers.includes(c.caller.number)) ||
@@ -205,6 +207,13 @@ describe('SIGKILL of the service during recorded SIP calls', () => {
         );
       } finally {
         await Promise.all(callers.map((c) => c.stop()));
+        // A SIPp stopped mid-call sends no BYE: a failed run's carrier legs are hung up here.
+        const carrierLegs = (await far.rest.listChannels()).filter(
+          (c) => c.name.startsWith('PJSIP/cc-test-carrier-') && numbers.includes(c.caller.number),
+        );
+        await Promise.all(
+          carrierLegs.map((c) => bestEffort(far.rest.hangup(c.id), log, 'hang up a carrier leg')),
+        );
       }
     });
   }, 150_000);
