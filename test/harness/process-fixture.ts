@@ -28,6 +28,11 @@ export function processFixture() {
       [...apps].some((app) => c.id.startsWith(app)),
     );
     await Promise.all(left.map((c) => far.rest.hangup(c.id).catch(() => {})));
+    // And its agents' bridges, which outlive their channels.
+    const bridges = (await far.rest.listBridges().catch(() => [])).filter((b) =>
+      [...apps].some((app) => b.id.startsWith(`${app}-`)),
+    );
+    await Promise.all(bridges.map((b) => far.rest.destroyBridge(b.id).catch(() => {})));
     apps.clear();
     await far.close();
   });
@@ -57,17 +62,20 @@ export function processFixture() {
   };
 }
 
-/** A seat the way an admin adds it, with a persistent line to a simulated phone that answers. */
+/**
+ * A seat the way an admin adds it, with a persistent line to a simulated phone that answers (or to
+ * `endpoint`, e.g. a SIP phone).
+ */
 export function seatAgent(
   store: Store,
-  seat: { id: string; inboundRole: InboundRole; teamId?: string | null; name?: string },
+  seat: { id: string; inboundRole: InboundRole; teamId?: string | null; name?: string; endpoint?: string },
 ): void {
   store.agents.create({
     id: seat.id,
     name: seat.name ?? seat.id,
     teamId: seat.teamId ?? null,
     role: 'agent',
-    endpoint: 'Local/answer@sim',
+    endpoint: seat.endpoint ?? 'Local/answer@sim',
     lineMode: 'persistent',
     inboundRole: seat.inboundRole,
   });
@@ -85,4 +93,19 @@ export function httpApi(proc: () => ServiceProcess | undefined, key: string) {
     // biome-ignore lint/suspicious/noExplicitAny: response bodies of several routes, read field by field
     return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, any> };
   };
+}
+
+/** Each agent logs in and gets ready through the API of a service process, with their own key. */
+export async function loginReady(
+  proc: () => ServiceProcess | undefined,
+  store: Store,
+  agentIds: string[],
+): Promise<void> {
+  for (const id of agentIds) {
+    const api = httpApi(proc, store.apiKeys.create(id, 'agent', { agentId: id }).key);
+    for (const event of ['login', 'ready']) {
+      const res = await api('POST', `/v1/agents/${id}/state`, { event });
+      if (res.status !== 200) throw new Error(`${id} ${event}: ${res.status} ${JSON.stringify(res.json)}`);
+    }
+  }
 }

@@ -65,6 +65,8 @@ export class Sipp {
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
   private stderr = '';
+  /** When SIPp exited (epoch ms), once it has. */
+  exitedAt: number | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -78,7 +80,10 @@ export class Sipp {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
-    this.exited = once(child, 'exit').then(([code]) => code as number | null);
+    this.exited = once(child, 'exit').then(([code]) => {
+      this.exitedAt = Date.now();
+      return code as number | null;
+    });
   }
 
   static async start(options: SippOptions): Promise<Sipp> {
@@ -125,6 +130,11 @@ export class Sipp {
     const early = await Promise.race([sipp.exited, new Promise((r) => setTimeout(() => r('running'), 300))]);
     if (early !== 'running') throw new Error(`sipp exited at start (${early}): ${sipp.diagnostics()}`);
     return sipp;
+  }
+
+  /** SIPp has not exited yet (its calls may still be up). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Waits for SIPp to finish its calls. */

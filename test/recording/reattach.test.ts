@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { isGone } from '../../src/ari/errors.js';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
-import type { RecordingRecord } from '../../src/store/recordings.js';
 import { eventually } from '../harness/infra.js';
 import type { ServiceProcess } from '../harness/process.js';
-import { httpApi, processFixture, seatAgent } from '../harness/process-fixture.js';
+import { loginReady, processFixture, seatAgent } from '../harness/process-fixture.js';
+import {
+  expectNoneFinalizedWhileLive,
+  expectRecordingsGoneFromPbx,
+  firstParts,
+  secondParts as waitForSecondParts,
+} from '../harness/reattached-recordings.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 
 const CALLS = 5;
@@ -28,11 +32,7 @@ describe('recordings of hotline calls re-attached after a SIGKILL of the service
     const agentIds = Array.from({ length: CALLS }, (_, i) => `p${i}`);
     for (const id of agentIds) seatAgent(db, { id, inboundRole: 'primary' });
     proc = await fx.start(config);
-    for (const id of agentIds) {
-      const api = httpApi(() => proc, db.apiKeys.create(id, 'agent', { agentId: id }).key);
-      expect((await api('POST', `/v1/agents/${id}/state`, { event: 'login' })).status).toBe(200);
-      expect((await api('POST', `/v1/agents/${id}/state`, { event: 'ready' })).status).toBe(200);
-    }
+    await loginReady(() => proc, db, agentIds);
 
     const callers: string[] = [];
     for (let i = 0; i < CALLS; i++) callers.push((await far.call('400', config.ari.app)).callerId);
@@ -46,30 +46,15 @@ describe('recordings of hotline calls re-attached after a SIGKILL of the service
     );
     await new Promise((r) => setTimeout(r, 1_000));
 
+    const first = firstParts(db, callIds);
     expect(await proc.kill('SIGKILL')).toBe(null);
     proc = await fx.start(config);
 
     // Each call is re-attached and records its rest: a second recording per call.
-    const secondParts = await eventually(() => {
-      const parts = callIds.map((id) => db.recordings.byCall(id));
-      return parts.every((rows) => rows.length === 2)
-        ? parts.map((rows) => rows.reduce((a, b) => (a.startedAt > b.startedAt ? a : b)))
-        : undefined;
-    }, 'a second recording per re-attached call');
+    const secondParts = await waitForSecondParts(db, callIds, first);
     // The calls stay up a while after the restart: no recording may fail (or be stored) meanwhile.
-    const seenWhileUp: RecordingRecord[] = [];
-    const watchUntil = Date.now() + 3_000;
-    while (Date.now() < watchUntil) {
-      for (const id of callIds) seenWhileUp.push(...db.recordings.byCall(id));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect([...new Set(seenWhileUp.filter((r) => r.status === 'failed').map((r) => r.name))]).toEqual([]);
+    await expectNoneFinalizedWhileLive(db, callIds, secondParts, 3_000);
     const liveNames = new Set(secondParts.map((r) => r.name));
-    expect([
-      ...new Set(
-        seenWhileUp.filter((r) => liveNames.has(r.name) && r.status !== 'recording').map((r) => r.name),
-      ),
-    ]).toEqual([]);
     // The part before the restart ended with it and is stored without waiting for the hang-up.
     await eventually(
       () =>
@@ -94,14 +79,9 @@ describe('recordings of hotline calls re-attached after a SIGKILL of the service
     const storedWithin = Math.max(...rows.map((r) => (r.storedAt ?? 0) - hungUpAt));
     expect(storedWithin).toBeLessThan(5_000);
     for (const row of rows) expect(existsSync(row.filePath ?? '')).toBe(true);
-    for (const row of rows) {
-      const live = await far.rest.getLiveRecording(row.name).then(
-        (r) => r.state,
-        (err: unknown) => (isGone(err) ? 'gone' : Promise.reject(err)),
-      );
-      expect(live, row.name).toBe('gone');
-    }
-    const stored = new Set((await far.rest.listStoredRecordings()).map((r) => r.name));
-    expect(rows.filter((r) => stored.has(r.name)).map((r) => r.name)).toEqual([]);
+    await expectRecordingsGoneFromPbx(
+      far.rest,
+      rows.map((r) => r.name),
+    );
   });
 });

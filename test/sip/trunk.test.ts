@@ -3,6 +3,7 @@
  * docs/operations.md's template (test/pbx/pjsip_test.conf; test/unit/sip-templates.test.ts checks it).
  * The dialer's calls go out through the documented [to-customers] context; the carrier's calls come in
  * through the documented [from-carrier]. One file: the carrier's UAS port (the trunk's contact) is one.
+ * This file owns phone 57 (test/pbx/pjsip_test.conf).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/service.js';
@@ -18,9 +19,11 @@ import {
   calleeScenario,
   callerScenario,
   PBX_SIP,
+  PHONE_IP,
+  phone,
   Sipp,
 } from '../harness/sipp.js';
-import { addAgent, loginReady } from '../inbound/helpers.js';
+import { addAgent, agentApi, loginReady } from '../inbound/helpers.js';
 import { installFlow } from '../ivr/helpers.js';
 import { requireTestSip, TEST_CARRIER_DIAL_STRING } from './helpers.js';
 
@@ -56,7 +59,11 @@ describe('the carrier trunk (SIPp) on the real PBX', () => {
   });
 
   /** The carrier answering the dialer's calls as `answer` says, a service with one ready agent. */
-  async function dialerWithCarrier(answer: Answer, campaign: Parameters<typeof settings>[0] = {}) {
+  async function dialerWithCarrier(
+    answer: Answer,
+    campaign: Parameters<typeof settings>[0] = {},
+    agentEndpoint?: string,
+  ) {
     carrier = await Sipp.start({
       scenario: calleeScenario(answer),
       files: { 'customer.pcap': rtpPcap([{ tone: 600, ms: 15_000 }]) },
@@ -65,7 +72,7 @@ describe('the carrier trunk (SIPp) on the real PBX', () => {
     });
     service = await startTestService({ dialer: { trunkChannels: 10, dialString: TEST_CARRIER_DIAL_STRING } });
     service.store.teams.create({ id: 't1', name: 'Team 1' });
-    await addAgent(service, { id: 'a1', inboundRole: 'none', teamId: 't1' });
+    await addAgent(service, { id: 'a1', inboundRole: 'none', teamId: 't1', endpoint: agentEndpoint });
     const sup = supervisorApi(service);
     const created = await sup.post('/v1/campaigns', {
       id: 'c1',
@@ -141,6 +148,73 @@ describe('the carrier trunk (SIPp) on the real PBX', () => {
       );
     });
   }
+
+  it("an agent's SIP phone hangs up mid-call: the customer is hung up, the attempt is kept, the outcome still owed", async () => {
+    // a1's phone answers the line at login and hangs it up 10 s later, with the customer on the call.
+    const agentPhone = phone(57);
+    const phoneParty = await Sipp.start({
+      scenario: calleeScenario({ kind: 'answer', pcap: 'agent.pcap', talkMs: 10_000 }),
+      files: { 'agent.pcap': rtpPcap([{ tone: 440, ms: 30_000 }]) },
+      localIp: PHONE_IP,
+      localPort: agentPhone.port,
+    });
+    try {
+      const { service: s, leadId } = await dialerWithCarrier(
+        { kind: 'answer', pcap: 'customer.pcap', ringMs: 500 },
+        {},
+        agentPhone.endpoint,
+      );
+      const answered = await eventually(
+        () => s.store.attempts.forLead(leadId).find((a) => a.answeredAt),
+        'the customer answered',
+        15_000,
+      );
+      await eventually(() => s.agents.get('a1')?.state === 'on-call', 'a1 on the call');
+      expect(phoneParty.running, 'the phone hung up before the customer was connected').toBe(true);
+
+      // The phone's BYE drops the line; the service hangs the customer up (the carrier gets a BYE).
+      expect(await phoneParty.done(20_000), phoneParty.diagnostics()).toMatchObject({
+        code: 0,
+        successful: 1,
+      });
+      expect(await carrier!.done(10_000), carrier!.diagnostics()).toMatchObject({ code: 0, successful: 1 });
+      expect(carrier!.received('BYE'), 'the BYE the carrier received').toBeDefined();
+      // The agent is not ready (line dropped), as docs/hotline.md's agent table says; the attempt is
+      // kept as answered and ended, its outcome owed, and the agent can still give it.
+      await eventually(
+        () => s.agents.get('a1')?.state === 'not-ready' && s.agents.get('a1')?.reason === 'line-dropped',
+        'a1 not ready (line-dropped)',
+      );
+      const ended = await eventually(() => {
+        const a = s.store.attempts.get(answered.id);
+        return a?.state === 'ended' ? a : undefined;
+      }, 'the attempt ended');
+      expect(ended.answeredAt).toBeTruthy();
+      expect(ended.endedAt).toBeGreaterThanOrEqual(ended.answeredAt!);
+      const res = await agentApi(s, 'a1').post('/v1/agents/a1/disposition', {
+        code: 'not-interested',
+        attemptId: answered.id,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(s.store.attempts.get(answered.id)).toMatchObject({
+        state: 'disposed',
+        disposition: 'not-interested',
+      });
+      expect(s.store.leads.get(leadId)).toMatchObject({ state: 'done' });
+      await eventually(
+        async () =>
+          !(await far.rest.listChannels()).some(
+            (c) =>
+              // (Other tests' carrier calls may be up: this campaign's are told by its caller ID.)
+              (c.name.startsWith('PJSIP/cc-test-carrier') && c.caller.number === CAMPAIGN_CALLER_ID) ||
+              c.name.startsWith(`${agentPhone.endpoint}-`),
+          ),
+        'no trunk or phone channel of this call left',
+      );
+    } finally {
+      await phoneParty.stop();
+    }
+  });
 
   it("a caller's number reaches the service as the carrier sent it (From, or P-Asserted-Identity)", async () => {
     service = await startTestService();
