@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseWav } from '../../src/lib/wav.js';
 import type { Service } from '../../src/service.js';
 import { rms } from '../harness/audio.js';
@@ -24,7 +24,7 @@ import {
   withSipp,
 } from '../harness/sipp.js';
 import { addAgent, hotlineRecord, loginReady } from '../inbound/helpers.js';
-import { requireTestSip, rtpCounts } from './helpers.js';
+import { carrierCallInto, requireTestSip, rtpCounts, takeSipTurn } from './helpers.js';
 
 /** Press 1 for the hotline; nothing else gets anywhere. */
 const MENU_FLOW = {
@@ -50,6 +50,12 @@ const TALK_MS = 8_000;
 describe('hotline call in real SIP: carrier → IVR → agent phone', () => {
   let service: Service | undefined;
   const far = new FarEnd();
+
+  let endTurn: (() => void) | undefined;
+  beforeAll(async () => {
+    endTurn = await takeSipTurn();
+  }, 300_000);
+  afterAll(() => endTurn?.());
 
   beforeEach(async () => {
     await requireTestSip();
@@ -102,8 +108,7 @@ describe('hotline call in real SIP: carrier → IVR → agent phone', () => {
         });
         try {
           const callerChannel = await eventually(
-            async () =>
-              (await far.rest.listChannels()).find((c) => c.name.startsWith('PJSIP/cc-test-carrier-')),
+            async () => carrierCallInto(app),
             'the carrier call on the PBX',
           );
           const lineChannel = (await far.rest.listChannels()).find((c) =>
@@ -184,8 +189,7 @@ describe('hotline call in real SIP: carrier → IVR → agent phone', () => {
         });
         try {
           const callerChannel = await eventually(
-            async () =>
-              (await far.rest.listChannels()).find((c) => c.name.startsWith('PJSIP/cc-test-carrier-')),
+            async () => carrierCallInto(service!.config.ari.app),
             'the carrier call on the PBX',
           );
           await hotlineRecord(service, callerChannel.id, (r) => r.agentId === 'a1' && r.answeredAt !== null);

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../../src/ivr/catalog.js';
 import { bestEffort } from '../../src/lib/best-effort.js';
 import { parseWav } from '../../src/lib/wav.js';
@@ -35,7 +35,7 @@ import {
   withSipp,
 } from '../harness/sipp.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
-import { requireTestSip, rtpCounts } from './helpers.js';
+import { requireTestSip, rtpCounts, takeSipTurn } from './helpers.js';
 
 const PHONES = [4, 5, 6, 7, 8].map(phone);
 /** From the carrier's answer to its BYE: long enough for the kill, the restart and the checks after it. */
@@ -49,6 +49,12 @@ describe('SIGKILL of the service during recorded SIP calls', () => {
   const fx = processFixture();
   const { far } = fx;
   let proc: ServiceProcess | undefined;
+
+  let endTurn: (() => void) | undefined;
+  beforeAll(async () => {
+    endTurn = await takeSipTurn();
+  }, 300_000);
+  afterAll(() => endTurn?.());
 
   beforeEach(async () => {
     await requireTestSip();

@@ -5,7 +5,7 @@
  * through the documented [from-carrier]. One file: the carrier's UAS port (the trunk's contact) is one.
  * This file owns phone 57 (test/pbx/pjsip_test.conf).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/service.js';
 import { addLeads, settings, supervisorApi } from '../dialer/helpers.js';
 import { FarEnd } from '../harness/far-end.js';
@@ -25,7 +25,7 @@ import {
 } from '../harness/sipp.js';
 import { addAgent, agentApi, loginReady } from '../inbound/helpers.js';
 import { installFlow } from '../ivr/helpers.js';
-import { requireTestSip, TEST_CARRIER_DIAL_STRING } from './helpers.js';
+import { carrierCallInto, requireTestSip, TEST_CARRIER_DIAL_STRING, takeSipTurn } from './helpers.js';
 
 const CAMPAIGN_CALLER_ID = '+493011112222';
 const QUICK_DIAL = {
@@ -44,6 +44,12 @@ describe('the carrier trunk (SIPp) on the real PBX', () => {
   let service: Service | undefined;
   let carrier: Sipp | undefined;
   const far = new FarEnd();
+
+  let endTurn: (() => void) | undefined;
+  beforeAll(async () => {
+    endTurn = await takeSipTurn();
+  }, 300_000);
+  afterAll(() => endTurn?.());
 
   beforeEach(async () => {
     await requireTestSip();
@@ -249,11 +255,7 @@ describe('the carrier trunk (SIPp) on the real PBX', () => {
       });
       try {
         // The service's own view of the call: the channel it answered, as ARI hands it over.
-        const channel = await eventually(
-          async () =>
-            (await far.rest.listChannels()).find((c) => c.name.startsWith('PJSIP/cc-test-carrier-')),
-          'the carrier call on the PBX',
-        );
+        const channel = await eventually(async () => carrierCallInto(app), 'the carrier call on the PBX');
         expect(channel.caller.number).toBe(caller.expected);
         const result = await sipp.done(20_000);
         expect(result, sipp.diagnostics()).toMatchObject({ code: 0, successful: 1 });
