@@ -23,10 +23,10 @@ import {
 } from '../test/harness/sipp.js';
 import { TcpProxy } from '../test/harness/tcp-proxy.js';
 import { tempDir } from '../test/harness/tmp.js';
+import { TEST_CARRIER_DIAL_STRING } from '../test/sip/helpers.js';
 import { inBatches, printBench } from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const CARRIER_DIAL_STRING = 'Local/{digits}@cc-test-to-carrier';
 const WRAP_UP_SEC = 5;
 
 interface PbxChannel {
@@ -117,7 +117,7 @@ async function runChaos(
       agents: { wrapUpSec: WRAP_UP_SEC, keepLinesOnStop: false },
       recording: { dir: join(dir, 'recordings') },
       storage: { dir: join(dir, 'storage') },
-      dialer: { trunkChannels: calls + 12, dialString: CARRIER_DIAL_STRING },
+      dialer: { trunkChannels: calls + 12, dialString: TEST_CARRIER_DIAL_STRING },
     });
     const store = openStore(config.store.path);
     const agentIds = Array.from({ length: calls }, (_, i) => `c${String(i).padStart(2, '0')}`);

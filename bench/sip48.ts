@@ -20,11 +20,10 @@ import {
   withSipp,
 } from '../test/harness/sipp.js';
 import { tempDir } from '../test/harness/tmp.js';
+import { TEST_CARRIER_DIAL_STRING } from '../test/sip/helpers.js';
 import { asteriskPid, inBatches, printBench, processCpuSeconds, round } from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** test/pbx/extensions_test.conf: the documented [to-customers] with the test carrier as the trunk. */
-const CARRIER_DIAL_STRING = 'Local/{digits}@cc-test-to-carrier';
 /** Below this RMS (samples in -1..1) a recording counts as silent; both parties play a 0.3 tone. */
 const SILENT_RMS = 0.02;
 
@@ -98,7 +97,7 @@ async function runAt(infra: Infra, calls: number, seconds: number): Promise<void
       agents: { wrapUpSec: 5, keepLinesOnStop: false },
       recording: { dir: join(dir, 'recordings') },
       storage: { dir: join(dir, 'storage') },
-      dialer: { trunkChannels: calls + 12, dialString: CARRIER_DIAL_STRING },
+      dialer: { trunkChannels: calls + 12, dialString: TEST_CARRIER_DIAL_STRING },
     });
     const service = await startService(config, { listen: false });
     let errors = 0;
