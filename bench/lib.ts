@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Service } from '../src/service.js';
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -51,4 +52,45 @@ export async function inBatches<T, R>(
     }),
   );
   return results;
+}
+
+/** API clients: the supervisor's, and one per agent (each its own key), on the in-process service. */
+export function agentApis(service: Service, agentIds: string[]) {
+  const call = (key: string) => (method: 'GET' | 'POST', url: string, body?: object) =>
+    service.api.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: body });
+  const keys = new Map(
+    agentIds.map((id) => [id, service.store.apiKeys.create(`agent ${id}`, 'agent', { agentId: id }).key]),
+  );
+  return {
+    supervisor: call(service.store.apiKeys.create('bench supervisor', 'supervisor').key),
+    agent: (id: string, method: 'GET' | 'POST', url: string, body?: object) =>
+      call(keys.get(id) ?? '')(method, url, body),
+  };
+}
+
+/**
+ * A bench campaign's settings: open all day every day, one attempt per lead, `maxConcurrent` calls at once,
+ * previews dialed when not taken in 30 s; the simulated agents give no disposition, so the wrap-up running
+ * out applies one.
+ */
+export function benchCampaignSettings(team: string, maxConcurrent: number) {
+  return {
+    callerId: '+493011112222',
+    teams: [team],
+    window: {
+      timezone: 'Europe/Berlin',
+      hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '00:00' }],
+      holidays: [],
+    },
+    maxAttempts: 1,
+    pacing: {
+      maxConcurrent,
+      maxPerAgentHour: 100,
+      dailyCap: 1_000,
+      previewSec: 30,
+      onPreviewTimeout: 'dial',
+      noAnswerSec: 20,
+    },
+    wrapUp: { onTimeout: 'apply', disposition: 'not-interested' },
+  };
 }

@@ -21,7 +21,15 @@ import {
 } from '../test/harness/sipp.js';
 import { tempDir } from '../test/harness/tmp.js';
 import { TEST_CARRIER_DIAL_STRING } from '../test/sip/helpers.js';
-import { asteriskPid, inBatches, printBench, processCpuSeconds, round } from './lib.js';
+import {
+  agentApis,
+  asteriskPid,
+  benchCampaignSettings,
+  inBatches,
+  printBench,
+  processCpuSeconds,
+  round,
+} from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Below this RMS (samples in -1..1) a recording counts as silent; both parties play a 0.3 tone. */
@@ -121,26 +129,7 @@ async function runAt(infra: Infra, calls: number, seconds: number): Promise<void
       const created = await sup('POST', '/v1/campaigns', {
         id: 'sip48',
         name: 'SIP 48',
-        settings: {
-          callerId: '+493011112222',
-          teams: ['sip48'],
-          window: {
-            timezone: 'Europe/Berlin',
-            hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '00:00' }],
-            holidays: [],
-          },
-          maxAttempts: 1,
-          pacing: {
-            maxConcurrent: calls,
-            maxPerAgentHour: 100,
-            dailyCap: 1_000,
-            previewSec: 30,
-            onPreviewTimeout: 'dial',
-            noAnswerSec: 20,
-          },
-          // The simulated agents give no disposition: the wrap-up running out applies one.
-          wrapUp: { onTimeout: 'apply', disposition: 'not-interested' },
-        },
+        settings: benchCampaignSettings('sip48', calls),
       });
       if (created.statusCode !== 201) throw new Error(`campaign: ${created.statusCode} ${created.body}`);
       // Numbers the test carrier answers for (any digits reach it), one lead per agent.
@@ -250,20 +239,6 @@ async function runAt(infra: Infra, calls: number, seconds: number): Promise<void
       await service.stop();
     }
   });
-}
-
-/** API clients: the supervisor's, and one per agent (each its own key), on the in-process service. */
-function agentApis(service: Service, agentIds: string[]) {
-  const call = (key: string) => (method: 'GET' | 'POST', url: string, body?: object) =>
-    service.api.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: body });
-  const keys = new Map(
-    agentIds.map((id) => [id, service.store.apiKeys.create(`agent ${id}`, 'agent', { agentId: id }).key]),
-  );
-  return {
-    supervisor: call(service.store.apiKeys.create('sip48 supervisor', 'supervisor').key),
-    agent: (id: string, method: 'GET' | 'POST', url: string, body?: object) =>
-      call(keys.get(id) ?? '')(method, url, body),
-  };
 }
 
 /** The bench phones are test/pbx/pjsip_test.conf's: a PBX that was already running gets them added. */
