@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '../src/config/load.js';
 import { parseWav } from '../src/lib/wav.js';
-import { type Service, startService } from '../src/service.js';
+import { startService } from '../src/service.js';
 import { rms } from '../test/harness/audio.js';
 import { bringUp, type Infra } from '../test/harness/bring-up.js';
 import { uniqueApp } from '../test/harness/ids.js';
