@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   console: () => import('./console.js'),
   sip48: () => import('./sip48.js'),
   chaos: () => import('./chaos.js'),
+  sms: () => import('./sms.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SmsState } from '../sms/state.js';
 import type { Database } from './db.js';
 
@@ -72,6 +73,7 @@ export class SmsRepository {
   readonly #byProviderId;
   readonly #sentOnDay;
   readonly #isOptedOut;
+  readonly #moves = new Map<string, Statement>();
 
   constructor(private readonly db: Database) {
     this.#insertMessage = db.prepare(
@@ -142,23 +144,26 @@ export class SmsRepository {
     if (patch.doneAt !== undefined) sets.push('done_at = @doneAt');
     if (patch.addAttempt) sets.push('attempts = attempts + 1');
     const states = Object.fromEntries(from.map((s, i) => [`s${i}`, s]));
+    const sql = `UPDATE sms_messages SET ${sets.join(', ')} WHERE id = @id AND state IN (${from.map((_, i) => `@s${i}`).join(', ')})`;
+    // A handful of shapes (one per move kind), each prepared once: moves run thousands of times a second.
+    let statement = this.#moves.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.#moves.set(sql, statement);
+    }
     return (
-      this.db
-        .prepare(
-          `UPDATE sms_messages SET ${sets.join(', ')} WHERE id = @id AND state IN (${from.map((_, i) => `@s${i}`).join(', ')})`,
-        )
-        .run({
-          providerId: null,
-          error: null,
-          day: null,
-          submittedAt: null,
-          doneAt: null,
-          ...patch,
-          ...states,
-          to,
-          at,
-          id,
-        }).changes === 1
+      statement.run({
+        providerId: null,
+        error: null,
+        day: null,
+        submittedAt: null,
+        doneAt: null,
+        ...patch,
+        ...states,
+        to,
+        at,
+        id,
+      }).changes === 1
     );
   }
 

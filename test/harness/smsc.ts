@@ -13,6 +13,9 @@ export type SmscAnswer = { status: number; receipt?: 'DELIVRD' | 'UNDELIV' | 'EX
 export class LocalSmsc {
   readonly submits = new Map<string, number>();
   submitTotal = 0;
+  /** When the first and the last submit_sm arrived (epoch ms): the rate the SMSC saw. */
+  firstSubmitAt = 0;
+  lastSubmitAt = 0;
   answer: (destination: string, count: number) => SmscAnswer = () => ({ status: 0, receipt: 'DELIVRD' });
   private readonly server = smpp.createServer((session) => this.onSession(session));
   private readonly sessions = new Set<Session>();
@@ -67,6 +70,8 @@ export class LocalSmsc {
       const count = (this.submits.get(destination) ?? 0) + 1;
       this.submits.set(destination, count);
       this.submitTotal += 1;
+      this.lastSubmitAt = Date.now();
+      this.firstSubmitAt ||= this.lastSubmitAt;
       const { status, receipt = 'DELIVRD' } = this.answer(destination, count);
       if (status !== 0) {
         session.send(pdu.response({ command_status: status }));
