@@ -124,6 +124,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/sms/campaigns': at(SUPERVISOR, 'center'),
   'GET /v1/sms/campaigns/{id}': at(SUPERVISOR, 'center'),
   'POST /v1/sms/campaigns/{id}/recipients': at(SUPERVISOR, 'center'),
+  'POST /v1/sms/campaigns/{id}/recipients/csv': at(SUPERVISOR, 'center'),
   'POST /v1/sms/campaigns/{id}/start': at(SUPERVISOR, 'center'),
   'POST /v1/sms/campaigns/{id}/pause': at(SUPERVISOR, 'center'),
   'GET /v1/sms/campaigns/{id}/messages': at(SUPERVISOR, 'center'),

@@ -3,8 +3,7 @@ import { Redis } from 'ioredis';
 import { normalizePhone } from '../leads/phone.js';
 import { bestEffort } from '../lib/best-effort.js';
 import { type Hours, hoursSchema, scheduleBranch } from '../lib/calendar.js';
-import type { CsvInput } from '../lib/csv-source.js';
-import { CsvSource } from '../lib/csv-source.js';
+import { type CsvInput, CsvInputError, CsvSource, CsvTooLargeError } from '../lib/csv-source.js';
 import { uuidv7 } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { maskNumber } from '../lib/mask.js';
@@ -16,7 +15,7 @@ import type { InboundSms, SmsProvider, SmsReceipt, SubmitResult } from './provid
 import { movableFrom, type SmsEvent, type SmsState, smsTransition } from './state.js';
 import { fieldsNamed, renderTemplate, type TemplateValues, unknownPlaceholders } from './template.js';
 
-export type SmsErrorCode = 'not-found' | 'invalid' | 'conflict' | 'refused';
+export type SmsErrorCode = 'not-found' | 'invalid' | 'conflict' | 'refused' | 'too-large';
 
 export class SmsError extends Error {
   override readonly name = 'SmsError';
@@ -144,6 +143,10 @@ export class SmsService {
         limiter: this.limiter(provider.name),
       });
       worker.on('error', (err) => this.log.error({ err }, 'sms worker error'));
+      // Its messages stay queued (the next start or resume enqueues them again, under the same job id).
+      worker.on('failed', (job, err) =>
+        this.log.error({ err: err.message, messages: job?.data.messageIds.length }, 'sms job failed'),
+      );
       this.workers.push(worker);
     }
     this.started = true;
@@ -262,7 +265,7 @@ export class SmsService {
     const add = this.recipientAdder(campaign, options.by, report);
     const source = new CsvSource(input, { maxBytes: options.maxBytes, maxRecordChars: 16_384 });
     let header: string[] | null = null;
-    for (let records = await source.next(); records !== null; records = await source.next()) {
+    for (let records = await this.csvNext(source); records !== null; records = await this.csvNext(source)) {
       for (const record of records) {
         if (record.error) {
           report.rejected += 1;
@@ -291,6 +294,18 @@ export class SmsService {
     }
     add.flush();
     return report;
+  }
+
+  /** The next records; the input's own failures as SmsErrors (the recipients before them stay added). */
+  private async csvNext(source: CsvSource) {
+    try {
+      return await source.next();
+    } catch (err) {
+      if (err instanceof CsvTooLargeError)
+        throw new SmsError('too-large', `${err.message}; the rows before it were added`);
+      if (err instanceof CsvInputError) throw new SmsError('invalid', err.message);
+      throw err;
+    }
   }
 
   async startCampaign(id: string): Promise<SmsCampaignRecord> {
@@ -636,7 +651,7 @@ export class SmsService {
       jobs.push({
         name: 'send',
         data: { provider, messageIds },
-        opts: { jobId: key, delay, removeOnComplete: true, removeOnFail: 1_000 },
+        opts: { jobId: key, delay, removeOnComplete: true, removeOnFail: true },
       });
     }
     await queue.addBulk(jobs);

@@ -138,3 +138,31 @@ describe('SMS routes', () => {
     expect(removed.json()).toEqual({ removed: true });
   });
 });
+
+describe('SMS recipients from a CSV', () => {
+  it('streams a CSV: phone column by name, other columns as fields, bad rows reported', async () => {
+    const campaign = (
+      await call('POST', '/v1/sms/campaigns', supervisorKey, {
+        name: 'csv',
+        template: '{{name}} {{fields.city}}',
+      })
+    ).json().campaign;
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/v1/sms/campaigns/${campaign.id}/recipients/csv?phone=mobile`,
+      headers: { ...bearer(supervisorKey), 'content-type': 'text/csv' },
+      payload: 'mobile,name,city\n13800138010,李,上海\nnot-a-number,x,y\n13800138011,张,\n',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ added: 1, rejected: 2 });
+    const messages = (await call('GET', `/v1/sms/campaigns/${campaign.id}/messages`, supervisorKey)).json();
+    expect(messages.messages.map((m: { text: string }) => m.text)).toEqual(['李 上海']);
+    const noColumn = await api.app.inject({
+      method: 'POST',
+      url: `/v1/sms/campaigns/${campaign.id}/recipients/csv`,
+      headers: { ...bearer(supervisorKey), 'content-type': 'text/csv' },
+      payload: 'mobile\n13800138010\n',
+    });
+    expect(noColumn.statusCode).toBe(400);
+  });
+});

@@ -8,8 +8,11 @@ import { TEMPLATE_MAX_CHARS } from '../../sms/template.js';
 import { SMS_CAMPAIGN_STATES, type SmsCampaignRecord, type SmsMessageRecord } from '../../store/index.js';
 import { domainErrors, errorResponses } from '../plugins/errors.js';
 import type { SmsApiDeps } from '../types.js';
+import { csvBodySchema, csvInput } from './leads.js';
 
 const TAGS = ['sms'];
+/** A recipients file: numbers and fields, far smaller than a lead list. */
+const CSV_MAX_BYTES = 50 * 1024 * 1024;
 const SUPERVISORS = { roles: ['supervisor'] } as const;
 /** Agents send single messages (a confirmation after a sale); so may their leaders. */
 const SENDERS = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
@@ -19,6 +22,7 @@ const smsErrors = domainErrors<SmsErrorCode>(SmsError, {
   invalid: 400,
   conflict: 409,
   refused: 403,
+  'too-large': 413,
 });
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -218,6 +222,38 @@ export const smsRoutes: FastifyPluginAsyncZod<SmsApiDeps> = async (app, { sms })
     },
     async (request) =>
       smsErrors(() => sms.addRecipients(request.params.id, request.body, request.principal!.name)),
+  );
+
+  // CSV bodies are passed on as the raw stream (as the lead import does), read as they arrive.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+
+  app.post(
+    '/sms/campaigns/:id/recipients/csv',
+    {
+      config: { ...SUPERVISORS, rateLimit: 'import' },
+      schema: {
+        tags: TAGS,
+        summary: 'Add recipients to a draft or paused SMS campaign from a CSV file',
+        description:
+          'The body is the CSV file (text/csv, UTF-8), streamed, header row first: the number in the ' +
+          'column named by `phone`, the name in a column `name`, every other column a field the ' +
+          'template may name (`{{fields.<column>}}`). Rows without a valid number or a named field are ' +
+          'reported, not added. Up to 50 MB.',
+        params: idParams,
+        querystring: z.object({ phone: z.string().trim().min(1).max(100).default('phone') }),
+        consumes: ['text/csv'],
+        body: csvBodySchema,
+        response: { 200: reportSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) =>
+      smsErrors(() =>
+        sms.addRecipientsCsv(request.params.id, csvInput(request, CSV_MAX_BYTES), {
+          by: request.principal!.name,
+          phoneColumn: request.query.phone,
+          maxBytes: CSV_MAX_BYTES,
+        }),
+      ),
   );
 
   for (const action of ['start', 'pause'] as const) {
