@@ -13,6 +13,8 @@ export type SmscAnswer = { status: number; receipt?: 'DELIVRD' | 'UNDELIV' | 'EX
 export class LocalSmsc {
   readonly submits = new Map<string, number>();
   submitTotal = 0;
+  /** Transceiver binds so far (a reconnect adds one). */
+  binds = 0;
   /** When the first and the last submit_sm arrived (epoch ms): the rate the SMSC saw. */
   firstSubmitAt = 0;
   lastSubmitAt = 0;
@@ -59,6 +61,7 @@ export class LocalSmsc {
     session.on('bind_transceiver', (pdu: Pdu) => {
       session.send(pdu.response());
       this.sessions.add(session);
+      this.binds += 1;
     });
     session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
     session.on('unbind', (pdu: Pdu) => {
