@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run(args: Record<string, string>):
   sip48: () => import('./sip48.js'),
   chaos: () => import('./chaos.js'),
   webrtc: () => import('./webrtc.js'),
+  sms: () => import('./sms.js'),
 };
 
 function parseArgs(argv: string[]): Record<string, string> {

@@ -15,6 +15,7 @@ import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
 import type { CallRecorder } from './recording/capture.js';
 import type { RecordingFinalizer } from './recording/finalizer.js';
+import type { SmsService } from './sms/service.js';
 import type { Store } from './store/index.js';
 import { wireAccounts } from './wiring/accounts.js';
 import { wireAgents } from './wiring/agents.js';
@@ -29,6 +30,7 @@ import { wireLeads } from './wiring/leads.js';
 import { Lifecycle } from './wiring/lifecycle.js';
 import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
+import { wireSms } from './wiring/sms.js';
 import { wireStore } from './wiring/store.js';
 import { wireWorkspace } from './wiring/workspace.js';
 
@@ -51,6 +53,8 @@ export interface Service {
   dialer: DialerService;
   /** The controls of an agent's current call. */
   calls: CallControl;
+  /** Bulk and single SMS. */
+  sms: SmsService;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -157,6 +161,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     routes: callRoutes,
   } = life.add(wireCalls({ core, store, agents, dialer, hotline }));
   const { workspace } = life.add(wireWorkspace({ core, store, agents, dialer, campaigns, currentCall }));
+  const { sms, routes: smsRoutes } = life.add(wireSms({ core, store }));
   const { api, url } = life.add(
     await wireApi({
       core,
@@ -172,6 +177,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       leads: leadRoutes,
       accounts: accountRoutes,
       calls: callRoutes,
+      sms: smsRoutes,
     }),
   );
 
@@ -206,6 +212,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     campaigns,
     dialer,
     calls,
+    sms,
     api,
     url: url(),
     stop,

@@ -120,6 +120,22 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'DELETE /v1/campaigns/{id}/dnc/{phone}': at(SUPERVISOR, 'center'),
   'POST /v1/campaigns/{id}/dnc/import': at(SUPERVISOR, 'center'),
 
+  'POST /v1/sms/campaigns': at(SUPERVISOR, 'center'),
+  'GET /v1/sms/campaigns': at(SUPERVISOR, 'center'),
+  'GET /v1/sms/campaigns/{id}': at(SUPERVISOR, 'center'),
+  'POST /v1/sms/campaigns/{id}/recipients': at(SUPERVISOR, 'center'),
+  'POST /v1/sms/campaigns/{id}/recipients/csv': at(SUPERVISOR, 'center'),
+  'POST /v1/sms/campaigns/{id}/start': at(SUPERVISOR, 'center'),
+  'POST /v1/sms/campaigns/{id}/pause': at(SUPERVISOR, 'center'),
+  'GET /v1/sms/campaigns/{id}/messages': at(SUPERVISOR, 'center'),
+  // An agent's confirmation after a sale; the number is the lead's or typed in, the answer masks it.
+  'POST /v1/sms/messages': at(SCOPED, 'center'),
+  'GET /v1/sms/messages/{id}': at(SCOPED, 'center'),
+  'POST /v1/sms/messages/{id}/resolve': at(SUPERVISOR, 'center'),
+  'GET /v1/sms/opt-outs': at(SUPERVISOR, 'center'),
+  'POST /v1/sms/opt-outs': at(SUPERVISOR, 'center'),
+  'DELETE /v1/sms/opt-outs/{phone}': at(SUPERVISOR, 'center'),
+
   'GET /v1/campaigns': at(VIEWERS, 'center'),
   'POST /v1/campaigns': at(SUPERVISOR, 'center'),
   'GET /v1/campaigns/{id}': at(VIEWERS, 'center'),

@@ -27,6 +27,7 @@ import { leadRoutes } from './routes/leads.js';
 import { qaRoutes } from './routes/qa.js';
 import { recordingControlRoutes } from './routes/recording-control.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { smsRoutes } from './routes/sms.js';
 import { teamRoutes } from './routes/teams.js';
 import { workspaceRoutes } from './routes/workspace.js';
 import type { ApiDeps } from './types.js';
@@ -42,6 +43,7 @@ export type {
   Principal,
   ReadinessProbe,
   RecordingApiDeps,
+  SmsApiDeps,
 } from './types.js';
 
 /**
@@ -136,6 +138,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(qaRoutes, { prefix: '/v1/qa', ...deps.recordings });
   }
   if (deps.leads) await app.register(leadRoutes, { prefix: '/v1', ...deps.leads });
+  if (deps.sms) await app.register(smsRoutes, { prefix: '/v1', ...deps.sms });
   if (deps.dialer) {
     await app.register(dialerRoutes, { prefix: '/v1', ...deps.dialer });
     await app.register(workspaceRoutes, { prefix: '/v1', ...deps.dialer });

@@ -16,6 +16,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { RateCounter } from '../lib/rate-counter.js';
 import type { RecordingLibrary } from '../recording/library.js';
 import type { QaService } from '../recording/qa.js';
+import type { SmsService } from '../sms/service.js';
 import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspace/service.js';
 
@@ -53,6 +54,7 @@ export interface ApiDeps {
   recordings?: RecordingApiDeps;
   /** Lead imports, distribution, purges and do-not-call lists; their routes exist only when given. */
   leads?: LeadApiDeps;
+  sms?: SmsApiDeps;
   /** Campaigns and the agents' preview dialing; their routes exist only when given. */
   dialer?: DialerApiDeps;
   /**
@@ -87,6 +89,11 @@ export interface DialerApiDeps {
   now: () => number;
   /** The agent's workspace: first screen, its parts, the hotline screen-pop. */
   workspace: Pick<WorkspaceService, 'workspace' | 'callbacks' | 'today' | 'recentCalls' | 'hotlineOffer'>;
+}
+
+/** Bulk and single SMS, opt-outs. */
+export interface SmsApiDeps {
+  sms: SmsService;
 }
 
 export interface LeadApiDeps {

@@ -46,6 +46,40 @@ const notReadyReasonsSchema = z
 export const exposureModeSchema = z.enum(['off', 'loopback', 'key', 'public']);
 export type ExposureMode = z.infer<typeof exposureModeSchema>;
 
+/** The name of an environment variable holding a secret: the secret itself is never in a config file. */
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'expected an environment variable name');
+const smsRate = z.number().int().min(1).max(10_000);
+
+/** One SMS provider: an SMSC over SMPP, or Alibaba Cloud SMS over its HTTP API. */
+const smsProviderSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('smpp'),
+    url: z.string().regex(/^s?smpp:\/\/[^/\s]+$/, 'expected smpp://host:port or ssmpp://host:port'),
+    systemId: z.string().min(1).max(15),
+    /** The environment variable holding the bind password. */
+    passwordEnv: envName,
+    /** The sender: a number or an alphanumeric id. */
+    sourceAddr: z.string().min(1).max(20),
+    /** Messages per second this provider takes (the queue's limiter). */
+    ratePerSecond: smsRate.default(50),
+    enquireLinkMs: z.number().int().min(1_000).max(300_000).default(30_000),
+    reconnectMs: z.number().int().min(100).max(300_000).default(5_000),
+    submitTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+  }),
+  z.object({
+    kind: z.literal('aliyun'),
+    endpoint: z.string().url().default('https://dysmsapi.aliyuncs.com'),
+    accessKeyId: z.string().min(1),
+    /** The environment variable holding the AccessKey secret. */
+    accessKeySecretEnv: envName,
+    signName: z.string().min(1).max(50),
+    templateCode: z.string().min(1).max(50),
+    ratePerSecond: smsRate.default(20),
+    timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+  }),
+]);
+export type SmsProviderConfig = z.infer<typeof smsProviderSchema>;
+
 /**
  * The one configuration schema. A file under config/ gives the values, the environment overrides them
  * (see ENV_OVERRIDES), and a missing or invalid value stops start-up naming the field.
@@ -379,6 +413,30 @@ export const configSchema = z.object({
    * Active/standby: instances sharing one Asterisk, Redis and store; the one holding the Redis lease
    * drives ARI, the others wait and take over when it lapses.
    */
+  /** Bulk and single SMS (docs/sms.md). */
+  sms: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Providers by name (letters, digits, dashes): each has its own queue and rate. */
+      providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/), smsProviderSchema).default({}),
+      /** The provider of campaigns and messages that name none. */
+      defaultProvider: z.string().default('smsc'),
+      /** Messages to one number per local day (campaigns and single messages together). */
+      dailyCapPerNumber: z.number().int().min(1).max(100).default(3),
+      /** Submits per message before temporary errors make it failed. */
+      maxAttempts: z.number().int().min(1).max(20).default(5),
+      /** The first retry's delay; each next one doubles. */
+      retryDelayMs: z.number().int().min(100).max(3_600_000).default(30_000),
+      /** Submits awaiting their answer at once, per provider. */
+      concurrency: z.number().int().min(1).max(500).default(32),
+      /** The local day of the daily cap. */
+      timezone: z.string().default('Asia/Shanghai'),
+    })
+    .prefault({})
+    .refine((s) => !s.enabled || Object.hasOwn(s.providers, s.defaultProvider), {
+      message: 'expected defaultProvider to name one of the providers',
+      path: ['defaultProvider'],
+    }),
   ha: z
     .object({
       enabled: z.boolean().default(false),
@@ -441,4 +499,5 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   DIALER_TRUNK_CHANNELS: { path: 'dialer.trunkChannels', type: 'number' },
   DIALER_DIAL_STRING: { path: 'dialer.dialString', type: 'string' },
   DIALER_DEFAULT_COUNTRY: { path: 'dialer.defaultCountry', type: 'string' },
+  SMS_ENABLED: { path: 'sms.enabled', type: 'boolean' },
 };

@@ -479,4 +479,64 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE hotline_calls ADD COLUMN next_talk_ms INTEGER;
     `,
   },
+  {
+    id: 11,
+    name: 'SMS campaigns, messages, opt-outs and inbound messages',
+    // A message's id is stable from its creation: the queue's jobs name it, and its state is moved by
+    // compare-and-set, so a job run twice sends once. provider_id is the provider's own id (receipts
+    // name it); day is the local day it was submitted on (the daily cap per number). Opt-outs are SMS
+    // only: the do-not-call list (dnc) still applies to SMS, but a "TD" reply does not stop calls.
+    sql: `
+      CREATE TABLE sms_campaigns (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        provider    TEXT NOT NULL,
+        template    TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('draft', 'running', 'paused', 'finished')),
+        send_window TEXT,
+        created_by  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sms_messages (
+        id           TEXT PRIMARY KEY,
+        campaign_id  TEXT REFERENCES sms_campaigns (id),
+        lead_id      TEXT,
+        phone        TEXT NOT NULL,
+        text         TEXT NOT NULL,
+        provider     TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN ('queued', 'submitting', 'submitted', 'delivered',
+                       'failed', 'expired', 'skipped', 'unconfirmed')),
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        provider_id  TEXT,
+        error        TEXT,
+        day          TEXT,
+        created_by   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        submitted_at INTEGER,
+        done_at      INTEGER
+      ) STRICT;
+      CREATE INDEX sms_messages_campaign ON sms_messages (campaign_id, state);
+      CREATE INDEX sms_messages_provider_id ON sms_messages (provider, provider_id) WHERE provider_id IS NOT NULL;
+      CREATE INDEX sms_messages_phone_day ON sms_messages (phone, day) WHERE day IS NOT NULL;
+      CREATE INDEX sms_messages_open ON sms_messages (state) WHERE state IN ('queued', 'submitting', 'unconfirmed');
+
+      CREATE TABLE sms_opt_outs (
+        phone  TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        at     INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sms_inbound (
+        id      TEXT PRIMARY KEY,
+        phone   TEXT NOT NULL,
+        text    TEXT NOT NULL,
+        opt_out INTEGER NOT NULL,
+        at      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sms_inbound_phone ON sms_inbound (phone, at);
+    `,
+  },
 ];

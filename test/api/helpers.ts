@@ -61,6 +61,8 @@ export async function buildTestApi(
     dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
     /** Mounts the agent's call-control routes with what this returns. */
     calls?: (store: Store, logger: Logger) => NonNullable<ApiDeps['calls']>;
+    /** Mounts the SMS routes with what this returns. */
+    sms?: (store: Store, logger: Logger) => NonNullable<ApiDeps['sms']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -89,6 +91,7 @@ export async function buildTestApi(
     accounts: options.accounts?.(store, logger, config),
     dialer: options.dialer?.(store, logger),
     calls: options.calls?.(store, logger),
+    sms: options.sms?.(store, logger),
   });
   return {
     app,

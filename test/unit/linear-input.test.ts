@@ -6,6 +6,9 @@ import { CsvStreamParser, csvCell, csvTextCell } from '../../src/lib/csv.js';
 import { redactUrl } from '../../src/lib/logger.js';
 import { maskPhoneLike, maskUrl } from '../../src/lib/mask.js';
 import { trimEnd } from '../../src/lib/text.js';
+import { isOptOut } from '../../src/sms/opt-out.js';
+import { parseReceipt } from '../../src/sms/smpp.js';
+import { renderTemplate, unknownPlaceholders } from '../../src/sms/template.js';
 
 /**
  * Every parser and pattern that reads text from a request, a file or a caller, run on the worst input
@@ -65,6 +68,18 @@ const cases: [name: string, parse: (text: string) => unknown, make: (n: number) 
   ['CSV: stray quotes on every line', parseCsv, (n) => '"a,b\n'.repeat(n / 5)],
   ['CSV: one long line', parseCsv, (n) => `x,${'a'.repeat(n)}\ny\n`],
   ['trailing slashes', (t) => trimEnd(t, '/'), (n) => `x${'/'.repeat(n)}`],
+  [
+    'SMS template placeholder',
+    (t) => renderTemplate(t, { name: 'A', phone: '+1', fields: {} }) + unknownPlaceholders(t).length,
+    (n) => `{{${' '.repeat(n)}x`,
+  ],
+  ['SMS template: many placeholders', (t) => unknownPlaceholders(t), (n) => '{{a}}'.repeat(n / 5)],
+  ['SMS opt-out reply', (t) => isOptOut(t), (n) => `${' '.repeat(n)}x`],
+  [
+    'SMPP receipt text',
+    (t) => parseReceipt({ esm_class: 4, short_message: { message: t } }),
+    (n) => `${' id:'.repeat(n / 4)}x`,
+  ],
 ];
 
 describe('input-facing parsers run in linear time', () => {

@@ -6,6 +6,7 @@ import ChangePasswordPage from './pages/ChangePasswordPage.vue';
 import HomePage from './pages/HomePage.vue';
 import NotFoundPage from './pages/NotFoundPage.vue';
 import SignInPage from './pages/SignInPage.vue';
+import SmsPage from './pages/SmsPage.vue';
 import { returnPath } from './session/return-path.js';
 import { restoreSession, session } from './session/session.js';
 
@@ -44,6 +45,7 @@ export const router = createRouter({
           beforeEnter: () => (isAgent() ? { name: 'agent' } : true),
         },
         { path: 'agent', name: 'agent', component: AgentPage },
+        { path: 'sms', name: 'sms', component: SmsPage },
         { path: 'account/password', name: 'password', component: ChangePasswordPage },
         { path: ':unknown(.*)*', name: 'not-found', component: NotFoundPage },
       ],

@@ -8,6 +8,7 @@ import type { DialerDomainEvent } from '../../dialer/notifier.js';
 import type { HotlineDomainEvent } from '../../inbound/notifier.js';
 import type { IvrDomainEvent } from '../../ivr/notifier.js';
 import type { RecordingDomainEvent } from '../../recording/notifier.js';
+import type { SmsDomainEvent } from '../../sms/notifier.js';
 import type { Role } from '../../store/index.js';
 import { type AgentLookup, agentIdScope } from '../agent-scope.js';
 import { recordingScope } from '../recording-access.js';
@@ -25,7 +26,8 @@ type StreamedEvent =
   | DialerDomainEvent
   | RecordingDomainEvent
   | IvrDomainEvent
-  | CallControlDomainEvent;
+  | CallControlDomainEvent
+  | SmsDomainEvent;
 
 /** Every topic once: the record makes the compiler hold the list to the events' union. */
 const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {
@@ -35,6 +37,7 @@ const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {
   dialer: true,
   recording: true,
   ivr: true,
+  sms: true,
 };
 const TOPICS = Object.keys(EVERY_TOPIC);
 
@@ -71,6 +74,7 @@ function agentsOf(event: StreamedEvent): { ids: string[]; teamId?: string | null
       };
     }
     case 'ivr':
+    case 'sms':
       return { ids: [] };
   }
 }
@@ -104,6 +108,8 @@ function eventFilter(request: FastifyRequest, directory: AgentLookup, topics: st
 const AGENTLESS_READERS: Record<Exclude<StreamedEvent['topic'], 'recording'>, readonly Role[]> = {
   queue: routeRoles('GET /v1/hotline/queue'),
   ivr: routeRoles('GET /v1/ivr/sessions/live'),
+  // Replies (an opt-out among them) are shown to whoever may send an SMS: agents after a sale.
+  sms: routeRoles('POST /v1/sms/messages'),
   agent: [],
   call: [],
   dialer: [],
@@ -129,7 +135,7 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
         tags: ['events'],
         summary: 'Live events (Server-Sent Events)',
         description:
-          'A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is ' +
+          'A text/event-stream of agent, queue, call, dialer, recording, IVR and SMS changes: each event is ' +
           '`event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s ' +
           'keeps the stream open. Each reader gets the events of its scope: an event naming agents only if ' +
           'the reader may see one of them (an agent: itself; a team leader: its teams; recording events: ' +

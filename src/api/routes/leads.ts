@@ -183,7 +183,7 @@ const dncImportSchema = z.object({
 });
 
 /** Shown in the OpenAPI document only: the body is streamed as it arrives. */
-const csvBodySchema = z.unknown().meta({ type: 'string', description: 'The CSV file (text/csv)' });
+export const csvBodySchema = z.unknown().meta({ type: 'string', description: 'The CSV file (text/csv)' });
 
 /** The lead service's refusals as HTTP errors. */
 const run = domainErrors<LeadErrorCode>(LeadError, {
@@ -205,7 +205,7 @@ const run = domainErrors<LeadErrorCode>(LeadError, {
 });
 
 /** The request body as a CSV input: the raw stream (text/csv) or a string (text/plain). */
-function csvInput(request: FastifyRequest, maxBytes: number): CsvInput {
+export function csvInput(request: FastifyRequest, maxBytes: number): CsvInput {
   const length = Number(request.headers['content-length']);
   if (Number.isFinite(length) && length > maxBytes) {
     throw new HttpError(

@@ -5150,7 +5150,7 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is `event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. Each reader gets the events of its scope: an event naming agents only if the reader may see one of them (an agent: itself; a team leader: its teams; recording events: as the recordings, QA every team), an event naming no agent (callers waiting, the IVR) only for the roles of the matching live view. Any role. Errors (400, 401) have the usual shape.
+         * @description A text/event-stream of agent, queue, call, dialer, recording, IVR and SMS changes: each event is `event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. Each reader gets the events of its scope: an event naming agents only if the reader may see one of them (an agent: itself; a team leader: its teams; recording events: as the recordings, QA every team), an event naming no agent (callers waiting, the IVR) only for the roles of the matching live view. Any role. Errors (400, 401) have the usual shape.
          */
         get: {
             parameters: {
@@ -9479,6 +9479,1981 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SMS campaigns, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            campaigns: {
+                                id: string;
+                                name: string;
+                                provider: string;
+                                template: string;
+                                /** @enum {string} */
+                                state: "draft" | "running" | "paused" | "finished";
+                                sendWindow: {
+                                    timezone: string;
+                                    hours: {
+                                        days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                    /** @default [] */
+                                    holidays: string[];
+                                } | null;
+                                createdBy: string;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an SMS campaign (draft), optionally with its recipients
+         * @description The template may name `{{name}}`, `{{phone}}` and `{{fields.<key>}}`; anything else is refused (400). A recipient without a field the template names, or without a valid number, is reported and not added. Consent (do-not-call list, SMS opt-outs) and the daily cap are checked when each message is sent. Supervisors.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        template: string;
+                        provider?: string;
+                        /** @description When messages may go out; absent: any time */
+                        sendWindow?: {
+                            timezone: string;
+                            hours: {
+                                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                from: string;
+                                to: string;
+                            }[];
+                            /** @default [] */
+                            holidays?: string[];
+                        };
+                        recipients?: {
+                            /** @enum {string} */
+                            kind: "leads";
+                            /** @description A dialer campaign: its leads' numbers, names and fields */
+                            campaignId: string;
+                            /** @description Only the leads of this import (one lead list) */
+                            importId?: string;
+                        } | {
+                            /** @enum {string} */
+                            kind: "numbers";
+                            /** @description Listed numbers (e.g. the result of a customer search), each with its fields */
+                            recipients: {
+                                phone: string;
+                                name?: string;
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            campaign: {
+                                id: string;
+                                name: string;
+                                provider: string;
+                                template: string;
+                                /** @enum {string} */
+                                state: "draft" | "running" | "paused" | "finished";
+                                sendWindow: {
+                                    timezone: string;
+                                    hours: {
+                                        days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                    /** @default [] */
+                                    holidays: string[];
+                                } | null;
+                                createdBy: string;
+                                createdAt: string;
+                                updatedAt: string;
+                            };
+                            recipients: {
+                                added: number;
+                                rejected: number;
+                                errors: {
+                                    row: number;
+                                    reason: string;
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An SMS campaign and its messages counted by state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            campaign: {
+                                id: string;
+                                name: string;
+                                provider: string;
+                                template: string;
+                                /** @enum {string} */
+                                state: "draft" | "running" | "paused" | "finished";
+                                sendWindow: {
+                                    timezone: string;
+                                    hours: {
+                                        days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                    /** @default [] */
+                                    holidays: string[];
+                                } | null;
+                                createdBy: string;
+                                createdAt: string;
+                                updatedAt: string;
+                            };
+                            counts: {
+                                queued: number;
+                                submitting: number;
+                                submitted: number;
+                                delivered: number;
+                                failed: number;
+                                expired: number;
+                                skipped: number;
+                                unconfirmed: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns/{id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add recipients to a draft or paused SMS campaign */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "leads";
+                        /** @description A dialer campaign: its leads' numbers, names and fields */
+                        campaignId: string;
+                        /** @description Only the leads of this import (one lead list) */
+                        importId?: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "numbers";
+                        /** @description Listed numbers (e.g. the result of a customer search), each with its fields */
+                        recipients: {
+                            phone: string;
+                            name?: string;
+                            fields?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: number;
+                            rejected: number;
+                            errors: {
+                                row: number;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns/{id}/recipients/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add recipients to a draft or paused SMS campaign from a CSV file
+         * @description The body is the CSV file (text/csv, UTF-8), streamed, header row first: the number in the column named by `phone`, the name in a column `name`, every other column a field the template may name (`{{fields.<column>}}`). Rows without a valid number or a named field are reported, not added. Up to 50 MB.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    phone?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description The CSV file (text/csv) */
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: number;
+                            rejected: number;
+                            errors: {
+                                row: number;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) an SMS campaign: its queued messages go out at the provider’s rate */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            provider: string;
+                            template: string;
+                            /** @enum {string} */
+                            state: "draft" | "running" | "paused" | "finished";
+                            sendWindow: {
+                                timezone: string;
+                                hours: {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                                /** @default [] */
+                                holidays: string[];
+                            } | null;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause an SMS campaign: queued messages wait; those already submitted get their receipts */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            provider: string;
+                            template: string;
+                            /** @enum {string} */
+                            state: "draft" | "running" | "paused" | "finished";
+                            sendWindow: {
+                                timezone: string;
+                                hours: {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                                /** @default [] */
+                                holidays: string[];
+                            } | null;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/campaigns/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An SMS campaign's messages */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "queued" | "submitting" | "submitted" | "delivered" | "failed" | "expired" | "skipped" | "unconfirmed";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            messages: {
+                                id: string;
+                                campaignId: string | null;
+                                leadId: string | null;
+                                numberMasked: string;
+                                text: string;
+                                provider: string;
+                                /** @enum {string} */
+                                state: "queued" | "submitting" | "submitted" | "delivered" | "failed" | "expired" | "skipped" | "unconfirmed";
+                                attempts: number;
+                                providerId: string | null;
+                                /** @description The last error code, or why it was skipped (dnc, opted-out, daily-cap) */
+                                error: string | null;
+                                createdAt: string;
+                                submittedAt: string | null;
+                                doneAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one SMS from a template to a lead or a number
+         * @description E.g. a confirmation after a sale. Either `leadId` (its number, name and fields, `fields` adding to them) or `phone`. Queued at once; consent and the daily cap are checked when it is sent. Agents, team leaders and supervisors.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        template: string;
+                        leadId?: string;
+                        phone?: string;
+                        name?: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                        provider?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            campaignId: string | null;
+                            leadId: string | null;
+                            numberMasked: string;
+                            text: string;
+                            provider: string;
+                            /** @enum {string} */
+                            state: "queued" | "submitting" | "submitted" | "delivered" | "failed" | "expired" | "skipped" | "unconfirmed";
+                            attempts: number;
+                            providerId: string | null;
+                            /** @description The last error code, or why it was skipped (dnc, opted-out, daily-cap) */
+                            error: string | null;
+                            createdAt: string;
+                            submittedAt: string | null;
+                            doneAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One SMS message and its state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            campaignId: string | null;
+                            leadId: string | null;
+                            numberMasked: string;
+                            text: string;
+                            provider: string;
+                            /** @enum {string} */
+                            state: "queued" | "submitting" | "submitted" | "delivered" | "failed" | "expired" | "skipped" | "unconfirmed";
+                            attempts: number;
+                            providerId: string | null;
+                            /** @description The last error code, or why it was skipped (dnc, opted-out, daily-cap) */
+                            error: string | null;
+                            createdAt: string;
+                            submittedAt: string | null;
+                            doneAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/messages/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide on an unconfirmed message (a crash or a lost answer left it unknown whether it went out)
+         * @description `resend` after checking with the provider that it never went out; `give-up` marks it failed. Any other state: 409.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "resend" | "give-up";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            campaignId: string | null;
+                            leadId: string | null;
+                            numberMasked: string;
+                            text: string;
+                            provider: string;
+                            /** @enum {string} */
+                            state: "queued" | "submitting" | "submitted" | "delivered" | "failed" | "expired" | "skipped" | "unconfirmed";
+                            attempts: number;
+                            providerId: string | null;
+                            /** @description The last error code, or why it was skipped (dnc, opted-out, daily-cap) */
+                            error: string | null;
+                            createdAt: string;
+                            submittedAt: string | null;
+                            doneAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/opt-outs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Numbers that opted out of SMS (a "TD" / "退订" / "STOP" reply, or added by hand) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            optOuts: {
+                                phone: string;
+                                source: string;
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Opt a number out of SMS (calls are not affected: the do-not-call list is for those) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        phone: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            phone: string;
+                            added: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/opt-outs/{phone}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a number off the SMS opt-outs (it consented again) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    phone: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            removed: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
