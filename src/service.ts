@@ -15,6 +15,7 @@ import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
 import type { CallRecorder } from './recording/capture.js';
 import type { RecordingFinalizer } from './recording/finalizer.js';
+import type { SoftphoneService } from './softphone/service.js';
 import type { Store } from './store/index.js';
 import { wireAccounts } from './wiring/accounts.js';
 import { wireAgents } from './wiring/agents.js';
@@ -29,6 +30,7 @@ import { wireLeads } from './wiring/leads.js';
 import { Lifecycle } from './wiring/lifecycle.js';
 import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
+import { wireSoftphone } from './wiring/softphone.js';
 import { wireStore } from './wiring/store.js';
 import { wireWorkspace } from './wiring/workspace.js';
 
@@ -51,6 +53,8 @@ export interface Service {
   dialer: DialerService;
   /** The controls of an agent's current call. */
   calls: CallControl;
+  /** The agents' browser softphones (credentials, endpoints pushed to Asterisk). */
+  softphone: SoftphoneService;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -90,6 +94,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const { ari, readiness: ariProbes } = life.add(
     wireAri({ core, store, inbound: ivrHandoff.handle, onCommandLatency: options.onCommandLatency }),
   );
+  // Before the agents: the browsers' endpoints are pushed again before their lines are recovered.
+  const { softphone, routes: softphoneRoutes } = life.add(wireSoftphone({ core, store, ari }));
   const {
     recorder,
     finalizer,
@@ -172,6 +178,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       leads: leadRoutes,
       accounts: accountRoutes,
       calls: callRoutes,
+      softphone: softphoneRoutes,
     }),
   );
 
@@ -206,6 +213,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     campaigns,
     dialer,
     calls,
+    softphone,
     api,
     url: url(),
     stop,

@@ -16,6 +16,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { RateCounter } from '../lib/rate-counter.js';
 import type { RecordingLibrary } from '../recording/library.js';
 import type { QaService } from '../recording/qa.js';
+import type { SoftphoneService } from '../softphone/service.js';
 import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspace/service.js';
 
@@ -62,6 +63,12 @@ export interface ApiDeps {
   accounts?: AccountApiDeps;
   /** The controls of an agent's current call (hold, DTMF, transfer); their routes exist only when given. */
   calls?: CallApiDeps;
+  /** The agents' browser softphones; their routes exist only when given. */
+  softphone?: SoftphoneApiDeps;
+}
+
+export interface SoftphoneApiDeps {
+  softphone: Pick<SoftphoneService, 'settings' | 'rotate'>;
 }
 
 export interface AccountApiDeps {

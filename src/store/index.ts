@@ -22,6 +22,7 @@ import {
 } from './ivr.js';
 import { QaRepository } from './qa.js';
 import { RecordingRepository } from './recordings.js';
+import { SoftphoneRepository } from './softphone.js';
 import { WorkspaceRepository } from './workspace.js';
 
 export type {
@@ -122,6 +123,7 @@ export {
   type StoredFile,
 } from './recordings.js';
 export { ROLES, type Role } from './roles.js';
+export type { SoftphoneCredentialRecord } from './softphone.js';
 export type { AgentCall, AgentDayAttempts, PromisedCallback } from './workspace.js';
 
 /** The service's SQLite database and its repositories. */
@@ -150,6 +152,7 @@ export class Store {
   readonly sessions: SessionRepository;
   readonly signInThrottle: SignInThrottleRepository;
   readonly workspace: WorkspaceRepository;
+  readonly softphones: SoftphoneRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -177,6 +180,7 @@ export class Store {
     this.sessions = new SessionRepository(db);
     this.signInThrottle = new SignInThrottleRepository(db);
     this.workspace = new WorkspaceRepository(db);
+    this.softphones = new SoftphoneRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

@@ -9,6 +9,7 @@ import {
   type LeadApiDeps,
   type ReadinessProbe,
   type RecordingApiDeps,
+  type SoftphoneApiDeps,
 } from '../api/server.js';
 import { RedisRateCounter } from '../lib/rate-counter.js';
 import type { Store } from '../store/index.js';
@@ -29,6 +30,7 @@ export async function wireApi(deps: {
   leads: LeadApiDeps;
   accounts: AccountApiDeps;
   calls: CallApiDeps;
+  softphone: SoftphoneApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -48,6 +50,7 @@ export async function wireApi(deps: {
     leads: deps.leads,
     accounts: deps.accounts,
     calls: deps.calls,
+    softphone: deps.softphone,
   });
   let url = '';
   const listen = async () => {

@@ -61,6 +61,8 @@ export async function buildTestApi(
     dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
     /** Mounts the agent's call-control routes with what this returns. */
     calls?: (store: Store, logger: Logger) => NonNullable<ApiDeps['calls']>;
+    /** Mounts the agents' softphone routes with what this returns. */
+    softphone?: (store: Store, logger: Logger) => NonNullable<ApiDeps['softphone']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -89,6 +91,7 @@ export async function buildTestApi(
     accounts: options.accounts?.(store, logger, config),
     dialer: options.dialer?.(store, logger),
     calls: options.calls?.(store, logger),
+    softphone: options.softphone?.(store, logger),
   });
   return {
     app,

@@ -39,6 +39,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
     // Real: the auth plugin subscribes to its ended sessions when the API is built.
     accounts: { accounts: new AccountService({ store, logger, now: Date.now, config: config.auth }) },
     calls: present(),
+    softphone: present(),
   };
   const app = await buildApi(deps);
   try {
