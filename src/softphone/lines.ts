@@ -41,6 +41,9 @@ export interface PjsipObject {
   fields: Record<string, string>;
 }
 
+/** Seconds without the browser's RTP before Asterisk hangs its call up. */
+export const SOFTPHONE_RTP_TIMEOUT_SEC = 15;
+
 /** The PJSIP transport of config/asterisk/pjsip.conf that carries SIP over WebSocket. */
 export const WEBSOCKET_TRANSPORT = 'transport-ws';
 /**
@@ -77,6 +80,9 @@ export function softphoneObjects(agentId: string, password: string, displayName:
         direct_media: 'no',
         disallow: 'all',
         allow: 'opus,ulaw',
+        // A browser that vanished without a BYE (a crashed tab, a lost network) ends its line after this
+        // long without its RTP, so the agent goes not-ready line-dropped; a browser on hold still sends.
+        rtp_timeout: String(SOFTPHONE_RTP_TIMEOUT_SEC),
         context: SOFTPHONE_CONTEXT,
         callerid: `"${displayName.replace(/["\\]/g, '')}" <${id}>`,
       },

@@ -189,8 +189,13 @@ export function createSoftphone(
     state.outputs = named('audiooutput');
   }
 
+  // A tab closing ends the line at once (BYE, un-REGISTER), so the agent goes not-ready line-dropped now
+  // rather than when Asterisk's RTP timeout notices the silence (a crashed tab, a lost network).
+  const onPageHide = () => stop();
+
   function start(): void {
     stopped = false;
+    window.addEventListener('pagehide', onPageHide);
     void refreshDevices().catch(() => undefined);
     const locks = navigator.locks;
     if (!locks) {
@@ -216,6 +221,7 @@ export function createSoftphone(
 
   function stop(): void {
     stopped = true;
+    window.removeEventListener('pagehide', onPageHide);
     stopQuality();
     session = null;
     state.call = null;
