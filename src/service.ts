@@ -30,7 +30,7 @@ import { wireLeads } from './wiring/leads.js';
 import { Lifecycle } from './wiring/lifecycle.js';
 import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
-import { wireSoftphone } from './wiring/softphone.js';
+import { softphonesFollowRoster, wireSoftphone } from './wiring/softphone.js';
 import { wireStore } from './wiring/store.js';
 import { wireWorkspace } from './wiring/workspace.js';
 
@@ -157,6 +157,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
   const { routes: accountRoutes } = life.add(wireAccounts({ core, store, roster: agentRoutes.roster }));
+  softphonesFollowRoster(agentRoutes.roster, softphone, logger);
   const {
     calls,
     currentCall,
