@@ -16,6 +16,7 @@ import type { Metrics } from './lib/metrics.js';
 import type { CallRecorder } from './recording/capture.js';
 import type { RecordingFinalizer } from './recording/finalizer.js';
 import type { SmsService } from './sms/service.js';
+import type { SoftphoneService } from './softphone/service.js';
 import type { Store } from './store/index.js';
 import { wireAccounts } from './wiring/accounts.js';
 import { wireAgents } from './wiring/agents.js';
@@ -31,6 +32,7 @@ import { Lifecycle } from './wiring/lifecycle.js';
 import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
 import { wireSms } from './wiring/sms.js';
+import { softphonesFollowRoster, wireSoftphone } from './wiring/softphone.js';
 import { wireStore } from './wiring/store.js';
 import { wireWorkspace } from './wiring/workspace.js';
 
@@ -55,6 +57,8 @@ export interface Service {
   calls: CallControl;
   /** Bulk and single SMS. */
   sms: SmsService;
+  /** The agents' browser softphones (credentials, endpoints pushed to Asterisk). */
+  softphone: SoftphoneService;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -94,6 +98,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const { ari, readiness: ariProbes } = life.add(
     wireAri({ core, store, inbound: ivrHandoff.handle, onCommandLatency: options.onCommandLatency }),
   );
+  // Before the agents: the browsers' endpoints are pushed again before their lines are recovered.
+  const { softphone, routes: softphoneRoutes } = life.add(wireSoftphone({ core, store, ari }));
   const {
     recorder,
     finalizer,
@@ -155,6 +161,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
   const { routes: accountRoutes } = life.add(wireAccounts({ core, store, roster: agentRoutes.roster }));
+  softphonesFollowRoster(agentRoutes.roster, softphone, logger);
   const {
     calls,
     currentCall,
@@ -178,6 +185,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       accounts: accountRoutes,
       calls: callRoutes,
       sms: smsRoutes,
+      softphone: softphoneRoutes,
     }),
   );
 
@@ -213,6 +221,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     dialer,
     calls,
     sms,
+    softphone,
     api,
     url: url(),
     stop,

@@ -25,6 +25,8 @@ const VIEWERS = ['supervisor', 'team-leader'] as const;
 const SCOPED = ['supervisor', 'team-leader', 'agent'] as const;
 const QA_READERS = ['supervisor', 'team-leader', 'qa'] as const;
 const ADMIN_ONLY = [] as const;
+/** A person's own line (an agent's or a team leader's): the softphone's SIP credentials. */
+const OWN_LINE = ['team-leader', 'agent'] as const;
 
 const at = (roles: RouteAccess['roles'], scope: RouteScope): RouteAccess => ({ roles, scope });
 
@@ -153,6 +155,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/agents/{id}/callbacks': at(SCOPED, 'team'),
   'GET /v1/agents/{id}/stats/today': at(SCOPED, 'team'),
   'GET /v1/agents/{id}/calls/recent': at(SCOPED, 'team'),
+  'GET /v1/agents/{id}/softphone': at(OWN_LINE, 'self'),
+  'POST /v1/agents/{id}/softphone/rotate': at(OWN_LINE, 'self'),
   'GET /v1/agents/{id}/hotline/offer': at(SCOPED, 'team'),
   'GET /v1/agents/{id}/call': at(SCOPED, 'team'),
   'POST /v1/agents/{id}/call/hold': at(SCOPED, 'team'),

@@ -28,6 +28,7 @@ import { qaRoutes } from './routes/qa.js';
 import { recordingControlRoutes } from './routes/recording-control.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { smsRoutes } from './routes/sms.js';
+import { softphoneRoutes } from './routes/softphone.js';
 import { teamRoutes } from './routes/teams.js';
 import { workspaceRoutes } from './routes/workspace.js';
 import type { ApiDeps } from './types.js';
@@ -44,6 +45,7 @@ export type {
   ReadinessProbe,
   RecordingApiDeps,
   SmsApiDeps,
+  SoftphoneApiDeps,
 } from './types.js';
 
 /**
@@ -144,6 +146,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(workspaceRoutes, { prefix: '/v1', ...deps.dialer });
   }
   if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
+  if (deps.softphone) await app.register(softphoneRoutes, { prefix: '/v1', ...deps.softphone });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

@@ -17,6 +17,7 @@ import type { RateCounter } from '../lib/rate-counter.js';
 import type { RecordingLibrary } from '../recording/library.js';
 import type { QaService } from '../recording/qa.js';
 import type { SmsService } from '../sms/service.js';
+import type { SoftphoneService } from '../softphone/service.js';
 import type { HotlineCallRecord, RetentionRules, Role, Store } from '../store/index.js';
 import type { WorkspaceService } from '../workspace/service.js';
 
@@ -64,6 +65,12 @@ export interface ApiDeps {
   accounts?: AccountApiDeps;
   /** The controls of an agent's current call (hold, DTMF, transfer); their routes exist only when given. */
   calls?: CallApiDeps;
+  /** The agents' browser softphones; their routes exist only when given. */
+  softphone?: SoftphoneApiDeps;
+}
+
+export interface SoftphoneApiDeps {
+  softphone: Pick<SoftphoneService, 'settings' | 'rotate'>;
 }
 
 export interface AccountApiDeps {

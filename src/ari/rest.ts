@@ -7,6 +7,7 @@ import type {
   AsteriskInfo,
   Bridge,
   Channel,
+  Endpoint,
   LiveRecording,
   Playback,
   StoredRecording,
@@ -296,6 +297,34 @@ export class AriRest {
   ): Promise<Channel> {
     const { snoopId, ...query } = params;
     return this.request('channels.snoop', 'POST', `/channels/${enc(channelId)}/snoop/${enc(snoopId)}`, query);
+  }
+
+  // --- push configuration (sorcery's memory store: config/asterisk/sorcery.conf)
+  /** Creates or replaces a PJSIP object (endpoint, aor, auth) in Asterisk's memory, given all its fields. */
+  putPjsipObject(
+    kind: 'endpoint' | 'aor' | 'auth',
+    id: string,
+    fields: Record<string, string>,
+  ): Promise<void> {
+    const body = { fields: Object.entries(fields).map(([attribute, value]) => ({ attribute, value })) };
+    // The answer echoes every field, the password included: it is dropped here, never returned or logged.
+    return this.request<unknown>(
+      'asterisk.config.put',
+      'PUT',
+      `/asterisk/config/dynamic/res_pjsip/${kind}/${enc(id)}`,
+      undefined,
+      body,
+    ).then(() => undefined);
+  }
+  deletePjsipObject(kind: 'endpoint' | 'aor' | 'auth', id: string): Promise<void> {
+    return this.request(
+      'asterisk.config.delete',
+      'DELETE',
+      `/asterisk/config/dynamic/res_pjsip/${kind}/${enc(id)}`,
+    );
+  }
+  getEndpoint(technology: string, resource: string): Promise<Endpoint> {
+    return this.request('endpoints.get', 'GET', `/endpoints/${enc(technology)}/${enc(resource)}`);
   }
 
   // --- bridges

@@ -43,6 +43,14 @@ export interface Channel {
   channelvars?: Record<string, string>;
 }
 
+/** An endpoint as ARI shows it; a registering endpoint is 'online' while it has a contact. */
+export interface Endpoint {
+  technology: string;
+  resource: string;
+  state?: 'unknown' | 'offline' | 'online';
+  channel_ids: string[];
+}
+
 export interface Bridge {
   id: string;
   technology: string;

@@ -362,6 +362,30 @@ export const configSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** The agents' browser softphones (docs/operations.md, "The browser softphone"). */
+  softphone: z
+    .object({
+      /**
+       * Where browsers reach Asterisk's SIP-over-WebSocket transport: ws:// on the machine itself, wss://
+       * through a TLS proxy for every other browser (they refuse microphones and plain ws on other pages).
+       */
+      wsUrl: z
+        .string()
+        .url()
+        .regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL')
+        .default('ws://127.0.0.1:8088/ws'),
+      /** STUN/TURN servers given to the browsers (RTCIceServer), for browsers behind NAT. */
+      iceServers: z
+        .array(
+          z.strictObject({
+            urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+            username: z.string().optional(),
+            credential: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   storage: z
     .object({
       /** Root folder for files the service keeps (voice messages, recordings), by date below it. */
@@ -485,6 +509,7 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   IVR_PROMPTS_DIR: { path: 'ivr.prompts.dir', type: 'string' },
   IVR_PROMPTS_PBX_DIR: { path: 'ivr.prompts.pbxDir', type: 'string' },
   STORAGE_DIR: { path: 'storage.dir', type: 'string' },
+  SOFTPHONE_WS_URL: { path: 'softphone.wsUrl', type: 'string' },
   RECORDING_FROM: { path: 'recording.from', type: 'string' },
   RECORDING_LAYOUT: { path: 'recording.layout', type: 'string' },
   RECORDING_DIR: { path: 'recording.dir', type: 'string' },

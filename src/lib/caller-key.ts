@@ -31,14 +31,14 @@ export function callerKeyer(secret: Buffer): (number: string | null | undefined)
 }
 
 /**
- * The install's caller-key secret, kept in `<dir>/caller-key.secret` (32 random bytes as hex, mode 0600):
- * created on first start, read afterwards, its permissions narrowed if someone widened them. Instances of
- * an active/standby pair share it through the shared storage folder. Losing the file only means earlier
- * calls are no longer recognised.
+ * An install's secret, kept in `<dir>/<file>` (default: the caller-key secret, caller-key.secret; 32
+ * random bytes as hex, mode 0600): created on first start, read afterwards, its permissions narrowed if
+ * someone widened them. Instances of an active/standby pair share it through the shared storage folder.
+ * Losing the caller-key file only means earlier calls are no longer recognised.
  */
-export function installSecret(dir: string): Buffer {
+export function installSecret(dir: string, file = CALLER_KEY_FILE): Buffer {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
-  const path = join(dir, CALLER_KEY_FILE);
+  const path = join(dir, file);
   try {
     // 'wx': a second instance starting at the same moment reads the first one's secret instead.
     writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
@@ -47,6 +47,7 @@ export function installSecret(dir: string): Buffer {
   }
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   const hex = readFileSync(path, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${path}: not a caller-key secret (64 hex digits)`);
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new Error(`${path}: not a ${file.replace(/\.secret$/, '')} secret (64 hex digits)`);
   return Buffer.from(hex, 'hex');
 }

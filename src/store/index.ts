@@ -23,6 +23,7 @@ import {
 import { QaRepository } from './qa.js';
 import { RecordingRepository } from './recordings.js';
 import { SmsRepository } from './sms.js';
+import { SoftphoneRepository } from './softphone.js';
 import { WorkspaceRepository } from './workspace.js';
 
 export type {
@@ -131,6 +132,7 @@ export {
   type SmsInboundRecord,
   type SmsMessageRecord,
 } from './sms.js';
+export type { SoftphoneCredentialRecord } from './softphone.js';
 export type { AgentCall, AgentDayAttempts, PromisedCallback } from './workspace.js';
 
 /** The service's SQLite database and its repositories. */
@@ -160,6 +162,7 @@ export class Store {
   readonly signInThrottle: SignInThrottleRepository;
   readonly workspace: WorkspaceRepository;
   readonly sms: SmsRepository;
+  readonly softphones: SoftphoneRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -188,6 +191,7 @@ export class Store {
     this.signInThrottle = new SignInThrottleRepository(db);
     this.workspace = new WorkspaceRepository(db);
     this.sms = new SmsRepository(db);
+    this.softphones = new SoftphoneRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

@@ -480,6 +480,22 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    id: 10,
+    name: "the agents' browser softphone credentials",
+    // The SIP password is given back to the agent's browser, so it is kept encrypted (AES-GCM under the
+    // key file softphone-key.secret in the storage folder), not hashed: the database alone does not reveal
+    // it. Asterisk gets it over ARI (its memory store), never from a file.
+    sql: `
+      CREATE TABLE softphone_credentials (
+        agent_id        TEXT PRIMARY KEY REFERENCES agents (id) ON DELETE CASCADE,
+        username        TEXT NOT NULL UNIQUE,
+        password_sealed TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        rotated_at      INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     id: 11,
     name: 'SMS campaigns, messages, opt-outs and inbound messages',
     // A message's id is stable from its creation: the queue's jobs name it, and its state is moved by

@@ -10,6 +10,7 @@ import {
   type ReadinessProbe,
   type RecordingApiDeps,
   type SmsApiDeps,
+  type SoftphoneApiDeps,
 } from '../api/server.js';
 import { RedisRateCounter } from '../lib/rate-counter.js';
 import type { Store } from '../store/index.js';
@@ -31,6 +32,7 @@ export async function wireApi(deps: {
   accounts: AccountApiDeps;
   calls: CallApiDeps;
   sms: SmsApiDeps;
+  softphone: SoftphoneApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -51,6 +53,7 @@ export async function wireApi(deps: {
     accounts: deps.accounts,
     calls: deps.calls,
     sms: deps.sms,
+    softphone: deps.softphone,
   });
   let url = '';
   const listen = async () => {

@@ -63,6 +63,8 @@ export async function buildTestApi(
     calls?: (store: Store, logger: Logger) => NonNullable<ApiDeps['calls']>;
     /** Mounts the SMS routes with what this returns. */
     sms?: (store: Store, logger: Logger) => NonNullable<ApiDeps['sms']>;
+    /** Mounts the agents' softphone routes with what this returns. */
+    softphone?: (store: Store, logger: Logger) => NonNullable<ApiDeps['softphone']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -92,6 +94,7 @@ export async function buildTestApi(
     dialer: options.dialer?.(store, logger),
     calls: options.calls?.(store, logger),
     sms: options.sms?.(store, logger),
+    softphone: options.softphone?.(store, logger),
   });
   return {
     app,

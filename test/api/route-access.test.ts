@@ -10,6 +10,7 @@ import type { AgentInput, Role } from '../../src/store/index.js';
 import { FakeDirectory } from './fake-directory.js';
 import { agentServices, bearer, buildTestApi, recordingServices, type TestApi } from './helpers.js';
 import { storeRecording } from './recording-fixtures.js';
+import { softphoneService } from './softphone-fixtures.js';
 
 /*
  * The route × role × team matrix, from the served OpenAPI document and the declared table
@@ -112,6 +113,7 @@ beforeAll(async () => {
     }),
     calls: (store) => ({ calls: unwired(), directory: dir(store) }),
     sms: () => ({ sms: unwired() }),
+    softphone: (store, logger) => ({ softphone: softphoneService(store, logger) }),
     ivr: () => ({ ...unwired<NonNullable<ApiDeps['ivr']>>(), prompts: unwired() }),
     accounts: (store, logger, config) => ({
       accounts: new AccountService({ store, logger, now: Date.now, config: config.auth }),

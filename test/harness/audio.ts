@@ -6,22 +6,18 @@ export function rms(samples: Float32Array): number {
 }
 
 /**
- * The RMS level of one frequency in the samples (Goertzel): tells a party's tone apart from another's in a
- * mixed recording, e.g. the browser's 440 Hz from a 1 kHz tone played into the same call. A pure sine of
- * amplitude A gives about A/√2, like rms().
+ * The amplitude of one frequency in samples of -1..1 (Goertzel): a full-scale sine of that frequency gives
+ * about 0.5 (its RMS-like share), other tones and silence about 0.
  */
-export function toneLevel(samples: Float32Array, sampleRate: number, frequency: number): number {
-  const n = samples.length;
-  if (n === 0) return 0;
-  const w = (2 * Math.PI * frequency) / sampleRate;
-  const coeff = 2 * Math.cos(w);
+export function toneLevel(samples: Float32Array, sampleRate: number, frequencyHz: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / sampleRate);
   let s1 = 0;
   let s2 = 0;
   for (const x of samples) {
-    const s0 = x + coeff * s1 - s2;
+    const s0 = x + coefficient * s1 - s2;
     s2 = s1;
     s1 = s0;
   }
-  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return (Math.sqrt(power) / n) * Math.SQRT2;
+  const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  return Math.sqrt(Math.max(0, power)) / Math.max(1, samples.length);
 }

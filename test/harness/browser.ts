@@ -21,6 +21,12 @@ const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-fo
 export interface BrowserOptions {
   /** Fake camera and microphone, granted without a prompt. */
   fakeMedia?: boolean;
+  /**
+   * With fakeMedia: a WAV file the fake microphone plays (e.g. a tone made with sox), instead of its beeps;
+   * the browser also gives its real host address as ICE candidate (no mDNS name), so it reaches Asterisk
+   * on this machine, and plays audio without a user's gesture.
+   */
+  fakeAudioFile?: string;
 }
 
 /** Headless Chromium; the caller closes it. */
@@ -31,7 +37,17 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...ARGS, ...(options.fakeMedia ? FAKE_MEDIA_ARGS : [])],
+    args: [
+      ...ARGS,
+      ...(options.fakeMedia ? FAKE_MEDIA_ARGS : []),
+      ...(options.fakeMedia && options.fakeAudioFile
+        ? [
+            `--use-file-for-fake-audio-capture=${options.fakeAudioFile}`,
+            '--disable-features=WebRtcHideLocalIpsWithMdns',
+            '--autoplay-policy=no-user-gesture-required',
+          ]
+        : []),
+    ],
   });
 }
 

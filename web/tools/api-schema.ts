@@ -40,6 +40,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
     accounts: { accounts: new AccountService({ store, logger, now: Date.now, config: config.auth }) },
     calls: present(),
     sms: present(),
+    softphone: present(),
   };
   const app = await buildApi(deps);
   try {

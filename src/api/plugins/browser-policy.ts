@@ -23,7 +23,8 @@ async function browserPolicy(app: FastifyInstance): Promise<void> {
       directives: {
         defaultSrc: ["'self'"],
         baseUri: ["'self'"],
-        connectSrc: ["'self'"],
+        // The browser softphones' SIP over WebSocket to Asterisk (softphone.wsUrl).
+        connectSrc: ["'self'", new URL(app.config.softphone.wsUrl).origin],
         fontSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
