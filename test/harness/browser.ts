@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -49,6 +50,26 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
         : []),
     ],
   });
+}
+
+/**
+ * Writes the browser's "voice" for its fake microphone (a WAV made with sox): a `hz` tone whose loudness
+ * rises and falls three times a second, like syllables. A steady tone will not do: after some 20-30 s
+ * Chromium's noise suppression takes it for background noise and sends near-silence (seen: a call's
+ * recording at 0.004 RMS once the same page had played the steady tone for a minute).
+ */
+export function fakeVoiceFile(path: string, hz: number, seconds = 900): string {
+  execFileSync(
+    'sox',
+    ['-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(hz)].concat([
+      'tremolo',
+      '3',
+      '90',
+      'vol',
+      '0.5',
+    ]),
+  );
+  return path;
 }
 
 /** Saves the whole page as test-artifacts/screenshots/<name>.png and returns the path. */

@@ -9,7 +9,7 @@ import type { Service } from '../../src/service.js';
 import { softphoneDialString, softphoneEndpointId } from '../../src/softphone/lines.js';
 import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { rms, toneLevel } from '../harness/audio.js';
-import { launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
+import { fakeVoiceFile, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
@@ -36,22 +36,7 @@ const problems: string[][] = [];
 beforeAll(async () => {
   if (!existsSync('web/dist/index.html')) throw new Error('web/dist is not built: run npm run build:web');
   const tone = join(mkdtempSync(join(tmpdir(), 'cc-tone-')), 'tone.wav');
-  execFileSync('sox', [
-    '-n',
-    '-r',
-    '48000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    tone,
-    'synth',
-    '600',
-    'sine',
-    '440',
-    'vol',
-    '0.5',
-  ]);
+  fakeVoiceFile(tone, BROWSER_TONE_HZ);
   browser = await launchBrowser({ fakeMedia: true, fakeAudioFile: tone });
   ({ service, person } = await startAgentScreenService(AGENT, { inboundRole: 'primary' }));
   service.store.agents.update(AGENT, { endpoint: softphoneDialString(AGENT) }, Date.now());
