@@ -8,7 +8,9 @@ export type StoreErrorCode =
   | 'TEAM_NOT_EMPTY'
   | 'UNKNOWN_AGENT'
   | 'UNKNOWN_TEAM'
-  | 'CAMPAIGN_EXISTS';
+  | 'CAMPAIGN_EXISTS'
+  /** An agent's line fields that do not fit together (a SIP line without endpoint...). */
+  | 'INVALID_LINE';
 
 export class StoreError extends Error {
   constructor(

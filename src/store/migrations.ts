@@ -479,4 +479,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE hotline_calls ADD COLUMN next_talk_ms INTEGER;
     `,
   },
+  {
+    id: 9,
+    name: "an agent's line kind (SIP phone, browser, remote number) and a remote seat's number",
+    // endpoint stays NOT NULL (SQLite cannot relax it in place): a seat without one (browser, remote)
+    // stores '' there, which the repository reads as null.
+    sql: `
+      ALTER TABLE agents ADD COLUMN line_kind TEXT NOT NULL DEFAULT 'sip'
+        CHECK (line_kind IN ('sip', 'webrtc', 'remote'));
+      ALTER TABLE agents ADD COLUMN remote_number TEXT;
+    `,
+  },
 ];

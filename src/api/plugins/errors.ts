@@ -40,6 +40,7 @@ type ErrorBody = z.infer<typeof errorSchema>;
 const STORE_ERROR_STATUS: Record<StoreErrorCode, number> = {
   UNKNOWN_AGENT: 400,
   UNKNOWN_TEAM: 400,
+  INVALID_LINE: 400,
   AGENT_EXISTS: 409,
   TEAM_EXISTS: 409,
   CAMPAIGN_EXISTS: 409,
