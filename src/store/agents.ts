@@ -274,7 +274,7 @@ const encodeAgent = (agent: AgentRecord): AgentRow => ({
 });
 
 const lineError = (id: string, issue: { field: string; message: string }) =>
-  new StoreError('INVALID_LINE', `agent ${id}: ${issue.field}: ${issue.message}`);
+  new StoreError('INVALID_LINE', `agent ${id}: ${issue.field}: ${issue.message}`, issue.field);
 
 /** The seats: who may log in, with which phone, in which team and hotline role. */
 export class AgentRepository {

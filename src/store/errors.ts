@@ -16,6 +16,8 @@ export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
     message: string,
+    /** The input field at fault, when one is (INVALID_LINE: endpoint, remoteNumber or lineMode). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'StoreError';

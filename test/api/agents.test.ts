@@ -250,6 +250,10 @@ describe('agent roster', () => {
     const sipless = await send('PATCH', '/v1/agents/a2', keys.admin, { lineKind: 'sip', endpoint: null });
     expect([sipless.statusCode, sipless.json().error.code]).toEqual([400, 'INVALID_LINE']);
     expect(sipless.json().error.message).toMatch(/endpoint: a SIP line .* needs the dial string/);
+    // The field at fault, for a form to mark (the store's check, as a validation failure's).
+    expect(sipless.json().error.details).toEqual([
+      { path: 'body.endpoint', message: expect.stringMatching(/needs the dial string/) },
+    ]);
     const notANumber = await send('PATCH', '/v1/agents/a2', keys.admin, {
       lineKind: 'remote',
       remoteNumber: 'call me',
