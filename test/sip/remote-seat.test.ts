@@ -175,9 +175,9 @@ describe('a remote seat through the trunk (SIPp) on the real PBX', () => {
     expect(counts?.rxcount, 'RTP received from the remote phone').toBeGreaterThan(50);
     expect(counts?.txcount, 'RTP sent to the remote phone').toBeGreaterThan(50);
 
-    // A caller goes straight to the hotline queue and reaches r1 on the remote line at once. (Not a SIPp
-    // carrier caller, and no audio measured after this: the PBX re-INVITEs the remote phone with the
-    // caller's connected line, which SIPp's callee scenario does not take; see the report.)
+    // A caller goes straight to the hotline queue and reaches r1 on the remote line at once. The trunk
+    // sends the phone no connected-line re-INVITE with the caller's number (send_connected_line = no):
+    // SIPp's callee scenario takes none, so one would drop the line (and leak the customer's number).
     const app = s.config.ari.app;
     s.catalog.put(
       {
@@ -188,8 +188,23 @@ describe('a remote seat through the trunk (SIPp) on the real PBX', () => {
       },
       'test',
     );
-    const caller = await far.callWithDialplan('4008001234', app, 'answer');
+    const caller = await far.call('4008001234', app);
     await eventually(() => s.agents.get('r1')?.state === 'on-call', 'r1 on the call', 15_000);
+    // The caller talks (a tone), so the PBX has audio to send the remote phone.
+    await far.rest.playOnChannel(caller.callerId, ['tone:440'], `talk-${caller.callerId}`);
+    // Audio both ways during the connected call: the counts go on rising, for 3 s, on the same channel
+    // (the remote phone's own tone one way, the caller's the other).
+    const before = await rtpCounts(remoteLeg!.id);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const during = await rtpCounts(remoteLeg!.id);
+    expect(before && during, 'the remote line is still up in the call').toBeTruthy();
+    expect(during!.rxcount - before!.rxcount, 'RTP from the remote phone in the call').toBeGreaterThan(100);
+    expect(during!.txcount - before!.txcount, 'RTP to the remote phone in the call').toBeGreaterThan(100);
+    expect(s.agents.get('r1')).toMatchObject({ state: 'on-call', lineUp: true });
+    const invites = remotePhone!
+      .messages()
+      .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '));
+    expect(invites, 'one INVITE (no re-INVITE) reached the remote phone').toHaveLength(1);
     await far.hangup(caller.callerId);
     // The line stays up across calls.
     await eventually(() => s.agents.get('r1')?.state === 'wrap-up', 'r1 in wrap-up');
