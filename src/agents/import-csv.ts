@@ -7,18 +7,21 @@ const COLUMNS = {
   team: 'teamId',
   role: 'role',
   endpoint: 'endpoint',
+  line_kind: 'lineKind',
+  remote_number: 'remoteNumber',
   line_mode: 'lineMode',
   inbound_role: 'inboundRole',
 } as const;
 type Column = keyof typeof COLUMNS;
 
-const REQUIRED: readonly Column[] = ['id', 'name', 'endpoint'];
+/** endpoint (a sip line) or remote_number (a remote one) as the row's line kind needs: checked per row. */
+const REQUIRED: readonly Column[] = ['id', 'name'];
 
 const isColumn = (name: string): name is Column => Object.hasOwn(COLUMNS, name);
 
 /**
- * Turns an agents CSV (header row: id,name,team,role,endpoint,line_mode,inbound_role in any order; only
- * id, name and endpoint required) into rows for AgentRepository.importMany, which validates each. Cells
+ * Turns an agents CSV (header row: id,name,team,role,endpoint,line_kind,remote_number,line_mode,
+ * inbound_role in any order; only id and name required) into rows for AgentRepository.importMany, which validates each. Cells
  * are trimmed; an empty cell takes the field's default. `teamIdOf` maps the team cell, which may hold the
  * team's id or name, to an id. Throws CsvError when the file itself is malformed: rows are only reported
  * one by one once every row can be read.

@@ -3,6 +3,7 @@ import { CsvError } from '../lib/csv.js';
 import type { AgentInput, AgentPatch, AgentRecord, ImportResult, Store, Team } from '../store/index.js';
 import { type Attendance, attendanceFromLog } from './attendance.js';
 import { agentRowsFromCsv } from './import-csv.js';
+import { linePatch } from './line.js';
 
 /** Import size limit: far above a center's roster, low enough to keep one transaction short. */
 export const MAX_AGENT_IMPORT_ROWS = 5_000;
@@ -24,6 +25,23 @@ export interface AgentRosterDeps {
   seats: { reload(): Promise<void> };
   logger: Logger;
   now: () => number;
+  /**
+   * A remote line's number as written (national, +, spaces) to E.164, or why it is none: the leads'
+   * rules with the center's default country (src/leads/phone.ts, given by the wiring). Default: E.164 only.
+   */
+  normalizeNumber?: (raw: string) => { ok: true; e164: string } | { ok: false; reason: string };
+}
+
+/** A remote line's number written other than in E.164, refused without the wiring's normalizer. */
+const e164Only = (raw: string) =>
+  /^\+[1-9]\d{6,14}$/.test(raw.replace(/[\s-]/g, ''))
+    ? { ok: true as const, e164: raw.replace(/[\s-]/g, '') }
+    : { ok: false as const, reason: 'expected an international number such as +8613812345678' };
+
+/** An agent's line given as the roster refuses it: a remote number that is no phone number (400). */
+export class AgentLineError extends Error {
+  override readonly name = 'AgentLineError';
+  readonly code = 'INVALID_REMOTE_NUMBER';
 }
 
 /**
@@ -92,21 +110,27 @@ export class AgentRoster {
     return this.store.agents.get(id);
   }
 
-  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. */
+  /**
+   * Throws StoreError AGENT_EXISTS, UNKNOWN_TEAM or INVALID_LINE (line fields that do not fit), or
+   * AgentLineError (a remote number that is no phone number).
+   */
   async createAgent(input: AgentInput, by: string): Promise<AgentRecord> {
-    const agent = this.store.agents.create(input, this.deps.now());
+    const agent = this.store.agents.create(this.withNumber(input), this.deps.now());
     this.log.info({ agentId: agent.id, by }, 'agent created');
     await this.changed({ kind: 'agent', agentId: agent.id, change: 'created' });
     return agent;
   }
 
   /**
-   * Only the fields given change. Null if there is no such agent; throws StoreError UNKNOWN_TEAM.
-   * `active: false` deactivates, with its keys revoked as by deactivateAgent.
+   * Only the fields given change; a new line kind clears the old kind's fields (see linePatch). Null if
+   * there is no such agent; throws like createAgent. `active: false` deactivates, with its keys revoked
+   * as by deactivateAgent.
    */
   async updateAgent(id: string, patch: AgentPatch, by: string): Promise<AgentRecord | null> {
     const now = this.deps.now();
-    const agent = this.store.agents.update(id, patch, now);
+    const current = this.store.agents.get(id);
+    if (!current) return null;
+    const agent = this.store.agents.update(id, this.withNumber(linePatch(current, patch)), now);
     if (!agent) return null;
     if (!agent.active) this.revokeKeys(id, now, by);
     this.log.info({ agentId: id, fields: Object.keys(patch), by }, 'agent updated');
@@ -139,7 +163,14 @@ export class AgentRoster {
    */
   async importAgents(input: readonly unknown[] | string, by: string): Promise<ImportResult> {
     const rows = typeof input === 'string' ? this.csvRows(input) : input;
-    const result = this.store.agents.importMany(rows, this.deps.now());
+    const result = this.store.agents.importMany(rows, this.deps.now(), (row) => {
+      try {
+        return this.withNumber(row);
+      } catch (err) {
+        if (err instanceof AgentLineError) return err.message;
+        throw err;
+      }
+    });
     this.log.info(
       { created: result.created, updated: result.updated, rejected: result.errors.length, by },
       'agents imported',
@@ -158,6 +189,14 @@ export class AgentRoster {
     if (!this.store.agents.get(agentId)) return null;
     const end = Math.min(to, this.deps.now());
     return attendanceFromLog(this.store.agentLog.window(agentId, from, end), from, end);
+  }
+
+  /** The seat or edit with its remote number in E.164; throws AgentLineError for one that is none. */
+  private withNumber<T extends { remoteNumber?: string | null }>(input: T): T {
+    if (!input.remoteNumber) return input;
+    const normalized = (this.deps.normalizeNumber ?? e164Only)(input.remoteNumber);
+    if (!normalized.ok) throw new AgentLineError(`remoteNumber: ${normalized.reason}`);
+    return { ...input, remoteNumber: normalized.e164 };
   }
 
   private csvRows(text: string): Record<string, string>[] {

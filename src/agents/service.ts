@@ -2,9 +2,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AriApp, PbxSnapshot } from '../ari/app.js';
 import { bridgeTask } from '../ari/bridge.js';
-import type { CallSession } from '../ari/session.js';
+import { keyTask } from '../ari/dtmf.js';
+import { PlayTask } from '../ari/play.js';
+import { type CallSession, SessionEndedError } from '../ari/session.js';
 import type { ChannelDtmfReceivedEvent, RawAriEvent } from '../ari/types.js';
+import { bestEffort, observed } from '../lib/best-effort.js';
 import type { Store } from '../store/index.js';
+import { lineDialString, lineShown } from './line.js';
 import type { AgentNotifier } from './notifier.js';
 import { agentBridgeId, agentLinesOnPbx, newerRecord, restoredFromLog } from './restore.js';
 import {
@@ -34,6 +38,12 @@ export interface AgentsConfig {
   lineAnswerTimeoutSec: number;
   /** Ring-per-call offers an agent may miss in a row before being set not ready. */
   maxMissedOffers: number;
+  /** A remote line: the key that takes it, how long it is waited for, the prompt asking for it. */
+  remoteAcceptKey: string;
+  remoteAcceptTimeoutSec: number;
+  remoteAcceptPrompt?: string[];
+  /** The caller ID a remote line's phone sees. */
+  remoteCallerId?: string;
 }
 
 type StoredAgent = NonNullable<ReturnType<Store['agents']['get']>>;
@@ -87,6 +97,8 @@ export class AgentService implements AgentDirectory {
       events: AgentNotifier;
       logger: Logger;
       config: AgentsConfig;
+      /** The trunk's dial string (config dialer.dialString): a remote line is called through it. */
+      trunkDialString: string;
       now: () => number;
     },
   ) {
@@ -324,11 +336,17 @@ export class AgentService implements AgentDirectory {
 
   /**
    * Calls the agent's phone and holds the answered channel in the agent's own bridge. Resolves once the
-   * line is up; throws AgentStateError if the phone does not answer.
+   * line is up; throws AgentStateError if the phone does not answer, or (a remote line) nobody pressed
+   * the accept key: REMOTE_NOT_ACCEPTED.
    */
   private async openLine(seat: Seat): Promise<void> {
     const agentId = seat.row.id;
     const app = this.deps.ari.appName;
+    const remote = seat.row.lineKind === 'remote';
+    // The full number of a remote line goes to the PBX only; messages and logs name the masked one.
+    const shown = lineShown(seat.row);
+    const phone = remote ? `remote phone ${shown.remoteNumberMasked}` : `phone (${shown.endpoint})`;
+    const noAnswer = () => new AgentStateError(`agent ${agentId}: the ${phone} did not answer`);
     let up: () => void = () => {};
     let failed: (err: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => {
@@ -339,20 +357,31 @@ export class AgentService implements AgentDirectory {
     try {
       session = await this.deps.ari.originateSession(
         {
-          endpoint: seat.row.endpoint,
+          endpoint: lineDialString(seat.row, this.deps.trunkDialString),
           appArgs: `agent-line,${agentId}`,
           timeoutSec: this.deps.config.lineAnswerTimeoutSec,
+          ...(remote && this.deps.config.remoteCallerId ? { callerId: this.deps.config.remoteCallerId } : {}),
         },
         {
           direction: 'internal',
           handler: async (s) => {
+            if (remote && !(await this.remoteAccepted(s))) {
+              const { remoteAcceptKey: key, remoteAcceptTimeoutSec: sec } = this.deps.config;
+              failed(
+                new AgentStateError(
+                  `agent ${agentId}: the ${phone} answered but nobody pressed ${key} within ${sec} s ` +
+                    '(a voicemail?); the line is not taken',
+                  'REMOTE_NOT_ACCEPTED',
+                ),
+              );
+              await s.hangup('remote line not accepted');
+              return;
+            }
             try {
               await this.holdLine(seat, s, `${app}-agent-${agentId}`, false);
               up();
             } catch (err) {
-              failed(
-                new AgentStateError(`agent ${agentId}: the phone (${seat.row.endpoint}) did not answer`),
-              );
+              failed(noAnswer());
               throw err;
             }
             await s.done; // the line lives until it is hung up or drops
@@ -360,14 +389,45 @@ export class AgentService implements AgentDirectory {
         },
       );
     } catch (err) {
-      throw new AgentStateError(`agent ${agentId}: cannot call the phone (${(err as Error).message})`);
+      throw new AgentStateError(`agent ${agentId}: cannot call the ${phone} (${(err as Error).message})`);
     }
     session.done.then(() => {
       // Never answered (or dropped before it was held): login fails. After up() this does nothing.
-      failed(new AgentStateError(`agent ${agentId}: the phone (${seat.row.endpoint}) did not answer`));
+      failed(noAnswer());
       this.lineEnded(seat, session);
     });
     await ready;
+  }
+
+  /**
+   * A remote line answered: asks for the accept key (the prompt again and again) until it is pressed or
+   * the time is up. True when pressed: a person, not a voicemail, took the line.
+   */
+  private async remoteAccepted(line: CallSession): Promise<boolean> {
+    const { remoteAcceptKey: key, remoteAcceptTimeoutSec, remoteAcceptPrompt } = this.deps.config;
+    const prompt = remoteAcceptPrompt ?? ['sound:vm-press', `digits:${key}`];
+    const pressed = line.run(keyTask({ keys: key, timeoutMs: remoteAcceptTimeoutSec * 1000 }));
+    let decided = false;
+    let playing: PlayTask | undefined;
+    const asking = observed(
+      (async () => {
+        while (!decided && !line.isEnded) {
+          playing = new PlayTask(prompt);
+          const played = await line.run(playing);
+          if (played.outcome !== 'done') return; // a missing sound is not played again and again
+        }
+      })(),
+    );
+    try {
+      return (await pressed) !== undefined;
+    } catch (err) {
+      if (err instanceof SessionEndedError) return false; // the phone hung up while asked
+      throw err;
+    } finally {
+      decided = true;
+      playing?.kill();
+      await bestEffort(() => asking, line.log, 'accept prompt');
+    }
   }
 
   /** Puts a line channel into the agent's bridge (creating it unless it exists) and watches it. */
@@ -589,7 +649,8 @@ export class AgentService implements AgentDirectory {
       name: row.name,
       teamId: row.teamId,
       role: row.role,
-      endpoint: row.endpoint,
+      lineKind: row.lineKind,
+      ...lineShown(row),
       lineMode: row.lineMode,
       inboundRole: row.inboundRole,
       state: live.state,

@@ -1,6 +1,8 @@
 import type { AgentEvent, AgentStateName, NotReadyReason } from './state.js';
 
 export type LineMode = 'persistent' | 'per-call';
+/** What the agent's line is: a SIP phone (desk or softphone), the agent's browser, or any phone number. */
+export type LineKind = 'sip' | 'webrtc' | 'remote';
 export type InboundRole = 'primary' | 'overflow' | 'none';
 
 /** An agent as the rest of the service and the API see it: the stored seat plus its live state. */
@@ -10,8 +12,15 @@ export interface AgentView {
   teamId: string | null;
   /** 'agent' or 'team-leader' (a leader may also take calls). */
   role: 'agent' | 'team-leader';
-  /** Dial string of the agent's phone: PJSIP/1001, or a trunk number for a remote or mobile agent. */
-  endpoint: string;
+  /** sip: a phone the PBX knows; webrtc: the agent's browser; remote: a phone number through the trunk. */
+  lineKind: LineKind;
+  /**
+   * What the PBX dials to reach the agent: the phone's dial string (PJSIP/1001), or the browser's
+   * endpoint (PJSIP/cc-webrtc-<id>); null for a remote line, whose full number is not given out.
+   */
+  endpoint: string | null;
+  /** A remote line's number, masked (****1234). */
+  remoteNumberMasked?: string;
   lineMode: LineMode;
   inboundRole: InboundRole;
   state: AgentStateName;
@@ -34,6 +43,13 @@ export type RequestedAgentEvent = Extract<
 
 export class AgentStateError extends Error {
   override readonly name = 'AgentStateError';
+  /** The API's error code (409): a refused move, or why a line could not be taken. */
+  constructor(
+    message: string,
+    readonly code: 'AGENT_STATE_CONFLICT' | 'REMOTE_NOT_ACCEPTED' = 'AGENT_STATE_CONFLICT',
+  ) {
+    super(message);
+  }
 }
 
 export class AgentNotFoundError extends Error {

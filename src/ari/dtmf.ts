@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CallSession, Task } from './session.js';
+import { type CallSession, type Task, WaitTimeoutError } from './session.js';
+import type { ChannelDtmfReceivedEvent, RawAriEvent } from './types.js';
 
 export const dtmfSpecSchema = z.strictObject({
   /** Keys to send: digits, * and #, and the A-D keys of a full keypad. */
@@ -33,4 +34,43 @@ class DtmfTask implements Task<void> {
 
   /** One short command: nothing to stop. */
   kill(): void {}
+}
+
+/**
+ * Waits for the call's caller to press one of `keys` (e.g. the key that accepts a remote agent line):
+ * resolves with the key, or undefined after `timeoutMs`. Other keys are ignored. Start it before the
+ * prompt that asks for the key, so a key pressed during the prompt counts.
+ */
+export function keyTask(spec: { keys: string; timeoutMs: number }): Task<string | undefined> {
+  return new KeyTask(spec.keys, spec.timeoutMs);
+}
+
+class KeyTask implements Task<string | undefined> {
+  readonly name = 'key';
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly keys: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async exec(session: CallSession): Promise<string | undefined> {
+    try {
+      const event = await session.waitFor(
+        (e: RawAriEvent): e is ChannelDtmfReceivedEvent =>
+          e.type === 'ChannelDtmfReceived' &&
+          e.channel?.id === session.channelId &&
+          this.keys.includes((e as ChannelDtmfReceivedEvent).digit),
+        { timeoutMs: this.timeoutMs, signal: this.abort.signal },
+      );
+      return event.digit;
+    } catch (err) {
+      if (err instanceof WaitTimeoutError || this.abort.signal.aborted) return undefined;
+      throw err;
+    }
+  }
+
+  kill(): void {
+    this.abort.abort(new Error('key wait stopped'));
+  }
 }

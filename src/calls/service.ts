@@ -398,6 +398,9 @@ export class CallControl {
   /** Rings a ring-per-call target's phone from the customer's call (the leg is the call's). */
   private ring(c: ControlledCall, target: AgentView, mode: TransferMode): Consult {
     const { session } = c.call;
+    // (A remote line has no endpoint, and is always persistent: never rung per call.)
+    if (target.endpoint === null)
+      throw new CallControlError('TARGET_UNAVAILABLE', `agent ${target.id} has no phone to ring`);
     const dial = new DialTask({
       endpoint: target.endpoint,
       app: this.deps.config.app,

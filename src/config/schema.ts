@@ -308,6 +308,29 @@ export const configSchema = z.object({
       lineDroppedLogoutSec: z.number().int().min(5).default(120),
       lineAnswerTimeoutSec: z.number().int().min(5).max(120).default(30),
       maxMissedOffers: z.number().int().min(1).max(20).default(2),
+      /**
+       * A remote seat (lineKind remote): the key the person presses on the phone to take the line, so a
+       * voicemail that answers never becomes an agent, and how long the service waits for it.
+       */
+      remoteAcceptKey: z
+        .string()
+        .regex(/^[0-9*#]$/, 'expected one key: 0-9, * or #')
+        .default('1'),
+      remoteAcceptTimeoutSec: z.number().int().min(3).max(120).default(15),
+      /** Played (again and again) until the key comes; default "press <key>" from Asterisk's sounds. */
+      remoteAcceptPrompt: z
+        .array(
+          z
+            .string()
+            .regex(/^(sound|recording|tone|digits|number):/, 'expected media such as sound:hello-world'),
+        )
+        .min(1)
+        .optional(),
+      /** The caller ID a remote seat's phone sees (E.164); unset: the trunk's default. */
+      remoteCallerId: z
+        .string()
+        .regex(/^\+[1-9]\d{5,14}$/, 'expected an E.164 number such as +493012345678')
+        .optional(),
       /** On shutdown leave agent lines up for the restarted (or standby) instance to re-attach. */
       keepLinesOnStop: z.boolean().default(true),
       /**

@@ -6,6 +6,7 @@ import { PlayTask } from '../ari/play.js';
 import type { CallSession } from '../ari/session.js';
 import type { DialEvent, RawAriEvent } from '../ari/types.js';
 import { bestEffort } from '../lib/best-effort.js';
+import { fillDialString } from '../lib/dial-string.js';
 import { maskNumber } from '../lib/mask.js';
 import type { LeadState } from '../store/index.js';
 import type { Campaign, DialOutcomeName } from './campaign.js';
@@ -305,8 +306,6 @@ export class CustomerCall {
   }
 
   private dialString(phone: string): string {
-    return this.ctx.deps.config.dialString
-      .replaceAll('{e164}', phone)
-      .replaceAll('{digits}', phone.replace(/^\+/, ''));
+    return fillDialString(this.ctx.deps.config.dialString, phone);
   }
 }

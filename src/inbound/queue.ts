@@ -300,6 +300,8 @@ export class HotlineQueue {
       await session.run(bridgeTask({ bridge: { join: agentBridge }, stopMoh: true }));
       return {};
     }
+    // A remote line is only reached while it is up (always persistent): nothing to ring.
+    if (agent.endpoint === null) return undefined;
     const dial = await session.run(
       new DialTask({
         endpoint: agent.endpoint,

@@ -1,31 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { webrtcEndpointName } from '../agents/line.js';
 
-/** The service's PJSIP endpoint for an agent's browser softphone (and its aor and auth: the same id). */
-export function softphoneEndpointId(agentId: string): string {
-  return `cc-webrtc-${agentId}`;
-}
+/**
+ * The service's PJSIP endpoint for an agent's browser softphone (and its aor and auth: the same id); the
+ * agents' line module names it, as it is also what the service dials (lineDialString).
+ */
+export const softphoneEndpointId = webrtcEndpointName;
 
-/** What the service dials to reach the agent's browser. */
-export function softphoneDialString(agentId: string): string {
-  return `PJSIP/${softphoneEndpointId(agentId)}`;
-}
-
-/** What decides whether an agent's line is the browser (until line kinds exist: the dial string). */
+/** What decides whether an agent's line is the browser. */
 export interface LineSeat {
-  id: string;
-  endpoint: string;
+  lineKind: string;
   active?: boolean;
-  /** The agent's line kind, once seats have one; 'webrtc' is the browser. */
-  lineKind?: string;
 }
 
 /**
  * The one place that decides which agents get a browser softphone (credentials and a pushed endpoint):
- * an active agent whose line kind is 'webrtc', or whose dial string is the service's own endpoint for it.
+ * an active agent whose line kind is 'webrtc'.
  */
 export function hasBrowserLine(seat: LineSeat): boolean {
-  if (seat.active === false) return false;
-  return seat.lineKind === 'webrtc' || seat.endpoint === softphoneDialString(seat.id);
+  return seat.active !== false && seat.lineKind === 'webrtc';
 }
 
 /** A new SIP password: 192 random bits, in characters every SIP stack and config format takes as they are. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentStateName, NotReadyReason } from '../agents/state.js';
-import type { InboundRole, LineMode } from '../agents/types.js';
+import type { InboundRole, LineKind, LineMode } from '../agents/types.js';
 import type { Database } from './db.js';
 import { StoreError } from './errors.js';
 
@@ -10,6 +10,7 @@ import { StoreError } from './errors.js';
 export const AGENT_ROLES = ['agent', 'team-leader'] as const;
 export const LINE_MODES = ['persistent', 'per-call'] as const satisfies readonly LineMode[];
 export const INBOUND_ROLES = ['primary', 'overflow', 'none'] as const satisfies readonly InboundRole[];
+export const LINE_KINDS = ['sip', 'webrtc', 'remote'] as const satisfies readonly LineKind[];
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
 /** Agent and team ids are chosen by the admin and appear in CSV files, URLs and logs. */
@@ -30,33 +31,119 @@ const agentFields = {
     .trim()
     .regex(/^[A-Za-z][A-Za-z0-9]*\/\S+$/, 'must be a dial string TECH/resource, e.g. PJSIP/1001')
     .max(200)
-    .describe("Dial string of the agent's phone, e.g. PJSIP/1001"),
+    .nullable()
+    .describe("Dial string of the agent's phone, e.g. PJSIP/1001 (lineKind sip only)"),
+  lineKind: z
+    .enum(LINE_KINDS)
+    .describe(
+      "sip: a phone the PBX knows (endpoint); webrtc: the agent's browser; remote: any phone number, " +
+        'called through the trunk (remoteNumber)',
+    ),
+  remoteNumber: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .nullable()
+    .describe(
+      'The phone number a remote line calls (lineKind remote only), e.g. +8613812345678 or a national ' +
+        'number of dialer.defaultCountry; stored in E.164',
+    ),
   lineMode: z
     .enum(LINE_MODES)
     .describe('persistent: one line held open for the shift; per-call: rung per call'),
   inboundRole: z.enum(INBOUND_ROLES).describe('Part in the 400 hotline: first choice, overflow, or none'),
 };
 
+/** The fields that make a seat's line. */
+export interface SeatLine {
+  lineKind: LineKind;
+  endpoint: string | null;
+  remoteNumber: string | null;
+  lineMode: LineMode;
+}
+
+/**
+ * Why a seat's line fields do not fit together (the field and why), or undefined. A SIP phone needs its
+ * dial string; a browser line has neither (the service names its own endpoint); a remote line needs its
+ * number and is always persistent (kept up across calls: calling a mobile per call would be too slow).
+ */
+export function lineIssue(line: SeatLine): { field: keyof SeatLine; message: string } | undefined {
+  const { lineKind, endpoint, remoteNumber, lineMode } = line;
+  if (lineKind === 'sip' && !endpoint)
+    return {
+      field: 'endpoint',
+      message: 'a SIP line (lineKind sip) needs the dial string of the phone, e.g. PJSIP/1001',
+    };
+  if (lineKind !== 'sip' && endpoint)
+    return {
+      field: 'endpoint',
+      message:
+        lineKind === 'webrtc'
+          ? "a browser line (lineKind webrtc) has no endpoint: the service makes the agent's own"
+          : 'a remote line (lineKind remote) is called through the trunk: give remoteNumber instead',
+    };
+  if (lineKind === 'remote' && !remoteNumber)
+    return {
+      field: 'remoteNumber',
+      message: 'a remote line (lineKind remote) needs the phone number to call',
+    };
+  if (lineKind !== 'remote' && remoteNumber)
+    return {
+      field: 'remoteNumber',
+      message: `only a remote line (lineKind remote) has a number, not lineKind ${lineKind}`,
+    };
+  if (lineKind === 'remote' && lineMode === 'per-call')
+    return {
+      field: 'lineMode',
+      message: 'a remote line is always persistent (kept up across calls), not per-call',
+    };
+  return undefined;
+}
+
 /**
  * A seat as created or imported (upserted); shared by the API, the import and the repository. Strict, so
- * a misspelt column or field is reported rather than ignored.
+ * a misspelt column or field is reported rather than ignored. lineMode defaults to per-call, or
+ * persistent for a remote line.
  */
-export const agentInputSchema = z.strictObject({
-  id: agentIdSchema,
-  name: agentFields.name,
-  teamId: agentFields.teamId.default(null),
-  role: agentFields.role.default('agent'),
-  endpoint: agentFields.endpoint,
-  lineMode: agentFields.lineMode.default('per-call'),
-  inboundRole: agentFields.inboundRole.default('none'),
-});
-export type AgentInput = z.infer<typeof agentInputSchema>;
+export const agentInputSchema = z
+  .strictObject({
+    id: agentIdSchema,
+    name: agentFields.name,
+    teamId: agentFields.teamId.default(null),
+    role: agentFields.role.default('agent'),
+    lineKind: agentFields.lineKind.default('sip'),
+    endpoint: agentFields.endpoint.default(null),
+    remoteNumber: agentFields.remoteNumber.default(null),
+    lineMode: agentFields.lineMode.optional(),
+    inboundRole: agentFields.inboundRole.default('none'),
+  })
+  .superRefine((seat, ctx) => {
+    const issue = lineIssue(withLineDefaults(seat));
+    if (issue) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+  });
+type ParsedAgentInput = z.infer<typeof agentInputSchema>;
+/** A seat to write: the line fields may be left out (a SIP phone, per-call, as before line kinds). */
+export type AgentInput = Omit<ParsedAgentInput, 'lineKind' | 'remoteNumber' | 'endpoint'> &
+  Partial<Pick<ParsedAgentInput, 'lineKind' | 'remoteNumber' | 'endpoint'>>;
+
+/** An input with its line fields' defaults. */
+function withLineDefaults<T extends AgentInput>(input: T): T & SeatLine {
+  const lineKind = input.lineKind ?? 'sip';
+  return {
+    ...input,
+    lineKind,
+    endpoint: input.endpoint ?? null,
+    remoteNumber: input.remoteNumber ?? null,
+    lineMode: input.lineMode ?? (lineKind === 'remote' ? 'persistent' : 'per-call'),
+  };
+}
 
 /** A partial edit; `active: true` brings a deactivated agent back. */
 export const agentPatchSchema = z.strictObject({ ...agentFields, active: z.boolean() }).partial();
 export type AgentPatch = z.infer<typeof agentPatchSchema>;
 
-export interface AgentRecord extends AgentInput {
+export interface AgentRecord extends Omit<ParsedAgentInput, keyof SeatLine>, SeatLine {
   active: boolean;
   createdAt: number;
   updatedAt: number;
@@ -168,13 +255,26 @@ export class TeamRepository {
 
 // ---- Agents -------------------------------------------------------------------------------------------
 
-const AGENT_COLUMNS = `id, name, team_id AS teamId, role, endpoint, line_mode AS lineMode,
-  inbound_role AS inboundRole, active, created_at AS createdAt, updated_at AS updatedAt`;
+const AGENT_COLUMNS = `id, name, team_id AS teamId, role, endpoint, line_kind AS lineKind,
+  remote_number AS remoteNumber, line_mode AS lineMode, inbound_role AS inboundRole, active,
+  created_at AS createdAt, updated_at AS updatedAt`;
 
-type AgentRow = Omit<AgentRecord, 'active'> & { active: number };
+/** The endpoint column is NOT NULL (from before line kinds): '' there means none. */
+type AgentRow = Omit<AgentRecord, 'active' | 'endpoint'> & { active: number; endpoint: string };
 
-const decodeAgent = ({ active, ...row }: AgentRow): AgentRecord => ({ ...row, active: active === 1 });
-const encodeAgent = (agent: AgentRecord): AgentRow => ({ ...agent, active: agent.active ? 1 : 0 });
+const decodeAgent = ({ active, endpoint, ...row }: AgentRow): AgentRecord => ({
+  ...row,
+  endpoint: endpoint === '' ? null : endpoint,
+  active: active === 1,
+});
+const encodeAgent = (agent: AgentRecord): AgentRow => ({
+  ...agent,
+  endpoint: agent.endpoint ?? '',
+  active: agent.active ? 1 : 0,
+});
+
+const lineError = (id: string, issue: { field: string; message: string }) =>
+  new StoreError('INVALID_LINE', `agent ${id}: ${issue.field}: ${issue.message}`, issue.field);
 
 /** The seats: who may log in, with which phone, in which team and hotline role. */
 export class AgentRepository {
@@ -188,13 +288,15 @@ export class AgentRepository {
 
   constructor(db: Database) {
     this.#insert = db.prepare<AgentRow>(
-      `INSERT INTO agents (id, name, team_id, role, endpoint, line_mode, inbound_role, active, created_at,
-         updated_at)
-       VALUES (@id, @name, @teamId, @role, @endpoint, @lineMode, @inboundRole, @active, @createdAt, @updatedAt)`,
+      `INSERT INTO agents (id, name, team_id, role, endpoint, line_kind, remote_number, line_mode,
+         inbound_role, active, created_at, updated_at)
+       VALUES (@id, @name, @teamId, @role, @endpoint, @lineKind, @remoteNumber, @lineMode, @inboundRole,
+         @active, @createdAt, @updatedAt)`,
     );
     this.#update = db.prepare<AgentRow>(
       `UPDATE agents SET name = @name, team_id = @teamId, role = @role, endpoint = @endpoint,
-         line_mode = @lineMode, inbound_role = @inboundRole, active = @active, updated_at = @updatedAt
+         line_kind = @lineKind, remote_number = @remoteNumber, line_mode = @lineMode,
+         inbound_role = @inboundRole, active = @active, updated_at = @updatedAt
        WHERE id = @id`,
     );
     this.#get = db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`);
@@ -216,24 +318,34 @@ export class AgentRepository {
       return true;
     });
     this.#teamExists = db.prepare<[string], number>('SELECT 1 FROM teams WHERE id = ?').pluck();
-    this.#importMany = db.transaction((rows: readonly unknown[], now: number) => this.#import(rows, now));
+    this.#importMany = db.transaction(
+      (rows: readonly unknown[], now: number, prepare: (input: AgentInput) => AgentInput | string) =>
+        this.#import(rows, now, prepare),
+    );
   }
 
-  /** Throws StoreError AGENT_EXISTS or UNKNOWN_TEAM. The default time is for seeding scripts and fixtures. */
+  /**
+   * Throws StoreError AGENT_EXISTS, UNKNOWN_TEAM or INVALID_LINE (see lineIssue). The default time is for
+   * seeding scripts and fixtures.
+   */
   create(input: AgentInput, now = Date.now()): AgentRecord {
     if (this.#get.get(input.id)) throw new StoreError('AGENT_EXISTS', `An agent with id ${input.id} exists`);
     this.#checkTeam(input.teamId);
-    const agent: AgentRecord = { ...input, active: true, createdAt: now, updatedAt: now };
+    const agent: AgentRecord = { ...withLineDefaults(input), active: true, createdAt: now, updatedAt: now };
+    const issue = lineIssue(agent);
+    if (issue) throw lineError(input.id, issue);
     this.#insert.run(encodeAgent(agent));
     return agent;
   }
 
-  /** Null if there is no such agent; throws StoreError UNKNOWN_TEAM. */
+  /** Null if there is no such agent; throws StoreError UNKNOWN_TEAM or INVALID_LINE (see lineIssue). */
   update(id: string, patch: AgentPatch, now: number): AgentRecord | null {
     const current = this.get(id);
     if (!current) return null;
     if (patch.teamId !== undefined) this.#checkTeam(patch.teamId);
     const agent: AgentRecord = { ...current, ...patch, updatedAt: now };
+    const issue = lineIssue(agent);
+    if (issue) throw lineError(id, issue);
     this.#update.run(encodeAgent(agent));
     return agent;
   }
@@ -255,14 +367,23 @@ export class AgentRepository {
   }
 
   /**
-   * Upserts rows by id in one transaction. Each row is validated with agentInputSchema; good rows are
-   * written, bad ones reported with why. An existing agent keeps its active flag and creation time.
+   * Upserts rows by id in one transaction. Each row is validated with agentInputSchema, then given to
+   * `prepare` (the caller's own checks: a message refuses the row); good rows are written, bad ones
+   * reported with why. An existing agent keeps its active flag and creation time.
    */
-  importMany(rows: readonly unknown[], now: number): ImportResult {
-    return this.#importMany(rows, now);
+  importMany(
+    rows: readonly unknown[],
+    now: number,
+    prepare: (input: AgentInput) => AgentInput | string = (input) => input,
+  ): ImportResult {
+    return this.#importMany(rows, now, prepare);
   }
 
-  #import(rows: readonly unknown[], now: number): ImportResult {
+  #import(
+    rows: readonly unknown[],
+    now: number,
+    prepare: (input: AgentInput) => AgentInput | string,
+  ): ImportResult {
     const result: ImportResult = { created: 0, updated: 0, errors: [] };
     const seen = new Map<string, number>();
     rows.forEach((raw, index) => {
@@ -275,7 +396,12 @@ export class AgentRepository {
         result.errors.push({ row, message });
         return;
       }
-      const input = parsed.data;
+      const prepared = prepare(parsed.data);
+      if (typeof prepared === 'string') {
+        result.errors.push({ row, message: prepared });
+        return;
+      }
+      const input = withLineDefaults(prepared);
       const earlier = seen.get(input.id);
       if (earlier !== undefined) {
         result.errors.push({ row, message: `id ${input.id} already appears in row ${earlier}` });

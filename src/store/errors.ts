@@ -8,12 +8,16 @@ export type StoreErrorCode =
   | 'TEAM_NOT_EMPTY'
   | 'UNKNOWN_AGENT'
   | 'UNKNOWN_TEAM'
-  | 'CAMPAIGN_EXISTS';
+  | 'CAMPAIGN_EXISTS'
+  /** An agent's line fields that do not fit together (a SIP line without endpoint...). */
+  | 'INVALID_LINE';
 
 export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
     message: string,
+    /** The input field at fault, when one is (INVALID_LINE: endpoint, remoteNumber or lineMode). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'StoreError';

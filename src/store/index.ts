@@ -48,7 +48,10 @@ export {
   agentPatchSchema,
   type ImportResult,
   INBOUND_ROLES,
+  LINE_KINDS,
   LINE_MODES,
+  lineIssue,
+  type SeatLine,
   type Team,
   teamIdSchema,
 } from './agents.js';

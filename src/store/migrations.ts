@@ -480,6 +480,17 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    id: 9,
+    name: "an agent's line kind (SIP phone, browser, remote number) and a remote seat's number",
+    // endpoint stays NOT NULL (SQLite cannot relax it in place): a seat without one (browser, remote)
+    // stores '' there, which the repository reads as null.
+    sql: `
+      ALTER TABLE agents ADD COLUMN line_kind TEXT NOT NULL DEFAULT 'sip'
+        CHECK (line_kind IN ('sip', 'webrtc', 'remote'));
+      ALTER TABLE agents ADD COLUMN remote_number TEXT;
+    `,
+  },
+  {
     id: 10,
     name: "the agents' browser softphone credentials",
     // The SIP password is given back to the agent's browser, so it is kept encrypted (AES-GCM under the

@@ -7,6 +7,7 @@ import type { AriApp } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
 import { HotlineNotifier } from '../inbound/notifier.js';
 import { HotlineQueue } from '../inbound/queue.js';
+import { normalizePhone } from '../leads/phone.js';
 import { maskNumber } from '../lib/mask.js';
 import type { RedisStateGuard } from '../lib/redis-guard.js';
 import { dayBounds } from '../lib/time.js';
@@ -36,6 +37,7 @@ export function wireAgents(deps: {
     events: new AgentNotifier(bus, nowMs),
     logger,
     config: config.agents,
+    trunkDialString: config.dialer.dialString,
     now: nowMs,
   });
   const hotline = new HotlineQueue({
@@ -70,7 +72,13 @@ export function wireAgents(deps: {
 
   const routes: AgentApiDeps = {
     directory: agents,
-    roster: new AgentRoster({ store, seats: agents, logger, now: nowMs }),
+    roster: new AgentRoster({
+      store,
+      seats: agents,
+      logger,
+      now: nowMs,
+      normalizeNumber: (raw) => normalizePhone(raw, config.dialer.defaultCountry),
+    }),
     queue: () => hotline.snapshot(),
     hotlineCalls: (from, to) => store.hotlineCalls.forDay(from, to),
     bus,

@@ -90,6 +90,7 @@ describe('GET /v1/agents', () => {
       name: 'Agent a2',
       teamId: 'sales',
       role: 'agent',
+      lineKind: 'sip',
       endpoint: 'PJSIP/a2',
       lineMode: 'per-call',
       inboundRole: 'none',
@@ -221,6 +222,58 @@ describe('agent roster', () => {
     expect(badId.json().error.details).toEqual([{ path: 'body.id', message: expect.stringMatching(/1-32/) }]);
     expect((await send('PATCH', '/v1/agents/nope', keys.admin, { name: 'X' })).statusCode).toBe(404);
     expect((await send('DELETE', '/v1/agents/nope', keys.admin)).statusCode).toBe(404);
+  });
+
+  it("takes a line kind: remote stored in E.164 for the admin, masked in every agent's view", async () => {
+    const res = await send('POST', '/v1/agents', keys.admin, {
+      id: 'r1',
+      name: 'Remote',
+      teamId: 'sales',
+      lineKind: 'remote',
+      remoteNumber: '+86 138 1234 5678',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      lineKind: 'remote',
+      remoteNumber: '+8613812345678',
+      endpoint: null,
+      lineMode: 'persistent',
+    });
+    const view = await get('/v1/agents/r1', keys.lead1);
+    expect(view.json()).toMatchObject({
+      lineKind: 'remote',
+      endpoint: null,
+      remoteNumberMasked: '**********5678',
+    });
+    expect(view.body).not.toContain('13812345678');
+
+    const sipless = await send('PATCH', '/v1/agents/a2', keys.admin, { lineKind: 'sip', endpoint: null });
+    expect([sipless.statusCode, sipless.json().error.code]).toEqual([400, 'INVALID_LINE']);
+    expect(sipless.json().error.message).toMatch(/endpoint: a SIP line .* needs the dial string/);
+    // The field at fault, for a form to mark (the store's check, as a validation failure's).
+    expect(sipless.json().error.details).toEqual([
+      { path: 'body.endpoint', message: expect.stringMatching(/needs the dial string/) },
+    ]);
+    const notANumber = await send('PATCH', '/v1/agents/a2', keys.admin, {
+      lineKind: 'remote',
+      remoteNumber: 'call me',
+    });
+    expect([notANumber.statusCode, notANumber.json().error.code]).toEqual([400, 'INVALID_REMOTE_NUMBER']);
+    const both = await send('POST', '/v1/agents', keys.admin, {
+      id: 'w1',
+      name: 'W',
+      lineKind: 'webrtc',
+      endpoint: 'PJSIP/1',
+    });
+    expect(both.json().error.details).toEqual([
+      { path: 'body.endpoint', message: expect.stringMatching(/browser line/) },
+    ]);
+    const browser = await send('PATCH', '/v1/agents/a2', keys.admin, { lineKind: 'webrtc' });
+    expect(browser.json()).toMatchObject({ lineKind: 'webrtc', endpoint: null });
+    expect((await get('/v1/agents/a2', keys.a2)).json()).toMatchObject({
+      lineKind: 'webrtc',
+      endpoint: 'PJSIP/cc-webrtc-a2',
+    });
   });
 
   it('imports a JSON array, reporting bad rows and importing the rest', async () => {

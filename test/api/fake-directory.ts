@@ -1,3 +1,4 @@
+import { lineShown } from '../../src/agents/line.js';
 import { type AgentState, transition } from '../../src/agents/state.js';
 import {
   type AgentDirectory,
@@ -62,10 +63,24 @@ export class FakeDirectory implements AgentDirectory {
   #load(): void {
     const views = new Map<string, AgentView>();
     for (const agent of this.#store.agents.list({ active: true })) {
-      const { active: _active, createdAt: _createdAt, updatedAt: _updatedAt, ...seat } = agent;
+      const {
+        active: _active,
+        createdAt: _createdAt,
+        updatedAt: _updatedAt,
+        endpoint: _endpoint,
+        remoteNumber: _remoteNumber,
+        ...seat
+      } = agent;
       const state = this.#states.get(seat.id) ?? { state: 'logged-out', since: agent.createdAt };
       this.#states.set(seat.id, state);
-      views.set(seat.id, { ...seat, ...state, lineUp: false, idleSince: state.since, missedOffers: 0 });
+      views.set(seat.id, {
+        ...seat,
+        ...lineShown(agent),
+        ...state,
+        lineUp: false,
+        idleSince: state.since,
+        missedOffers: 0,
+      });
     }
     this.#views = views;
   }

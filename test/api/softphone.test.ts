@@ -4,12 +4,13 @@ import type { AgentInput } from '../../src/store/index.js';
 import { bearer, buildTestApi, type TestApi } from './helpers.js';
 import { type PushLog, softphoneService } from './softphone-fixtures.js';
 
-const seat = (id: string, endpoint: string): AgentInput => ({
+/** A seat whose line is the browser, or a SIP phone's dial string. */
+const seat = (id: string, line: 'browser' | string): AgentInput => ({
   id,
   name: `Agent ${id}`,
   teamId: null,
   role: 'agent',
-  endpoint,
+  ...(line === 'browser' ? { lineKind: 'webrtc' as const } : { lineKind: 'sip' as const, endpoint: line }),
   lineMode: 'persistent',
   inboundRole: 'primary',
 });
@@ -23,7 +24,7 @@ beforeEach(async () => {
   pushes = { puts: [], deletes: [], failing: false };
   api = await buildTestApi({
     softphone: (store, logger) => {
-      store.agents.create(seat('a1', 'PJSIP/cc-webrtc-a1'));
+      store.agents.create(seat('a1', 'browser'));
       store.agents.create(seat('b1', 'PJSIP/b1'));
       service = softphoneService(store, logger, pushes);
       return { softphone: service };
@@ -124,7 +125,7 @@ describe('SoftphoneService.syncAll (every ARI connect)', () => {
     expect(pushes.puts).toHaveLength(6);
     expect(pushes.puts[3]!.fields.password).toBe(password);
 
-    api.store.agents.update('a1', { endpoint: 'PJSIP/desk-a1' }, Date.now());
+    api.store.agents.update('a1', { lineKind: 'sip', endpoint: 'PJSIP/desk-a1' }, Date.now());
     await service.syncAll();
     expect(pushes.deletes.map((d) => d.kind)).toEqual(['endpoint', 'aor', 'auth']);
     expect(api.store.softphones.get('a1')).toBeNull();

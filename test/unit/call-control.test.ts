@@ -18,6 +18,7 @@ function agent(id: string, extra: Partial<AgentView> = {}): AgentView {
     name: id,
     teamId: 't1',
     role: 'agent',
+    lineKind: 'sip',
     endpoint: `PJSIP/${id}`,
     lineMode: 'persistent',
     inboundRole: 'none',

@@ -37,7 +37,7 @@ describe('agentRowsFromCsv', () => {
 
   it.each([
     ['', /empty/],
-    ['id,name\n', /missing column\(s\) endpoint/],
+    ['name,endpoint\n', /missing column\(s\) id/],
     ['id,name,endpoint,colour\n', /unknown column\(s\) colour/],
     ['id,name,endpoint,id\n', /column id appears twice/],
     ['id,name,endpoint\na1,Ann\n', /line 2: 2 cells where the header has 3/],

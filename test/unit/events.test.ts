@@ -31,6 +31,7 @@ const view: AgentView = {
   name: 'Ann',
   teamId: 't1',
   role: 'agent',
+  lineKind: 'sip',
   endpoint: 'PJSIP/1001',
   lineMode: 'persistent',
   inboundRole: 'primary',

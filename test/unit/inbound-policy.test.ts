@@ -8,6 +8,7 @@ function agent(id: string, inboundRole: AgentView['inboundRole'], idleSince: num
     name: id,
     teamId: 't1',
     role: 'agent',
+    lineKind: 'sip',
     endpoint: 'PJSIP/x',
     lineMode: 'persistent',
     inboundRole,

@@ -47,6 +47,7 @@ describe('readyAgentRoute: the one place a ready agent goes', () => {
     name: 'Ann',
     teamId: 't1',
     role: 'agent',
+    lineKind: 'sip',
     endpoint: 'PJSIP/1001',
     lineMode: 'persistent',
     inboundRole,

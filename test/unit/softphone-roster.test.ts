@@ -21,7 +21,7 @@ describe('softphones follow the roster', () => {
         name: 'Wu',
         teamId: null,
         role: 'agent',
-        endpoint: 'PJSIP/cc-webrtc-w1',
+        lineKind: 'webrtc',
         lineMode: 'persistent',
         inboundRole: 'none',
       },
@@ -30,7 +30,7 @@ describe('softphones follow the roster', () => {
     await eventually(() => store.softphones.get('w1'), 'credentials made');
     await eventually(() => (pushes.puts.length === 3 ? true : undefined), 'endpoint pushed');
 
-    await roster.updateAgent('w1', { endpoint: 'PJSIP/1001' }, 'admin');
+    await roster.updateAgent('w1', { lineKind: 'sip', endpoint: 'PJSIP/1001' }, 'admin');
     await eventually(() => (store.softphones.get('w1') ? undefined : true), 'credentials removed');
     await eventually(() => (pushes.deletes.length === 3 ? true : undefined), 'objects deleted');
     expect(pushes.deletes.map((d) => d.kind)).toEqual(['endpoint', 'aor', 'auth']);

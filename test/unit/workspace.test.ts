@@ -101,6 +101,7 @@ describe('WorkspaceService', () => {
     name: `Agent ${id}`,
     teamId: 't1',
     role: 'agent',
+    lineKind: 'sip',
     endpoint: `PJSIP/${id}`,
     lineMode: 'persistent',
     inboundRole: 'primary',

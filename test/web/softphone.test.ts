@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,7 +5,7 @@ import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '../../src/lib/wav.js';
 import type { Service } from '../../src/service.js';
-import { softphoneDialString, softphoneEndpointId } from '../../src/softphone/lines.js';
+import { softphoneEndpointId } from '../../src/softphone/lines.js';
 import { customer, settings, supervisorApi } from '../dialer/helpers.js';
 import { rms, toneLevel } from '../harness/audio.js';
 import { fakeVoiceFile, launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
@@ -39,7 +38,7 @@ beforeAll(async () => {
   fakeVoiceFile(tone, BROWSER_TONE_HZ);
   browser = await launchBrowser({ fakeMedia: true, fakeAudioFile: tone });
   ({ service, person } = await startAgentScreenService(AGENT, { inboundRole: 'primary' }));
-  service.store.agents.update(AGENT, { endpoint: softphoneDialString(AGENT) }, Date.now());
+  service.store.agents.update(AGENT, { lineKind: 'webrtc' }, Date.now());
   await service.agents.reload();
   service.catalog.put(HOTLINE_FLOW, 'test');
   await far.connect();

@@ -1,6 +1,7 @@
 import { watch } from 'vue';
 import { createRouter, createWebHistory, type RouteLocationNormalizedLoaded } from 'vue-router';
 import ShellLayout from './layouts/ShellLayout.vue';
+import AdminSeatsPage from './pages/AdminSeatsPage.vue';
 import AgentPage from './pages/AgentPage.vue';
 import ChangePasswordPage from './pages/ChangePasswordPage.vue';
 import HomePage from './pages/HomePage.vue';
@@ -46,12 +47,21 @@ export const router = createRouter({
         },
         { path: 'agent', name: 'agent', component: AgentPage },
         { path: 'sms', name: 'sms', component: SmsPage },
+        // Admins only (the service refuses the edits to anyone else): others go home.
+        {
+          path: 'admin/seats',
+          name: 'admin-seats',
+          component: AdminSeatsPage,
+          beforeEnter: () => (isAdmin() ? true : { name: 'home' }),
+        },
         { path: 'account/password', name: 'password', component: ChangePasswordPage },
         { path: ':unknown(.*)*', name: 'not-found', component: NotFoundPage },
       ],
     },
   ],
 });
+
+export const isAdmin = () => session.identity?.role === 'admin';
 
 const isAgent = () => session.identity?.role === 'agent' && session.identity.agentId !== null;
 

@@ -40,6 +40,7 @@ type ErrorBody = z.infer<typeof errorSchema>;
 const STORE_ERROR_STATUS: Record<StoreErrorCode, number> = {
   UNKNOWN_AGENT: 400,
   UNKNOWN_TEAM: 400,
+  INVALID_LINE: 400,
   AGENT_EXISTS: 409,
   TEAM_EXISTS: 409,
   CAMPAIGN_EXISTS: 409,
@@ -100,7 +101,9 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
       return reply.status(error.statusCode).send(body(error.code, error.message, error.details));
     }
     if (error instanceof StoreError) {
-      return reply.status(STORE_ERROR_STATUS[error.code]).send(body(error.code, error.message));
+      // The field at fault goes out as a detail, as for a validation failure, so a form can mark it.
+      const details = error.field ? [{ path: `body.${error.field}`, message: error.message }] : undefined;
+      return reply.status(STORE_ERROR_STATUS[error.code]).send(body(error.code, error.message, details));
     }
     // Fastify's own client errors (malformed JSON, unsupported media type, body too large) are safe to show.
     const status = error.statusCode ?? 500;

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { AGENT_STATES } from '../../agents/state.js';
 import type { AgentView } from '../../agents/types.js';
-import { AGENT_ROLES, type AgentRecord, INBOUND_ROLES, LINE_MODES, type Team } from '../../store/index.js';
+import {
+  AGENT_ROLES,
+  type AgentRecord,
+  INBOUND_ROLES,
+  LINE_KINDS,
+  LINE_MODES,
+  type Team,
+} from '../../store/index.js';
 
 /** Response schemas and encoders shared by the team, agent and hotline routes. Times go out as ISO 8601. */
 
@@ -21,7 +28,7 @@ const seatFields = {
   name: z.string(),
   teamId: z.string().nullable(),
   role: z.enum(AGENT_ROLES),
-  endpoint: z.string(),
+  lineKind: z.enum(LINE_KINDS).describe('sip: a SIP phone; webrtc: the browser; remote: a phone number'),
   lineMode: z.enum(LINE_MODES),
   inboundRole: z.enum(INBOUND_ROLES),
 };
@@ -29,6 +36,11 @@ const seatFields = {
 /** A seat as stored (what admins edit). */
 export const agentRecordSchema = z.object({
   ...seatFields,
+  endpoint: z.string().nullable().describe('The SIP dial string (lineKind sip), else null'),
+  remoteNumber: z
+    .string()
+    .nullable()
+    .describe("A remote line's number in E.164 (lineKind remote), else null"),
   active: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -43,6 +55,11 @@ export const agentRecordBody = (agent: AgentRecord) => ({
 /** A seat with its live state. */
 export const agentViewSchema = z.object({
   ...seatFields,
+  endpoint: z
+    .string()
+    .nullable()
+    .describe("What the PBX dials for the agent: the phone's or the browser's endpoint; null for remote"),
+  remoteNumberMasked: z.string().optional().describe("A remote line's number, masked (****1234)"),
   state: z.enum(AGENT_STATES),
   reason: z
     .string()

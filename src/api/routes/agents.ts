@@ -2,12 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotReadyReasons } from '../../agents/reasons.js';
-import { AgentImportError, MAX_AGENT_IMPORT_ROWS } from '../../agents/roster.js';
+import { AgentImportError, AgentLineError, MAX_AGENT_IMPORT_ROWS } from '../../agents/roster.js';
 import { AgentNotFoundError, AgentStateError, type RequestedAgentEvent } from '../../agents/types.js';
 import { agentInputSchema, agentPatchSchema } from '../../store/index.js';
 import { agentScope, assertAgentInScope, visibleAgent } from '../agent-scope.js';
 import { callerName } from '../plugins/auth.js';
-import { errorResponses, HttpError } from '../plugins/errors.js';
+import { domainErrors, errorResponses, HttpError } from '../plugins/errors.js';
 import type { AgentApiDeps } from '../types.js';
 import { agentRecordBody, agentRecordSchema, agentViewBody, agentViewSchema, iso } from './agent-schemas.js';
 
@@ -31,6 +31,9 @@ const stateBodySchema = (reasons: NotReadyReasons) =>
     }),
     z.strictObject({ event: z.enum(['login', 'ready', 'logout', 'wrap-up-done']) }),
   ]);
+
+/** A remote number that is no phone number: 400 INVALID_REMOTE_NUMBER. */
+const lineErrors = domainErrors(AgentLineError, { INVALID_REMOTE_NUMBER: 400 });
 
 const notFound = (id: string) => new HttpError(404, 'AGENT_NOT_FOUND', `No agent with id ${id}`);
 
@@ -79,13 +82,17 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
       schema: {
         tags: ['agents'],
         summary: 'Create an agent',
-        description: '409 AGENT_EXISTS if the id is taken (a deactivated agent included: PATCH it instead).',
+        description:
+          '409 AGENT_EXISTS if the id is taken (a deactivated agent included: PATCH it instead). The line: ' +
+          'lineKind sip needs endpoint; webrtc needs nothing; remote needs remoteNumber (any way of writing ' +
+          'it; stored in E.164; always persistent). 400 INVALID_LINE for fields that do not fit the kind, ' +
+          '400 INVALID_REMOTE_NUMBER for a number that is none.',
         body: agentInputSchema,
         response: { 201: agentRecordSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
-      const agent = await roster.createAgent(request.body, callerName(request));
+      const agent = await lineErrors(() => roster.createAgent(request.body, callerName(request)));
       return reply.status(201).send(agentRecordBody(agent));
     },
   );
@@ -97,7 +104,10 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
       schema: {
         tags: ['agents'],
         summary: 'Edit an agent',
-        description: 'Only the fields given change. `active: true` brings back a deactivated agent.',
+        description:
+          'Only the fields given change. `active: true` brings back a deactivated agent. A new lineKind ' +
+          "clears the old kind's endpoint or remoteNumber (and makes a remote line persistent) unless " +
+          'given; errors as for POST.',
         params: idParams,
         body: agentPatchSchema,
         response: { 200: agentRecordSchema, ...errorResponses(400, 401, 403, 404) },
@@ -105,7 +115,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
     },
     async (request) => {
       const { id } = request.params;
-      const agent = await roster.updateAgent(id, request.body, callerName(request));
+      const agent = await lineErrors(() => roster.updateAgent(id, request.body, callerName(request)));
       if (!agent) throw notFound(id);
       return agentRecordBody(agent);
     },
@@ -143,8 +153,8 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
         summary: 'Import agents (upsert by id)',
         description:
           'A JSON array of agents (as POST /v1/agents), or text/csv with a header row ' +
-          '(id,name,team,role,endpoint,line_mode,inbound_role; team is the team id or name; only id, name ' +
-          'and endpoint required). Good rows are written in one transaction, bad rows reported by row ' +
+          '(id,name,team,role,endpoint,line_kind,remote_number,line_mode,inbound_role; team is the team id ' +
+          'or name; only id and name required; endpoint for a sip line, remote_number for a remote one). Good rows are written in one transaction, bad rows reported by row ' +
           'number (1 = first row after any header). An existing agent keeps its active flag. A CSV that ' +
           'cannot be read answers 400 CSV_INVALID and imports nothing.',
         body: z.union([z.array(z.unknown()).max(MAX_AGENT_IMPORT_ROWS), z.string().describe('text/csv')]),
@@ -179,7 +189,10 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
         description:
           'By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason the ' +
           "center defines (config agents.notReadyReasons; the service's own are refused: 400). A " +
-          'change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.',
+          'change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT. ' +
+          'login calls a persistent line first: a phone that does not answer is 409 AGENT_STATE_CONFLICT; a ' +
+          'remote line answered without the accept key (config agents.remoteAcceptKey: a voicemail?) is 409 ' +
+          'REMOTE_NOT_ACCEPTED.',
         params: idParams,
         body: stateBodySchema(reasons),
         response: { 200: agentViewSchema, ...errorResponses(400, 401, 403, 404, 409) },
@@ -194,7 +207,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { di
       try {
         return agentViewBody(await directory.request(id, event, callerName(request)));
       } catch (err) {
-        if (err instanceof AgentStateError) throw new HttpError(409, 'AGENT_STATE_CONFLICT', err.message);
+        if (err instanceof AgentStateError) throw new HttpError(409, err.code, err.message);
         if (err instanceof AgentNotFoundError) throw notFound(id);
         throw err;
       }

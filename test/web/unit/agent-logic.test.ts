@@ -234,6 +234,7 @@ describe('the call panel', () => {
     name: 'A',
     teamId: null,
     role: 'agent',
+    lineKind: 'sip',
     endpoint: 'PJSIP/1',
     lineMode: 'persistent',
     inboundRole: 'none',

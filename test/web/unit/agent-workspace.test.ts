@@ -16,6 +16,7 @@ function view(state: AgentView['state'], sinceMs: number, extra: Partial<AgentVi
     name: 'A',
     teamId: null,
     role: 'agent',
+    lineKind: 'sip',
     endpoint: 'PJSIP/1',
     lineMode: 'persistent',
     inboundRole: 'none',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBrowserLine } from '../../../web/src/phone/line.js';
+import { isBrowserLine } from '../../../web/src/lines/line.js';
 import { mosEstimate, qualityBetween, sampleFromReport } from '../../../web/src/phone/quality.js';
 
 describe('mosEstimate (E-model)', () => {
@@ -45,8 +45,8 @@ describe('qualityBetween', () => {
 
 describe('isBrowserLine', () => {
   it("is the agent's own cc-webrtc endpoint, or line kind webrtc", () => {
-    expect(isBrowserLine({ id: 'a1', endpoint: 'PJSIP/cc-webrtc-a1' })).toBe(true);
-    expect(isBrowserLine({ id: 'a1', endpoint: 'PJSIP/a1' })).toBe(false);
-    expect(isBrowserLine({ id: 'a1', endpoint: 'PJSIP/x', lineKind: 'webrtc' })).toBe(true);
+    expect(isBrowserLine({ lineKind: 'webrtc' })).toBe(true);
+    expect(isBrowserLine({ lineKind: 'sip' })).toBe(false);
+    expect(isBrowserLine({ lineKind: 'remote' })).toBe(false);
   });
 });

@@ -12,6 +12,8 @@ export interface Refusal {
 /** The service's error codes an agent can meet, each with its own explanation. */
 const BY_CODE: Record<string, MessageKey> = {
   AGENT_STATE_CONFLICT: 'agent.errors.stateConflict',
+  // The remote line answered without the accept key: a voicemail, most likely.
+  REMOTE_NOT_ACCEPTED: 'agent.errors.remoteNotAccepted',
   NO_PREVIEW: 'agent.errors.noPreview',
   NOT_DIALED: 'agent.errors.notDialed',
   NOT_AWAITING_DISPOSITION: 'agent.errors.notAwaitingDisposition',

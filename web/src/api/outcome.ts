@@ -6,7 +6,15 @@
 export type Outcome<T> =
   | { ok: true; data: T }
   | { ok: false; kind: 'missing' }
-  | { ok: false; kind: 'refused'; status: number; code: string; message: string }
+  | {
+      ok: false;
+      kind: 'refused';
+      status: number;
+      code: string;
+      message: string;
+      /** Where the problem is, when the service says (path body.<field>), for a form to mark the field. */
+      details?: { path: string; message: string }[];
+    }
   | { ok: false; kind: 'signed-out' }
   | { ok: false; kind: 'unavailable'; status?: number };
 
@@ -19,7 +27,7 @@ interface FetchAnswer {
   response: Response;
 }
 
-const errorOf = (body: unknown): { code?: unknown; message?: unknown } | undefined =>
+const errorOf = (body: unknown): { code?: unknown; message?: unknown; details?: unknown } | undefined =>
   typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'object'
     ? (body.error ?? undefined)
     : undefined;
@@ -29,6 +37,12 @@ const errorOf = (body: unknown): { code?: unknown; message?: unknown } | undefin
  * has a code of its own (NO_PREVIEW, AGENT_NOT_FOUND, NO_CALL...).
  */
 const isMissingRoute = (status: number, code: unknown) => status === 404 && code === 'NOT_FOUND';
+
+const isDetail = (detail: unknown): detail is { path: string; message: string } =>
+  typeof detail === 'object' &&
+  detail !== null &&
+  typeof (detail as { path?: unknown }).path === 'string' &&
+  typeof (detail as { message?: unknown }).message === 'string';
 
 /** The data of a 2xx answer as the client types it (undefined for a 204). */
 type DataOf<A extends FetchAnswer> = Exclude<A['data'], undefined>;
@@ -53,6 +67,7 @@ export async function outcome<A extends FetchAnswer>(request: Promise<A>): Promi
     status: response.status,
     code: typeof error.code === 'string' ? error.code : 'UNKNOWN',
     message: typeof error.message === 'string' ? error.message : '',
+    ...(Array.isArray(error.details) ? { details: error.details.filter(isDetail) } : {}),
   };
 }
 

@@ -3853,11 +3853,19 @@ export interface paths {
                                 teamId: string | null;
                                 /** @enum {string} */
                                 role: "agent" | "team-leader";
-                                endpoint: string;
+                                /**
+                                 * @description sip: a SIP phone; webrtc: the browser; remote: a phone number
+                                 * @enum {string}
+                                 */
+                                lineKind: "sip" | "webrtc" | "remote";
                                 /** @enum {string} */
                                 lineMode: "persistent" | "per-call";
                                 /** @enum {string} */
                                 inboundRole: "primary" | "overflow" | "none";
+                                /** @description What the PBX dials for the agent: the phone's or the browser's endpoint; null for remote */
+                                endpoint: string | null;
+                                /** @description A remote line's number, masked (****1234) */
+                                remoteNumberMasked?: string;
                                 /** @enum {string} */
                                 state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
                                 /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
@@ -3929,7 +3937,7 @@ export interface paths {
         put?: never;
         /**
          * Create an agent
-         * @description 409 AGENT_EXISTS if the id is taken (a deactivated agent included: PATCH it instead).
+         * @description 409 AGENT_EXISTS if the id is taken (a deactivated agent included: PATCH it instead). The line: lineKind sip needs endpoint; webrtc needs nothing; remote needs remoteNumber (any way of writing it; stored in E.164; always persistent). 400 INVALID_LINE for fields that do not fit the kind, 400 INVALID_REMOTE_NUMBER for a number that is none.
          */
         post: {
             parameters: {
@@ -3955,11 +3963,24 @@ export interface paths {
                          * @enum {string}
                          */
                         role?: "agent" | "team-leader";
-                        /** @description Dial string of the agent's phone, e.g. PJSIP/1001 */
-                        endpoint: string;
+                        /**
+                         * @description sip: a phone the PBX knows (endpoint); webrtc: the agent's browser; remote: any phone number, called through the trunk (remoteNumber)
+                         * @default sip
+                         * @enum {string}
+                         */
+                        lineKind?: "sip" | "webrtc" | "remote";
+                        /**
+                         * @description Dial string of the agent's phone, e.g. PJSIP/1001 (lineKind sip only)
+                         * @default null
+                         */
+                        endpoint?: string | null;
+                        /**
+                         * @description The phone number a remote line calls (lineKind remote only), e.g. +8613812345678 or a national number of dialer.defaultCountry; stored in E.164
+                         * @default null
+                         */
+                        remoteNumber?: string | null;
                         /**
                          * @description persistent: one line held open for the shift; per-call: rung per call
-                         * @default per-call
                          * @enum {string}
                          */
                         lineMode?: "persistent" | "per-call";
@@ -3985,11 +4006,19 @@ export interface paths {
                             teamId: string | null;
                             /** @enum {string} */
                             role: "agent" | "team-leader";
-                            endpoint: string;
+                            /**
+                             * @description sip: a SIP phone; webrtc: the browser; remote: a phone number
+                             * @enum {string}
+                             */
+                            lineKind: "sip" | "webrtc" | "remote";
                             /** @enum {string} */
                             lineMode: "persistent" | "per-call";
                             /** @enum {string} */
                             inboundRole: "primary" | "overflow" | "none";
+                            /** @description The SIP dial string (lineKind sip), else null */
+                            endpoint: string | null;
+                            /** @description A remote line's number in E.164 (lineKind remote), else null */
+                            remoteNumber: string | null;
                             active: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -4121,11 +4150,19 @@ export interface paths {
                             teamId: string | null;
                             /** @enum {string} */
                             role: "agent" | "team-leader";
-                            endpoint: string;
+                            /**
+                             * @description sip: a SIP phone; webrtc: the browser; remote: a phone number
+                             * @enum {string}
+                             */
+                            lineKind: "sip" | "webrtc" | "remote";
                             /** @enum {string} */
                             lineMode: "persistent" | "per-call";
                             /** @enum {string} */
                             inboundRole: "primary" | "overflow" | "none";
+                            /** @description What the PBX dials for the agent: the phone's or the browser's endpoint; null for remote */
+                            endpoint: string | null;
+                            /** @description A remote line's number, masked (****1234) */
+                            remoteNumberMasked?: string;
                             /** @enum {string} */
                             state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
                             /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
@@ -4307,7 +4344,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an agent
-         * @description Only the fields given change. `active: true` brings back a deactivated agent.
+         * @description Only the fields given change. `active: true` brings back a deactivated agent. A new lineKind clears the old kind's endpoint or remoteNumber (and makes a remote line persistent) unless given; errors as for POST.
          */
         patch: {
             parameters: {
@@ -4329,8 +4366,15 @@ export interface paths {
                          * @enum {string}
                          */
                         role?: "agent" | "team-leader";
-                        /** @description Dial string of the agent's phone, e.g. PJSIP/1001 */
-                        endpoint?: string;
+                        /** @description Dial string of the agent's phone, e.g. PJSIP/1001 (lineKind sip only) */
+                        endpoint?: string | null;
+                        /**
+                         * @description sip: a phone the PBX knows (endpoint); webrtc: the agent's browser; remote: any phone number, called through the trunk (remoteNumber)
+                         * @enum {string}
+                         */
+                        lineKind?: "sip" | "webrtc" | "remote";
+                        /** @description The phone number a remote line calls (lineKind remote only), e.g. +8613812345678 or a national number of dialer.defaultCountry; stored in E.164 */
+                        remoteNumber?: string | null;
                         /**
                          * @description persistent: one line held open for the shift; per-call: rung per call
                          * @enum {string}
@@ -4358,11 +4402,19 @@ export interface paths {
                             teamId: string | null;
                             /** @enum {string} */
                             role: "agent" | "team-leader";
-                            endpoint: string;
+                            /**
+                             * @description sip: a SIP phone; webrtc: the browser; remote: a phone number
+                             * @enum {string}
+                             */
+                            lineKind: "sip" | "webrtc" | "remote";
                             /** @enum {string} */
                             lineMode: "persistent" | "per-call";
                             /** @enum {string} */
                             inboundRole: "primary" | "overflow" | "none";
+                            /** @description The SIP dial string (lineKind sip), else null */
+                            endpoint: string | null;
+                            /** @description A remote line's number in E.164 (lineKind remote), else null */
+                            remoteNumber: string | null;
                             active: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -4470,7 +4522,7 @@ export interface paths {
         put?: never;
         /**
          * Import agents (upsert by id)
-         * @description A JSON array of agents (as POST /v1/agents), or text/csv with a header row (id,name,team,role,endpoint,line_mode,inbound_role; team is the team id or name; only id, name and endpoint required). Good rows are written in one transaction, bad rows reported by row number (1 = first row after any header). An existing agent keeps its active flag. A CSV that cannot be read answers 400 CSV_INVALID and imports nothing.
+         * @description A JSON array of agents (as POST /v1/agents), or text/csv with a header row (id,name,team,role,endpoint,line_kind,remote_number,line_mode,inbound_role; team is the team id or name; only id and name required; endpoint for a sip line, remote_number for a remote one). Good rows are written in one transaction, bad rows reported by row number (1 = first row after any header). An existing agent keeps its active flag. A CSV that cannot be read answers 400 CSV_INVALID and imports nothing.
          */
         post: {
             parameters: {
@@ -4583,7 +4635,7 @@ export interface paths {
         put?: never;
         /**
          * Change an agent's state
-         * @description By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason the center defines (config agents.notReadyReasons; the service's own are refused: 400). A change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT.
+         * @description By the agent itself, its team leader, a supervisor or an admin. not-ready needs a reason the center defines (config agents.notReadyReasons; the service's own are refused: 400). A change the state machine refuses (e.g. wrap-up-done while ready) answers 409 AGENT_STATE_CONFLICT. login calls a persistent line first: a phone that does not answer is 409 AGENT_STATE_CONFLICT; a remote line answered without the accept key (config agents.remoteAcceptKey: a voicemail?) is 409 REMOTE_NOT_ACCEPTED.
          */
         post: {
             parameters: {
@@ -4620,11 +4672,19 @@ export interface paths {
                             teamId: string | null;
                             /** @enum {string} */
                             role: "agent" | "team-leader";
-                            endpoint: string;
+                            /**
+                             * @description sip: a SIP phone; webrtc: the browser; remote: a phone number
+                             * @enum {string}
+                             */
+                            lineKind: "sip" | "webrtc" | "remote";
                             /** @enum {string} */
                             lineMode: "persistent" | "per-call";
                             /** @enum {string} */
                             inboundRole: "primary" | "overflow" | "none";
+                            /** @description What the PBX dials for the agent: the phone's or the browser's endpoint; null for remote */
+                            endpoint: string | null;
+                            /** @description A remote line's number, masked (****1234) */
+                            remoteNumberMasked?: string;
                             /** @enum {string} */
                             state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
                             /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */
@@ -13334,11 +13394,19 @@ export interface paths {
                                 teamId: string | null;
                                 /** @enum {string} */
                                 role: "agent" | "team-leader";
-                                endpoint: string;
+                                /**
+                                 * @description sip: a SIP phone; webrtc: the browser; remote: a phone number
+                                 * @enum {string}
+                                 */
+                                lineKind: "sip" | "webrtc" | "remote";
                                 /** @enum {string} */
                                 lineMode: "persistent" | "per-call";
                                 /** @enum {string} */
                                 inboundRole: "primary" | "overflow" | "none";
+                                /** @description What the PBX dials for the agent: the phone's or the browser's endpoint; null for remote */
+                                endpoint: string | null;
+                                /** @description A remote line's number, masked (****1234) */
+                                remoteNumberMasked?: string;
                                 /** @enum {string} */
                                 state: "logged-out" | "ready" | "reserved" | "on-call" | "wrap-up" | "not-ready";
                                 /** @description Set while not-ready: one of the center's reasons or the service's own (login, line-dropped...) */

@@ -11,6 +11,7 @@ export default {
     signOut: 'Sign out',
     workspace: 'Agent workspace',
     sms: 'SMS',
+    seats: 'Agent lines',
     user: '{name} ({role})',
     accountMenu: 'Account menu',
     changePassword: 'Change password',
@@ -115,6 +116,8 @@ export default {
     notConnected: '—',
     centerTime: 'Center time',
     timeZone: 'Time zone',
+    admin: 'Administration',
+    seatsLink: 'Agent lines: choose a SIP phone, the browser or a remote number for each agent',
   },
   agent: {
     title: 'Agent workspace',
@@ -147,6 +150,7 @@ export default {
       label: 'Agent state',
       inState: 'Time in state',
       line: 'Phone line',
+      lineKind: 'Line',
       lineUp: 'Connected',
       lineDown: 'Down',
       lineOff: 'Not connected',
@@ -363,6 +367,8 @@ export default {
         'R ready · N not ready · A accept · S skip · H hold/resume · D submit outcome · 1–9 choose outcome',
     },
     errors: {
+      remoteNotAccepted:
+        'The service called your remote number and the phone answered, but nobody pressed 1 to accept (a voicemail, or someone else?). Answer it yourself and press 1, then log in again.',
       stateConflict:
         'Your state had changed, so nothing was done (perhaps in another window). The screen has been refreshed.',
       noPreview:
@@ -456,6 +462,59 @@ export default {
       poor: 'Poor',
       detail: 'Loss {loss}%, jitter {jitter} ms, MOS {mos}',
     },
+  },
+  lines: {
+    label: {
+      sip: 'Phone {line}',
+      webrtc: 'Browser',
+      remote: 'Remote {line}',
+    },
+    kinds: {
+      sip: 'SIP phone',
+      webrtc: 'Browser (web phone)',
+      remote: 'Remote number (mobile or landline)',
+    },
+    errors: {
+      endpointRequired: 'A SIP phone needs its dial string, e.g. PJSIP/1001.',
+      invalidEndpoint: 'This is not a dial string: write TECH/name, e.g. PJSIP/1001.',
+      remoteRequired: 'A remote seat needs the phone number to call.',
+      invalidRemoteNumber: 'This phone number cannot be read. Check it and try again (e.g. +8613812345678).',
+      invalidLine: 'The line settings do not fit together: {message}',
+      gone: 'This agent no longer exists (deactivated?). The list has been refreshed.',
+      rejected: 'The server refused this change ({code}).',
+      unreachable: 'The server cannot be reached; nothing was saved. Check the network and try again.',
+    },
+  },
+  seats: {
+    title: 'Agent lines',
+    intro:
+      "Choose each agent's line: a SIP phone, the browser (web phone), or any mobile or landline called through the trunk.",
+    loadFailed: 'The agents could not be loaded. Please try again.',
+    retry: 'Retry',
+    empty: 'No agents yet.',
+    columns: {
+      id: 'Agent ID',
+      name: 'Name',
+      team: 'Team',
+      role: 'Role',
+      lineKind: 'Line kind',
+      line: 'Line',
+      actions: 'Actions',
+    },
+    noTeam: 'None',
+    edit: 'Change line',
+    editTitle: 'Change line: {name} ({id})',
+    lineKind: 'Line kind',
+    endpoint: 'Dial string',
+    endpointHint: 'An Asterisk dial string, e.g. PJSIP/1001.',
+    webrtcHint: 'Once the agent signs in on the web page, the browser is the phone: nothing to fill in.',
+    remoteNumber: 'Phone number',
+    remoteHint:
+      'At log-in the service calls this number; the line counts only once the person presses 1 (so a voicemail never becomes an agent).',
+    remoteKeep: 'Leave empty to keep the current number {masked}',
+    save: 'Save',
+    cancel: 'Cancel',
+    saved: "{name}'s line is saved.",
   },
   notFound: {
     title: 'Page not found',
