@@ -14,14 +14,23 @@ const store = openStore(config.store.path);
 const log = pino({ level: 'silent' });
 const done: string[] = [];
 
-if (!store.teams.get('demo-team')) {
-  store.teams.create({ id: 'demo-team', name: 'Demo team' });
-  done.push('team demo-team');
+for (const team of [
+  { id: 'demo-team', name: 'Demo team' },
+  { id: 'demo-web', name: 'Demo team (browser phones)' },
+]) {
+  if (store.teams.get(team.id)) continue;
+  store.teams.create(team);
+  done.push(`team ${team.id}`);
 }
+/**
+ * Seats: hotline1, agent1 and agent2 work on a simulated phone that answers at once and stays on the line
+ * (their persistent line); agent3's line is the browser itself (the web application's softphone).
+ */
 const seats = [
-  { id: 'hotline1', inboundRole: 'primary' as const, teamId: null },
-  { id: 'agent1', inboundRole: 'overflow' as const, teamId: 'demo-team' },
-  { id: 'agent2', inboundRole: 'none' as const, teamId: 'demo-team' },
+  { id: 'hotline1', inboundRole: 'primary' as const, teamId: null, browser: false },
+  { id: 'agent1', inboundRole: 'overflow' as const, teamId: 'demo-team', browser: false },
+  { id: 'agent2', inboundRole: 'none' as const, teamId: 'demo-team', browser: false },
+  { id: 'agent3', inboundRole: 'none' as const, teamId: 'demo-web', browser: true },
 ];
 for (const seat of seats) {
   if (store.agents.get(seat.id)) continue;
@@ -30,23 +39,26 @@ for (const seat of seats) {
     name: `Demo ${seat.id}`,
     teamId: seat.teamId,
     role: 'agent',
-    // A simulated phone that answers at once and stays on the line: the agent's persistent line.
-    endpoint: 'Local/answer@sim',
+    ...(seat.browser
+      ? { lineKind: 'webrtc' as const }
+      : { lineKind: 'sip' as const, endpoint: 'Local/answer@sim' }),
     lineMode: 'persistent',
     inboundRole: seat.inboundRole,
   });
-  done.push(`agent ${seat.id}`);
+  done.push(`agent ${seat.id}${seat.browser ? ' (browser phone)' : ''}`);
 }
 
 const campaigns = new CampaignBook(store, log, Date.now);
-if (!campaigns.get('demo')) {
+/** An active campaign of the team's, open every day all day, with simulated customers as leads. */
+function demoCampaign(id: string, name: string, team: string, phones: string[]): void {
+  if (campaigns.get(id)) return;
   campaigns.create(
     {
-      id: 'demo',
-      name: 'Demo campaign',
+      id,
+      name,
       settings: {
         callerId: '+493011112222',
-        teams: ['demo-team'],
+        teams: [team],
         window: {
           timezone: 'Europe/Berlin',
           hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '00:00' }],
@@ -64,13 +76,11 @@ if (!campaigns.get('demo')) {
     },
     'demo',
   );
-  campaigns.setState('demo', 'active', 'demo');
-  // Customers: talk 9.9 s then hang up, ring for ever, busy, answer after 3 s and stay, talk 2 s.
-  const phones = ['+493020990001', '+493022000002', '+493021000003', '+493024030004', '+493020200005'];
+  campaigns.setState(id, 'active', 'demo');
   store.leads.insertMany(
     phones.map((phone, i) => ({
-      id: `demo-lead-${i + 1}`,
-      campaignId: 'demo',
+      id: `${id}-lead-${i + 1}`,
+      campaignId: id,
       importId: null,
       phone,
       name: `Demo customer ${i + 1}`,
@@ -78,7 +88,22 @@ if (!campaigns.get('demo')) {
       createdAt: Date.now(),
     })),
   );
-  done.push('campaign demo (active) with 5 simulated customers');
+  done.push(`campaign ${id} (active) with ${phones.length} simulated customers`);
 }
+// Customers: talk 9.9 s then hang up, ring for ever, busy, answer after 3 s and stay, talk 2 s.
+demoCampaign('demo', 'Demo campaign', 'demo-team', [
+  '+493020990001',
+  '+493022000002',
+  '+493021000003',
+  '+493024030004',
+  '+493020200005',
+]);
+// Customers who talk back: they greet, then echo what the agent says ([sim-customers] 25....).
+demoCampaign(
+  'demo-web',
+  'Demo campaign (browser phone)',
+  'demo-web',
+  Array.from({ length: 10 }, (_, i) => `+4930250000${String(i + 1).padStart(2, '0')}`),
+);
 store.close();
 process.stdout.write(done.length ? `demo data added: ${done.join(', ')}\n` : 'demo data already there\n');

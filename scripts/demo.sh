@@ -148,15 +148,21 @@ sim_dial='Local/{digits}@sim-customers'
 export DIALER_DIAL_STRING="${DIALER_DIAL_STRING:-$sim_dial}"
 node --import tsx scripts/demo-seed.ts
 
-# A person's account for the demo agent agent2 (the seed made the agent): signs in to the web app.
-demo_user=agent2
+# People's accounts for the demo agents agent2 (a simulated phone) and agent3 (the browser is the phone): they
+# sign in to the web app. The seed made the agents.
 demo_password=demo-agent-2024
-if ! npm run --silent keys -- account list | awk -v u="$demo_user" '$2 == u { found = 1 } END { exit !found }'; then
-  printf '%s\n' "$demo_password" |
-    npm run --silent keys -- account create --username "$demo_user" --role agent --agent agent2 --password-stdin >/dev/null ||
-    die "could not create the demo agent's account"
-  say "created the account $demo_user for the demo agent agent2"
-fi
+demo_account() {
+  local user=$1
+  if ! npm run --silent keys -- account list | awk -v u="$user" '$2 == u { found = 1 } END { exit !found }'; then
+    printf '%s\n' "$demo_password" |
+      npm run --silent keys -- account create --username "$user" --role agent --agent "$user" --password-stdin >/dev/null ||
+      die "could not create the demo agent's account $user"
+    say "created the account $user for the demo agent $user"
+  fi
+}
+demo_account agent2
+demo_account agent3
+demo_user=agent2
 
 auth="Authorization: Bearer $key"
 api="http://127.0.0.1:$api_port"
@@ -168,6 +174,7 @@ cat <<EOF
    API           : http://127.0.0.1:$api_port   (docs: http://127.0.0.1:$api_port/docs)
    web app       : http://127.0.0.1:$api_port/
                    demo agent: user $demo_user, password $demo_password (agent2's workspace)
+                   talk through the browser: user agent3, password $demo_password (see below)
 
  From another terminal, as root, in $project:
    place a test call to the 400 hotline (the far end is the [sim] 'answer' extension):
@@ -195,6 +202,14 @@ cat <<EOF
         $api/v1/agents/agent2/disposition                                # then the next lead comes
    curl -s -H '$auth' $api/v1/campaigns/demo/stats                       # live statistics
  Live events: curl -N -H '$auth' $api/v1/events
+
+ Talk to a simulated customer through the browser (agent3's line is the browser itself): open
+ http://127.0.0.1:$api_port/ in Chrome or Firefox ON THIS MACHINE (or over an SSH tunnel:
+ ssh -L $api_port:127.0.0.1:$api_port -L 8088:127.0.0.1:8088 root@this-host, then the same address on
+ yours; the browser's audio (UDP 10000-10999) must reach this host), sign in as agent3, allow the
+ microphone. The phone panel says 已就绪 (Ready); press 登录话机 (log in the line): the page answers its own line; press
+ 就绪 (Ready): a lead of campaign "demo-web" is offered; press 接受并拨号 (Accept and dial, or A). The customer answers, says
+ "this is the echo test" and repeats what you say. Hang up, give an outcome, and the next one comes.
 
  Ctrl-C stops the service (the PBX and Redis keep running; scripts/pbx.sh down stops the PBX).
 ==================================================================================================
