@@ -160,6 +160,23 @@ describe('the admin seats page', () => {
     });
   });
 
+  it("gives a browser phone a new password: the agent's stored credentials change, nothing else", async () => {
+    const before = await service.softphone.settings('seat-web');
+    const page = await openSeats();
+    expect(await page.getByTestId('seat-rotate-seat-sip').count()).toBe(0);
+    await page.getByTestId('seat-rotate-seat-web').click();
+    await page.locator('.el-message-box').waitFor();
+    await screenshot(page, 'admin-seats-rotate-zh');
+    const answer = page.waitForResponse((res) => new URL(res.url()).pathname.endsWith('/softphone/rotate'));
+    await page.locator('.el-message-box').getByRole('button', { name: '重置网页电话密码' }).click();
+    expect((await answer).status()).toBe(200);
+    await page.locator('.seat-rotated').waitFor();
+    const after = await service.softphone.settings('seat-web');
+    expect(after.password).not.toBe(before.password);
+    expect(after.authorizationUser).toBe(before.authorizationUser);
+    expect(service.store.agents.get('seat-web')).toMatchObject({ lineKind: 'webrtc' });
+  });
+
   it("shows the service's refusals next to the field and changes nothing", async () => {
     const page = await openSeats();
     await editLine(page, 'seat-web', 'sip');

@@ -38,7 +38,7 @@ beforeAll(async () => {
   fakeVoiceFile(tone, BROWSER_TONE_HZ);
   browser = await launchBrowser({ fakeMedia: true, fakeAudioFile: tone });
   ({ service, person } = await startAgentScreenService(AGENT, { inboundRole: 'primary' }));
-  service.store.agents.update(AGENT, { lineKind: 'webrtc' }, Date.now());
+  service.store.agents.update(AGENT, { lineKind: 'webrtc', endpoint: null }, Date.now());
   await service.agents.reload();
   service.catalog.put(HOTLINE_FLOW, 'test');
   await far.connect();
@@ -263,6 +263,21 @@ describe('the browser softphone on the real PBX', () => {
       'Asterisk still receives RTP on the line',
     );
     await screenshots(page, 'softphone-after-offline');
+  });
+
+  it('takes a new password without losing the line: the page fetches it when Asterisk refuses the old one', async () => {
+    const lineChannel = await lineChannelId();
+    const before = await service.softphone.settings(AGENT);
+    await service.softphone.rotate(AGENT);
+    // The next registration (here on a new socket after a drop) is refused with the old password.
+    await sipSockets.drop();
+    await phone(page, 'registration', 'registering');
+    sipSockets.restore();
+    await phone(page, 'registration', 'registered', 30_000);
+    expect((await service.softphone.settings(AGENT)).password).not.toBe(before.password);
+    const endpoint = await service.ari.rest.getEndpoint('PJSIP', softphoneEndpointId(AGENT));
+    expect(endpoint.state).toBe('online');
+    expect(await lineChannelId()).toBe(lineChannel);
   });
 
   it('after the recovery, takes a preview call: RTP both ways, the recording carries the browser tone', async () => {

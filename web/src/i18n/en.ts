@@ -515,6 +515,11 @@ export default {
     save: 'Save',
     cancel: 'Cancel',
     saved: "{name}'s line is saved.",
+    rotate: 'New phone password',
+    rotateConfirm:
+      "Give {name}'s browser phone a new password? The old one stops working at once; the agent's page picks up the new one by itself.",
+    rotated: "{name}'s browser phone has a new password.",
+    rotateFailed: 'The new password could not be made for {name}. Please try again.',
   },
   notFound: {
     title: 'Page not found',

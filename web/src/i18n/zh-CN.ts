@@ -497,6 +497,10 @@ export default {
     save: '保存',
     cancel: '取消',
     saved: '已保存 {name} 的线路。',
+    rotate: '重置网页电话密码',
+    rotateConfirm: '要为 {name} 的网页电话生成新密码吗？旧密码立即失效；坐席的页面会自动取用新密码。',
+    rotated: '{name} 的网页电话已使用新密码。',
+    rotateFailed: '未能为 {name} 生成新密码，请重试。',
   },
   notFound: {
     title: '页面不存在',

@@ -45,6 +45,8 @@ export interface Softphone {
 }
 
 const QUALITY_EVERY_MS = 3_000;
+/** At most one fetch of new credentials after Asterisk refused the password, per this long. */
+const RENEW_EVERY_MS = 60_000;
 
 export function createSoftphone(
   agentId: string,
@@ -71,6 +73,7 @@ export function createSoftphone(
   let lastSample: RtpSample | undefined;
   let stopped = false;
   let releaseLock: (() => void) | null = null;
+  let renewedAt = 0;
 
   function audioConstraints(): MediaTrackConstraints | boolean {
     return state.inputId ? { deviceId: { exact: state.inputId } } : true;
@@ -111,6 +114,13 @@ export function createSoftphone(
       if (!stopped) state.registration = 'registering';
     });
     ua.on('registrationFailed', (e: { cause?: string }) => {
+      // A rotated password (an admin's or the agent's own rotate): fetch the new one rather than stay dead.
+      if (e.cause === JsSIP.C.causes.AUTHENTICATION_ERROR && Date.now() - renewedAt > RENEW_EVERY_MS) {
+        renewedAt = Date.now();
+        state.registration = 'registering';
+        void renew();
+        return;
+      }
       state.registration = 'failed';
       state.failure = e.cause ?? null;
     });
@@ -192,6 +202,24 @@ export function createSoftphone(
   // A tab closing ends the line at once (BYE, un-REGISTER), so the agent goes not-ready line-dropped now
   // rather than when Asterisk's RTP timeout notices the silence (a crashed tab, a lost network).
   const onPageHide = () => stop();
+
+  /**
+   * The credentials fetched again and given to the same user agent, which registers with them: the line's
+   * call (up all day) goes on untouched.
+   */
+  async function renew(): Promise<void> {
+    const settings = await fetchSettings();
+    const current = ua;
+    if (stopped || !current) return;
+    if (!settings.ok) {
+      state.registration = 'failed';
+      state.failure = settings.kind === 'refused' ? settings.code : settings.kind;
+      return;
+    }
+    current.set('authorization_user', settings.data.authorizationUser);
+    current.set('password', settings.data.password);
+    current.register();
+  }
 
   function start(): void {
     stopped = false;
