@@ -6,6 +6,7 @@ import type { CallControl } from './calls/service.js';
 import type { Config } from './config/schema.js';
 import type { CampaignBook } from './dialer/campaigns.js';
 import type { DialerService } from './dialer/dialer.js';
+import type { FaxService } from './fax/service.js';
 import type { HotlineQueue } from './inbound/queue.js';
 import type { FlowCatalog } from './ivr/catalog.js';
 import type { IvrEngine } from './ivr/engine.js';
@@ -23,12 +24,14 @@ import { wireAri } from './wiring/ari.js';
 import { wireCalls } from './wiring/calls.js';
 import { wireCore } from './wiring/core.js';
 import { wireDialer } from './wiring/dialer.js';
+import { wireFax } from './wiring/fax.js';
 import { IvrHandoff } from './wiring/handoff.js';
 import { wireIvr } from './wiring/ivr.js';
 import { wireLeads } from './wiring/leads.js';
 import { Lifecycle } from './wiring/lifecycle.js';
 import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
+import { StasisRoutes } from './wiring/stasis-routes.js';
 import { wireStore } from './wiring/store.js';
 import { wireWorkspace } from './wiring/workspace.js';
 
@@ -51,6 +54,8 @@ export interface Service {
   dialer: DialerService;
   /** The controls of an agent's current call. */
   calls: CallControl;
+  /** Faxes sent and received. */
+  fax: FaxService;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -85,10 +90,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const life = new Lifecycle(logger);
   // The IVR needs ARI and the hotline, which need the IVR (inbound route, max wait): they get its handoff.
   const ivrHandoff = new IvrHandoff();
+  // Calls that are not the IVR's (fax numbers, the fax dialplan's results): routes filled by their domains.
+  const stasisRoutes = new StasisRoutes();
 
   const { store, redis, redisGuard, readiness: storeProbes } = life.add(await wireStore(core));
   const { ari, readiness: ariProbes } = life.add(
-    wireAri({ core, store, inbound: ivrHandoff.handle, onCommandLatency: options.onCommandLatency }),
+    wireAri({
+      core,
+      store,
+      inbound: ivrHandoff.handle,
+      routes: stasisRoutes,
+      onCommandLatency: options.onCommandLatency,
+    }),
   );
   const {
     recorder,
@@ -156,6 +169,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     currentCall,
     routes: callRoutes,
   } = life.add(wireCalls({ core, store, agents, dialer, hotline }));
+  const { fax, routes: faxRoutes } = life.add(wireFax({ core, store, ari, routes: stasisRoutes }));
   const { workspace } = life.add(wireWorkspace({ core, store, agents, dialer, campaigns, currentCall }));
   const { api, url } = life.add(
     await wireApi({
@@ -172,6 +186,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       leads: leadRoutes,
       accounts: accountRoutes,
       calls: callRoutes,
+      faxes: faxRoutes,
     }),
   );
 
@@ -206,6 +221,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     campaigns,
     dialer,
     calls,
+    fax,
     api,
     url: url(),
     stop,

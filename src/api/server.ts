@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
+import { faxRoutes } from './routes/faxes.js';
 import { healthRoutes } from './routes/health.js';
 import { hotlineRoutes } from './routes/hotline.js';
 import { ivrRoutes } from './routes/ivr.js';
@@ -37,6 +38,7 @@ export type {
   AgentApiDeps,
   ApiDeps,
   CallApiDeps,
+  FaxApiDeps,
   IvrApiDeps,
   LeadApiDeps,
   Principal,
@@ -141,6 +143,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(workspaceRoutes, { prefix: '/v1', ...deps.dialer });
   }
   if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
+  if (deps.faxes) await app.register(faxRoutes, { prefix: '/v1', ...deps.faxes });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

@@ -12,6 +12,7 @@ import {
   LeadPurgeLog,
   LeadRepository,
 } from './dialer.js';
+import { FaxRepository } from './faxes.js';
 import { HotlineCallRepository } from './hotline.js';
 import {
   CallbackRequestRepository,
@@ -74,6 +75,7 @@ export {
   type NewLead,
 } from './dialer.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export type { FaxDirection, FaxRecord, FaxSearch } from './faxes.js';
 export { HOTLINE_OUTCOMES, type HotlineCallRecord, type HotlineOutcome } from './hotline.js';
 export type {
   CallbackRequest,
@@ -150,6 +152,7 @@ export class Store {
   readonly sessions: SessionRepository;
   readonly signInThrottle: SignInThrottleRepository;
   readonly workspace: WorkspaceRepository;
+  readonly faxes: FaxRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -177,6 +180,7 @@ export class Store {
     this.sessions = new SessionRepository(db);
     this.signInThrottle = new SignInThrottleRepository(db);
     this.workspace = new WorkspaceRepository(db);
+    this.faxes = new FaxRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

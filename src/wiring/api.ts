@@ -5,6 +5,7 @@ import {
   type ApiDeps,
   buildApi,
   type CallApiDeps,
+  type FaxApiDeps,
   type IvrApiDeps,
   type LeadApiDeps,
   type ReadinessProbe,
@@ -29,6 +30,7 @@ export async function wireApi(deps: {
   leads: LeadApiDeps;
   accounts: AccountApiDeps;
   calls: CallApiDeps;
+  faxes: FaxApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -48,6 +50,7 @@ export async function wireApi(deps: {
     leads: deps.leads,
     accounts: deps.accounts,
     calls: deps.calls,
+    faxes: deps.faxes,
   });
   let url = '';
   const listen = async () => {

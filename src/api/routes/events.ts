@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AgentDomainEvent } from '../../agents/notifier.js';
 import type { CallControlDomainEvent } from '../../calls/notifier.js';
 import type { DialerDomainEvent } from '../../dialer/notifier.js';
+import type { FaxDomainEvent } from '../../fax/notifier.js';
 import type { HotlineDomainEvent } from '../../inbound/notifier.js';
 import type { IvrDomainEvent } from '../../ivr/notifier.js';
 import type { RecordingDomainEvent } from '../../recording/notifier.js';
@@ -25,7 +26,8 @@ type StreamedEvent =
   | DialerDomainEvent
   | RecordingDomainEvent
   | IvrDomainEvent
-  | CallControlDomainEvent;
+  | CallControlDomainEvent
+  | FaxDomainEvent;
 
 /** Every topic once: the record makes the compiler hold the list to the events' union. */
 const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {
@@ -35,6 +37,7 @@ const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {
   dialer: true,
   recording: true,
   ivr: true,
+  fax: true,
 };
 const TOPICS = Object.keys(EVERY_TOPIC);
 
@@ -71,6 +74,7 @@ function agentsOf(event: StreamedEvent): { ids: string[]; teamId?: string | null
       };
     }
     case 'ivr':
+    case 'fax':
       return { ids: [] };
   }
 }
@@ -104,6 +108,7 @@ function eventFilter(request: FastifyRequest, directory: AgentLookup, topics: st
 const AGENTLESS_READERS: Record<Exclude<StreamedEvent['topic'], 'recording'>, readonly Role[]> = {
   queue: routeRoles('GET /v1/hotline/queue'),
   ivr: routeRoles('GET /v1/ivr/sessions/live'),
+  fax: routeRoles('GET /v1/faxes'),
   agent: [],
   call: [],
   dialer: [],
@@ -129,7 +134,7 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
         tags: ['events'],
         summary: 'Live events (Server-Sent Events)',
         description:
-          'A text/event-stream of agent, queue, call, dialer, recording and IVR changes: each event is ' +
+          'A text/event-stream of agent, queue, call, dialer, recording, IVR and fax changes: each event is ' +
           '`event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s ' +
           'keeps the stream open. Each reader gets the events of its scope: an event naming agents only if ' +
           'the reader may see one of them (an agent: itself; a team leader: its teams; recording events: ' +
