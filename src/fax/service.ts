@@ -98,8 +98,9 @@ export class FaxService implements FaxInbox {
       await bestEffort(() => rm(upload, { force: true }), this.o.log, 'remove an upload');
     }
     this.o.log.info({ faxId: id }, 'fax queued');
+    const queued = this.mustGet(id);
     this.track(this.convertAndSend(id));
-    return this.mustGet(id);
+    return queued;
   }
 
   /** Fax calls on the lines now. */
