@@ -61,6 +61,8 @@ export async function buildTestApi(
     dialer?: (store: Store, logger: Logger) => NonNullable<ApiDeps['dialer']>;
     /** Mounts the agent's call-control routes with what this returns. */
     calls?: (store: Store, logger: Logger) => NonNullable<ApiDeps['calls']>;
+    /** Mounts the fax routes with what this returns. */
+    faxes?: (store: Store, logger: Logger) => NonNullable<ApiDeps['faxes']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -89,6 +91,7 @@ export async function buildTestApi(
     accounts: options.accounts?.(store, logger, config),
     dialer: options.dialer?.(store, logger),
     calls: options.calls?.(store, logger),
+    faxes: options.faxes?.(store, logger),
   });
   return {
     app,

@@ -111,6 +111,7 @@ beforeAll(async () => {
       now: Date.now,
     }),
     calls: (store) => ({ calls: unwired(), directory: dir(store) }),
+    faxes: () => ({ faxes: unwired(), maxUploadBytes: 1024 * 1024 }),
     ivr: () => ({ ...unwired<NonNullable<ApiDeps['ivr']>>(), prompts: unwired() }),
     accounts: (store, logger, config) => ({
       accounts: new AccountService({ store, logger, now: Date.now, config: config.auth }),
