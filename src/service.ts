@@ -90,7 +90,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const life = new Lifecycle(logger);
   // The IVR needs ARI and the hotline, which need the IVR (inbound route, max wait): they get its handoff.
   const ivrHandoff = new IvrHandoff();
-  // Calls that are not the IVR's (fax numbers, the fax dialplan's results): routes filled by their domains.
+  // Inbound numbers that are not the IVR's (fax numbers): routes filled by their domains.
   const stasisRoutes = new StasisRoutes();
 
   const { store, redis, redisGuard, readiness: storeProbes } = life.add(await wireStore(core));

@@ -1,7 +1,9 @@
 import type { AriApp, CallRoute } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
+import type { ChannelWatch } from '../ari/watch.js';
+import { bestEffort } from '../lib/best-effort.js';
 import type { Logger } from '../lib/logger.js';
-import { type FaxOutcome, parseFaxResult, unansweredOutcome } from './policy.js';
+import { FAX_RESULT_VARIABLES, type FaxOutcome, faxResultFrom, unansweredOutcome } from './policy.js';
 
 /** A fax to send: the TIFF (G4, fax resolution) in the spool, by its file name there. */
 export interface FaxJob {
@@ -42,12 +44,13 @@ const SEND_CONTEXT = 'cc-fax-send';
 const RECEIVE_CONTEXT = 'cc-fax-receive';
 
 /**
- * Faxes through Asterisk: the service holds the call in Stasis, continues it into a fax context with
- * CC_FAX_ID and CC_FAX_FILE set, the dialplan runs SendFAX / ReceiveFAX, and `Stasis(<app>,fax-result,
- * <id>,<status>,<pages>,<station>,<error>)` brings the result back, also after a hang-up (h extension).
+ * Faxes through Asterisk: the service holds the call in Stasis, subscribes its application to the
+ * channel, continues it into a fax context with CC_FAX_FILE set, and the dialplan runs SendFAX /
+ * ReceiveFAX. The result is what res_fax sets on the channel (FAXSTATUS, FAXPAGES, ...), heard as
+ * ChannelVarset events until the channel is destroyed: that also works when the far end hangs up first
+ * (a channel already hung up can no longer enter Stasis to report).
  */
 export class PbxFaxChannel implements FaxChannel {
-  private readonly results = new Map<string, (receipt: FaxReceipt) => void>();
   private inbox: FaxInbox | undefined;
 
   constructor(
@@ -61,6 +64,8 @@ export class PbxFaxChannel implements FaxChannel {
       log: Logger;
       /** Longest a fax of `pages` may take once answered before it counts as failed. */
       resultTimeoutMs: (pages: number) => number;
+      /** Longest a fax coming in may take (its pages are not known beforehand). */
+      receiveTimeoutMs: number;
     },
   ) {}
 
@@ -75,20 +80,14 @@ export class PbxFaxChannel implements FaxChannel {
       const inbox = this.inbox;
       if (!inbox) throw new Error('no fax inbox: the fax service is not running');
       const { faxId, tiffName } = inbox.begin(session.channel.caller?.number ?? '');
-      await this.continueInto(session, RECEIVE_CONTEXT, faxId, tiffName);
-    },
-  };
-
-  /** The route of the dialplan's report (`fax-result,...`): hands it on, then the call ends. */
-  readonly resultRoute: CallRoute = {
-    direction: 'internal',
-    handler: async (_session, start) => {
-      const report = parseFaxResult(start?.args ?? []);
-      if (!report) return;
-      const { faxId, ...receipt } = report;
-      const waiting = this.results.get(faxId);
-      if (waiting) waiting(receipt);
-      else this.inbox?.finish(faxId, receipt);
+      let watch: ChannelWatch | undefined;
+      try {
+        watch = await this.handToDialplan(session, RECEIVE_CONTEXT, tiffName);
+      } finally {
+        // Also a call that could not be handed over is reported (failed, nothing received).
+        const receipt = watch ? await this.result(watch, this.deps.receiveTimeoutMs) : undefined;
+        inbox.finish(faxId, receipt ?? NOT_HANDED_OVER);
+      }
     },
   };
 
@@ -96,8 +95,8 @@ export class PbxFaxChannel implements FaxChannel {
     const { ari, log } = this.deps;
     const digits = job.e164.replace(/^\+/, '');
     const endpoint = this.deps.dialString.replaceAll('{digits}', digits).replaceAll('{e164}', job.e164);
-    const reported = new Promise<FaxReceipt>((resolve) => this.results.set(job.faxId, resolve));
-    let answered = false;
+    // Set when the far end answers (the handler starts): the session may end before the handler resumes.
+    let handedOver: Promise<ChannelWatch> | undefined;
     try {
       const session = await ari.originateSession(
         {
@@ -111,21 +110,16 @@ export class PbxFaxChannel implements FaxChannel {
         {
           direction: 'outbound',
           handler: async (s) => {
-            answered = true;
-            await this.continueInto(s, SEND_CONTEXT, job.faxId, job.tiffName);
+            handedOver = this.handToDialplan(s, SEND_CONTEXT, job.tiffName);
+            await handedOver;
           },
         },
       );
       await session.done;
-      if (!answered) return unansweredOutcome(session.channelGoneCause);
-      let timer: NodeJS.Timeout | undefined;
-      const receipt = await Promise.race([
-        reported,
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), this.deps.resultTimeoutMs(job.pages));
-        }),
-      ]);
-      clearTimeout(timer);
+      if (!handedOver) return unansweredOutcome(session.channelGoneCause);
+      const watch = await handedOver.catch(() => undefined);
+      if (!watch) return { kind: 'failed', pages: 0, error: NOT_HANDED_OVER.error };
+      const receipt = await this.result(watch, this.deps.resultTimeoutMs(job.pages));
       if (!receipt) return { kind: 'failed', pages: 0, error: 'no result from the PBX in time' };
       return receipt.success
         ? { kind: 'sent', pages: receipt.pages }
@@ -133,24 +127,52 @@ export class PbxFaxChannel implements FaxChannel {
     } catch (err) {
       log.warn({ err, faxId: job.faxId }, 'fax call could not be placed');
       return { kind: 'failed', pages: 0, error: `the call could not be placed: ${(err as Error).message}` };
-    } finally {
-      this.results.delete(job.faxId);
     }
   }
 
   /**
-   * Hands a call in Stasis to a fax context. The session ends with the StasisEnd that follows (the
-   * channel lives on in the dialplan: it is not hung up).
+   * Hands a call in Stasis to a fax context, still hearing its channel; resolves once it left Stasis
+   * (the session ends with that StasisEnd: the channel lives on in the dialplan, it is not hung up).
    */
-  private async continueInto(session: CallSession, context: string, faxId: string, tiffName: string) {
-    const vars = {
-      CC_APP: this.deps.appName,
-      CC_FAX_ID: faxId,
-      CC_FAX_FILE: `${this.deps.pbxSpoolDir}/${tiffName}`,
-    };
-    for (const [name, value] of Object.entries(vars))
-      await session.ari.setVariable(session.channelId, name, value);
-    await session.ari.continueInDialplan(session.channelId, { context, extension: 's', priority: 1 });
+  private async handToDialplan(
+    session: CallSession,
+    context: string,
+    tiffName: string,
+  ): Promise<ChannelWatch> {
+    const watch = await this.deps.ari.followAfterStasis(session, FAX_RESULT_VARIABLES);
+    try {
+      await session.ari.setVariable(session.channelId, 'CC_FAX_FILE', `${this.deps.pbxSpoolDir}/${tiffName}`);
+      await session.ari.continueInDialplan(session.channelId, { context, extension: 's', priority: 1 });
+    } catch (err) {
+      await watch.stop();
+      throw err;
+    }
     await session.done;
+    return watch;
+  }
+
+  /** The fax's result once its channel is gone; after `timeoutMs` the call is ended and undefined. */
+  private async result(watch: ChannelWatch, timeoutMs: number): Promise<FaxReceipt | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const end = await Promise.race([
+      watch.ended,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (end) return faxResultFrom(end.variables);
+    await watch.stop();
+    // A fax stuck past its time holds a line: end the call.
+    await bestEffort(() => this.deps.ari.rest.hangup(watch.channelId), this.deps.log, 'end a stuck fax call');
+    return undefined;
   }
 }
+
+/** The report of a fax call that never reached the fax dialplan. */
+const NOT_HANDED_OVER: FaxReceipt = {
+  success: false,
+  pages: 0,
+  station: '',
+  error: 'the call could not be handed to the fax dialplan',
+};

@@ -56,22 +56,29 @@ export function unansweredOutcome(cause: number | undefined): FaxOutcome {
   return { kind: 'failed', pages: 0, error: `call not answered (cause ${cause})` };
 }
 
+/** The channel variables res_fax sets when SendFAX / ReceiveFAX end, read by the fax channel. */
+export const FAX_RESULT_VARIABLES = ['FAXSTATUS', 'FAXPAGES', 'FAXERROR', 'REMOTESTATIONID'] as const;
+
 /**
- * The dialplan's report (Stasis arguments after `fax-result`): id, FAXSTATUS, FAXPAGES, remote station,
- * then FAXERROR, which may hold commas (so it is the rest). Undefined when the arguments are not one.
+ * How a fax call went, from the last values of FAX_RESULT_VARIABLES when its channel ended. res_fax sets
+ * them twice (FAILED/INIT_ERROR at the start, the real outcome at the end, also after a hang-up): only
+ * the last set counts. No FAXSTATUS at all: the call ended before the fax began.
  */
-export function parseFaxResult(
-  args: readonly string[],
-): { faxId: string; success: boolean; pages: number; station: string; error: string } | undefined {
-  const [tag, faxId, status, pages, station, ...error] = args;
-  if (tag !== 'fax-result' || !faxId) return undefined;
-  const n = Number.parseInt(pages ?? '', 10);
+export function faxResultFrom(variables: Readonly<Record<string, string>>): {
+  success: boolean;
+  pages: number;
+  station: string;
+  error: string;
+} {
+  const status = variables.FAXSTATUS ?? '';
+  const n = Number.parseInt(variables.FAXPAGES ?? '', 10);
   return {
-    faxId,
     success: status === 'SUCCESS',
     pages: Number.isFinite(n) && n >= 0 ? n : 0,
-    station: (station ?? '').trim(),
+    station: (variables.REMOTESTATIONID ?? '').trim(),
     error:
-      error.join(',').trim() || (status === 'SUCCESS' ? '' : status || 'the call ended before the fax began'),
+      status === 'SUCCESS'
+        ? ''
+        : (variables.FAXERROR ?? '').trim() || status || 'the call ended before the fax began',
   };
 }

@@ -42,7 +42,7 @@ export function wireAri(deps: {
   store: Store;
   /** Runs an inbound call (the IVR). */
   inbound: CallHandler;
-  /** Other routes (fax), filled by domains wired later. */
+  /** Inbound numbers other domains take (fax), filled by domains wired later. */
   routes: StasisRoutes;
   onCommandLatency?: (ms: number) => void;
 }) {

@@ -27,6 +27,7 @@ export function wireFax(deps: { core: Core; store: Store; ari: AriApp; routes: S
     pbxSpoolDir: fax.spool.pbxDir,
     log,
     resultTimeoutMs: (pages) => RESULT_MS_SETUP + pages * RESULT_MS_PER_PAGE,
+    receiveTimeoutMs: RESULT_MS_SETUP + fax.maxPages * RESULT_MS_PER_PAGE,
   });
   const lines = new FaxLines(() => fax.lines);
   const service = new FaxService({
@@ -45,7 +46,6 @@ export function wireFax(deps: { core: Core; store: Store; ari: AriApp; routes: S
   if (fax.enabled) {
     const numbers = new Set(fax.numbers);
     deps.routes.claimNumbers((dnis) => (numbers.has(dnis) ? channel.receiveRoute : undefined));
-    deps.routes.add('fax-result', channel.resultRoute);
   }
   const routes: FaxApiDeps = { faxes: service, maxUploadBytes: fax.maxUploadMb * 1024 * 1024 };
   return {
