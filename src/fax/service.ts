@@ -128,7 +128,8 @@ export class FaxService implements FaxInbox {
     const fax = this.mustGet(id);
     if (fax.direction !== 'out') throw new FaxMoveRefused('Only a fax to send can be sent again');
     this.move(fax, 'resend', { attempts: 0, error: null });
-    this.track(this.sendOnALine(id));
+    // A failed fax's TIFF was removed: made again from the kept PDF.
+    this.track(this.convertAgainAndSend(id));
     return this.mustGet(id);
   }
 
@@ -212,16 +213,28 @@ export class FaxService implements FaxInbox {
   }
 
   private async convertAndSend(id: string): Promise<void> {
-    const fax = this.move(this.mustGet(id), 'convert');
+    this.move(this.mustGet(id), 'convert');
+    if (!(await this.makeTiff(id))) return;
+    this.move(this.mustGet(id), 'converted');
+    await this.sendOnALine(id);
+  }
+
+  /** A failed fax sent again: its TIFF was removed when it failed, so it is made again from the PDF. */
+  private async convertAgainAndSend(id: string): Promise<void> {
+    if (await this.makeTiff(id)) await this.sendOnALine(id);
+  }
+
+  /** The fax's TIFF from its kept PDF; a failed conversion fails the fax (false). */
+  private async makeTiff(id: string): Promise<boolean> {
     try {
-      await pdfToFaxTiff(this.abs(fax.pdfPath ?? ''), this.tiffFile(id));
+      await pdfToFaxTiff(this.abs(this.mustGet(id).pdfPath ?? ''), this.tiffFile(id));
+      return true;
     } catch (err) {
       this.o.log.warn({ err, faxId: id }, 'fax conversion failed');
       this.finished(this.move(this.mustGet(id), 'fail', { error: 'conversion to fax format failed' }));
-      return;
+      this.removeTiff(id);
+      return false;
     }
-    this.move(this.mustGet(id), 'converted');
-    await this.sendOnALine(id);
   }
 
   /** Waits for a free line, sends, and settles the outcome; the line is freed whatever happens. */
@@ -250,7 +263,7 @@ export class FaxService implements FaxInbox {
     const fax = this.mustGet(id);
     if (outcome.kind === 'sent') {
       this.finished(this.move(fax, 'sent', { pagesDone: outcome.pages, error: null }));
-      void bestEffort(() => rm(this.tiffFile(id), { force: true }), this.o.log, 'remove a sent TIFF');
+      this.removeTiff(id);
       return;
     }
     const pagesDone = outcome.kind === 'failed' ? outcome.pages : 0;
@@ -261,7 +274,13 @@ export class FaxService implements FaxInbox {
       this.scheduleDue(id, dueAt);
     } else {
       this.finished(this.move(fax, 'fail', { pagesDone, error: decision.reason }));
+      this.removeTiff(id);
     }
+  }
+
+  /** A settled fax's TIFF leaves the spool (the PDF is what is kept). */
+  private removeTiff(id: string): void {
+    this.track(bestEffort(() => rm(this.tiffFile(id), { force: true }), this.o.log, 'remove a fax TIFF'));
   }
 
   private scheduleDue(id: string, dueAt: number): void {

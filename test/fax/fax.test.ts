@@ -129,6 +129,7 @@ describe('fax on the real PBX (audio over Local channels, to its own number)', (
       expect(out.numberMasked).not.toContain(faxNumber);
       const sent = await settled(service, out.id);
       expect(sent).toMatchObject({ state: 'sent', pagesDone: 3, attempts: 1, error: null });
+      await eventually(() => !existsSync(join(pbxFaxSpool(), `${out.id}.tiff`)), 'sent TIFF removed');
       const [inbound] = await received(service, 1);
       expect(inbound).toMatchObject({ state: 'stored', pages: 3, pagesDone: 3 });
       const file = await service.fax.pdfFile(inbound as FaxRecord);
@@ -215,6 +216,7 @@ describe('fax on the real PBX (audio over Local channels, to its own number)', (
       expect(failed.pagesDone).toBeLessThan(3);
       expect(failed.error).toMatch(/failed after \d pages/);
       expect(service.fax.linesInUse).toBe(0);
+      await eventually(() => !existsSync(join(spool, `${out.id}.tiff`)), 'failed TIFF removed');
       // What arrived is kept: the received fax is failed, with its pages as PDF.
       const [inbound] = await received(service, 1);
       expect(inbound).toMatchObject({ state: 'failed' });
