@@ -36,7 +36,14 @@ ENV NODE_ENV=production \
     STORE_PATH=/data/callcenter.sqlite \
     STORAGE_DIR=/data/storage \
     RECORDING_DIR=/recordings \
-    IVR_PROMPTS_DIR=/prompts
+    IVR_PROMPTS_DIR=/prompts \
+    FAX_DIR=/data/faxes \
+    FAX_SPOOL_DIR=/fax-spool
+# Fax (docs/fax.md): ghostscript (PDF to fax TIFF), libtiff-tools (received TIFF to PDF), poppler-utils
+# (page counts).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ghostscript libtiff-tools poppler-utils \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -51,9 +58,10 @@ COPY config/ivr ./config/ivr
 COPY docker/callcenter/healthcheck.mjs docker/callcenter/backup-sqlite.mjs ./
 # Where the service writes, all mounted as volumes by docker-compose.yml: /data (the SQLite store with its
 # -wal and -shm files, and storage.dir for voice messages), /recordings (recording.dir), /prompts (the
-# prompt folder shared with Asterisk). Made here so that a new named volume takes the owner `node`.
-RUN mkdir -p /data/storage /recordings /prompts \
- && chown -R node:node /data /recordings /prompts
+# prompt folder shared with Asterisk), /fax-spool (the fax TIFFs shared with Asterisk). Made here so that
+# a new named volume takes the owner `node`.
+RUN mkdir -p /data/storage /data/faxes /recordings /prompts /fax-spool \
+ && chown -R node:node /data /recordings /prompts /fax-spool
 USER node
 # api.port of config/default.json (API_PORT overrides it). The API binds api.host, 127.0.0.1 by default.
 EXPOSE 3000

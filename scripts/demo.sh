@@ -43,6 +43,10 @@ if ! command -v node >/dev/null || [ "$(node_major)" -lt 20 ]; then
   missing+=(nodejs)
 fi
 command -v npm >/dev/null || missing+=(npm)
+# Fax (docs/fax.md): PDF to fax TIFF (ghostscript), received TIFF to PDF (libtiff-tools), page count.
+command -v gs >/dev/null || missing+=(ghostscript)
+command -v tiff2pdf >/dev/null || missing+=(libtiff-tools)
+command -v pdfinfo >/dev/null || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -q

@@ -108,7 +108,9 @@ sync_config() {
   # The package does not create the recording spool; without it every recording fails.
   # (Inside the root, /var/run is an absolute link to /run: never follow it from the host.)
   mkdir -p "$root/var/spool/asterisk/recording" "$root/run/asterisk" "$root/var/log/asterisk" \
-    "$root/var/lib/asterisk/sounds/custom"
+    "$root/var/lib/asterisk/sounds/custom" "$root/var/spool/asterisk/fax"
+  # The fax spool is shared with the service (fax.spool.dir on the host side): both write there.
+  chmod 1777 "$root/var/spool/asterisk/fax"
   # pjsip resolves the host name at load: answer it locally.
   printf '127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n' "$(hostname)" >"$root/etc/hosts"
 }

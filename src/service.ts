@@ -6,6 +6,7 @@ import type { CallControl } from './calls/service.js';
 import type { Config } from './config/schema.js';
 import type { CampaignBook } from './dialer/campaigns.js';
 import type { DialerService } from './dialer/dialer.js';
+import type { FaxService } from './fax/service.js';
 import type { HotlineQueue } from './inbound/queue.js';
 import type { FlowCatalog } from './ivr/catalog.js';
 import type { IvrEngine } from './ivr/engine.js';
@@ -25,6 +26,7 @@ import { wireAri } from './wiring/ari.js';
 import { wireCalls } from './wiring/calls.js';
 import { wireCore } from './wiring/core.js';
 import { wireDialer } from './wiring/dialer.js';
+import { wireFax } from './wiring/fax.js';
 import { IvrHandoff } from './wiring/handoff.js';
 import { wireIvr } from './wiring/ivr.js';
 import { wireLeads } from './wiring/leads.js';
@@ -33,6 +35,7 @@ import { wireReadyAgents } from './wiring/ready-agents.js';
 import { wireRecording } from './wiring/recording.js';
 import { wireSms } from './wiring/sms.js';
 import { softphonesFollowRoster, wireSoftphone } from './wiring/softphone.js';
+import { StasisRoutes } from './wiring/stasis-routes.js';
 import { wireStore } from './wiring/store.js';
 import { wireWorkspace } from './wiring/workspace.js';
 
@@ -59,6 +62,8 @@ export interface Service {
   sms: SmsService;
   /** The agents' browser softphones (credentials, endpoints pushed to Asterisk). */
   softphone: SoftphoneService;
+  /** Faxes sent and received. */
+  fax: FaxService;
   api: FastifyInstance;
   /** Address the API listens on (after listen). */
   url: string;
@@ -93,10 +98,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const life = new Lifecycle(logger);
   // The IVR needs ARI and the hotline, which need the IVR (inbound route, max wait): they get its handoff.
   const ivrHandoff = new IvrHandoff();
+  // Inbound numbers that are not the IVR's (fax numbers): routes filled by their domains.
+  const stasisRoutes = new StasisRoutes();
 
   const { store, redis, redisGuard, readiness: storeProbes } = life.add(await wireStore(core));
   const { ari, readiness: ariProbes } = life.add(
-    wireAri({ core, store, inbound: ivrHandoff.handle, onCommandLatency: options.onCommandLatency }),
+    wireAri({
+      core,
+      store,
+      inbound: ivrHandoff.handle,
+      routes: stasisRoutes,
+      onCommandLatency: options.onCommandLatency,
+    }),
   );
   // Before the agents: the browsers' endpoints are pushed again before their lines are recovered.
   const { softphone, routes: softphoneRoutes } = life.add(wireSoftphone({ core, store, ari }));
@@ -167,6 +180,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     currentCall,
     routes: callRoutes,
   } = life.add(wireCalls({ core, store, agents, dialer, hotline }));
+  const { fax, routes: faxRoutes } = life.add(wireFax({ core, store, ari, routes: stasisRoutes }));
   const { workspace } = life.add(wireWorkspace({ core, store, agents, dialer, campaigns, currentCall }));
   const { sms, routes: smsRoutes } = life.add(wireSms({ core, store }));
   const { api, url } = life.add(
@@ -186,6 +200,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       calls: callRoutes,
       sms: smsRoutes,
       softphone: softphoneRoutes,
+      faxes: faxRoutes,
     }),
   );
 
@@ -222,6 +237,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     calls,
     sms,
     softphone,
+    fax,
     api,
     url: url(),
     stop,

@@ -88,6 +88,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/hotline/kpis/today': at(VIEWERS, 'team'),
   'GET /v1/events': at(ANY, 'team'),
 
+  // Faxes are the center's, sent and read by whoever works the phones (docs/fax.md).
+  'POST /v1/faxes': at(SCOPED, 'center'),
+  'GET /v1/faxes': at(SCOPED, 'center'),
+  'GET /v1/faxes/{id}': at(SCOPED, 'center'),
+  'GET /v1/faxes/{id}/pdf': at(SCOPED, 'center'),
+  'POST /v1/faxes/{id}/retry': at(SCOPED, 'center'),
   'GET /v1/recordings': at(ANY, 'team'),
   'GET /v1/recordings/{id}': at(ANY, 'team'),
   'GET /v1/recordings/{id}/audio': at(ANY, 'team'),

@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { dialerRoutes } from './routes/dialer.js';
 import { eventRoutes } from './routes/events.js';
+import { faxRoutes } from './routes/faxes.js';
 import { healthRoutes } from './routes/health.js';
 import { hotlineRoutes } from './routes/hotline.js';
 import { ivrRoutes } from './routes/ivr.js';
@@ -39,6 +40,7 @@ export type {
   AgentApiDeps,
   ApiDeps,
   CallApiDeps,
+  FaxApiDeps,
   IvrApiDeps,
   LeadApiDeps,
   Principal,
@@ -147,6 +149,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }
   if (deps.calls) await app.register(callRoutes, { prefix: '/v1', ...deps.calls });
   if (deps.softphone) await app.register(softphoneRoutes, { prefix: '/v1', ...deps.softphone });
+  if (deps.faxes) await app.register(faxRoutes, { prefix: '/v1', ...deps.faxes });
   await app.register(import('../web/static.js')); // the web app at / (web.dir), after the API
   return app;
 }

@@ -5,6 +5,7 @@ import type { CallControl } from '../calls/service.js';
 import type { Config } from '../config/schema.js';
 import type { CampaignBook } from '../dialer/campaigns.js';
 import type { DialerService } from '../dialer/dialer.js';
+import type { FaxService } from '../fax/service.js';
 import type { FlowCatalog } from '../ivr/catalog.js';
 import type { IvrLiveSnapshot } from '../ivr/live.js';
 import type { PromptLibrary } from '../ivr/prompts.js';
@@ -53,6 +54,7 @@ export interface ApiDeps {
   agents?: AgentApiDeps;
   /** Recordings, the audit log and QA; their routes exist only when given. */
   recordings?: RecordingApiDeps;
+  faxes?: FaxApiDeps;
   /** Lead imports, distribution, purges and do-not-call lists; their routes exist only when given. */
   leads?: LeadApiDeps;
   sms?: SmsApiDeps;
@@ -106,6 +108,12 @@ export interface SmsApiDeps {
 export interface LeadApiDeps {
   /** Imports, distribution, purges and do-not-call lists. */
   leads: LeadService;
+}
+
+export interface FaxApiDeps {
+  faxes: FaxService;
+  /** Largest document accepted (fax.maxUploadMb). */
+  maxUploadBytes: number;
 }
 
 export interface RecordingApiDeps {

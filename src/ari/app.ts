@@ -15,6 +15,7 @@ import {
   SessionEndedError,
 } from './session.js';
 import type { Bridge, Channel, RawAriEvent, StasisStartEvent } from './types.js';
+import { ChannelWatch } from './watch.js';
 
 /** What runs a call. When it returns or throws, the call is hung up and torn down. */
 export type CallHandler = (session: CallSession, start: StasisStartEvent | undefined) => Promise<void>;
@@ -314,6 +315,19 @@ export class AriApp {
       undefined,
     );
     return session;
+  }
+
+  /**
+   * Keeps hearing a session's channel after it leaves Stasis for the dialplan: call while it is still in
+   * Stasis, before the continue (see ChannelWatch).
+   */
+  followAfterStasis(session: CallSession, variables: readonly string[]): Promise<ChannelWatch> {
+    return ChannelWatch.follow(session, variables, {
+      app: this.appName,
+      rest: this.rest,
+      router: this.router,
+      log: session.log,
+    });
   }
 
   /** Creates and registers a session for a channel (the caller's, or one the service originates). */

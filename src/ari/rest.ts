@@ -206,6 +206,17 @@ export class AriRest {
   getApplication(app: string): Promise<Application> {
     return this.request('applications.get', 'GET', `/applications/${enc(app)}`);
   }
+  /** The app hears `eventSource` (e.g. `channel:<id>`) also outside Stasis, until its object is gone. */
+  subscribeApplication(app: string, eventSource: string): Promise<Application> {
+    return this.request('applications.subscribe', 'POST', `/applications/${enc(app)}/subscription`, {
+      eventSource,
+    });
+  }
+  unsubscribeApplication(app: string, eventSource: string): Promise<Application> {
+    return this.request('applications.unsubscribe', 'DELETE', `/applications/${enc(app)}/subscription`, {
+      eventSource,
+    });
+  }
 
   // --- channels
   listChannels(): Promise<Channel[]> {

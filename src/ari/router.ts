@@ -51,6 +51,18 @@ export class EventRouter {
     ids.add(key);
   }
 
+  /**
+   * The object's events go to `next` from now on, without the warning of `register`: its owner lets it
+   * go on purpose (a session whose channel left Stasis for the dialplan, to a ChannelWatch).
+   */
+  handOver(kind: ResourceKind, id: string, next: EventOwner): void {
+    const key = `${kind}:${id}`;
+    const previous = this.owners.get(key);
+    if (previous && previous !== next) this.idsByOwner.get(previous)?.delete(key);
+    this.owners.delete(key);
+    this.register(next, kind, id);
+  }
+
   unregister(owner: EventOwner, kind: ResourceKind, id: string): void {
     const key = `${kind}:${id}`;
     if (this.owners.get(key) === owner) this.owners.delete(key);

@@ -448,6 +448,54 @@ export const configSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Fax over the PBX (docs/fax.md). */
+  fax: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Fax calls sent at once (the fax lines); more wait for a free line. */
+      lines: z.number().int().min(1).max(100).default(4),
+      /** The numbers (as the dialplan's from-callers sees them, EXTEN) whose calls are faxes to receive. */
+      numbers: z.array(z.string().regex(/^[0-9+*#]{1,40}$/, 'expected a dialed number')).default([]),
+      /** Dial string for a fax to send; {digits} is the E.164 number without '+', {e164} with it. */
+      dialString: z
+        .string()
+        .regex(/\{(digits|e164)\}/, 'expected a dial string containing {digits} or {e164}')
+        .default('Local/{digits}@to-customers'),
+      /** Country assumed for numbers written without a country code (ISO 3166 alpha-2). */
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'expected a two-letter country code such as DE')
+        .default('DE'),
+      /** Seconds a fax call may ring before it counts as not answered. */
+      ringTimeoutSec: z.number().int().min(5).max(300).default(60),
+      /** Pages a document to send may have; a longer one is refused. */
+      maxPages: z.number().int().min(1).max(10_000).default(500),
+      /** Bytes an upload may have. */
+      maxUploadMb: z.number().int().min(1).max(500).default(50),
+      /** The TIFF spool shared with Asterisk: `dir` as the service sees it, `pbxDir` as Asterisk does. */
+      spool: z
+        .object({
+          dir: z.string().min(1).default('.data/fax-spool'),
+          pbxDir: z
+            .string()
+            .regex(/^\/[^\s,]*$/, 'expected an absolute path without spaces or commas')
+            .transform((p) => trimEnd(p, '/') || '/')
+            .default('/var/spool/asterisk/fax'),
+        })
+        .prefault({}),
+      /** Where the PDFs (sent and received) are kept, in folders by date. */
+      dir: z.string().min(1).default('.data/faxes'),
+      /** Retries of a fax to send, by outcome: busy, no answer, failed (dropped, negotiation). */
+      retry: z
+        .object({
+          attempts: z.number().int().min(1).max(20).default(3),
+          busyDelaySec: z.number().int().min(0).max(86_400).default(120),
+          noAnswerDelaySec: z.number().int().min(0).max(86_400).default(300),
+          failedDelaySec: z.number().int().min(0).max(86_400).default(300),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   service: z
     .object({
       /** Identifies this instance in Redis and in logs. */
@@ -533,6 +581,10 @@ export const ENV_OVERRIDES: Record<string, { path: string; type: 'string' | 'num
   IVR_PROMPTS_PBX_DIR: { path: 'ivr.prompts.pbxDir', type: 'string' },
   STORAGE_DIR: { path: 'storage.dir', type: 'string' },
   SOFTPHONE_WS_URL: { path: 'softphone.wsUrl', type: 'string' },
+  FAX_LINES: { path: 'fax.lines', type: 'number' },
+  FAX_DIR: { path: 'fax.dir', type: 'string' },
+  FAX_SPOOL_DIR: { path: 'fax.spool.dir', type: 'string' },
+  FAX_SPOOL_PBX_DIR: { path: 'fax.spool.pbxDir', type: 'string' },
   RECORDING_FROM: { path: 'recording.from', type: 'string' },
   RECORDING_LAYOUT: { path: 'recording.layout', type: 'string' },
   RECORDING_DIR: { path: 'recording.dir', type: 'string' },

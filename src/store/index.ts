@@ -12,6 +12,7 @@ import {
   LeadPurgeLog,
   LeadRepository,
 } from './dialer.js';
+import { FaxRepository } from './faxes.js';
 import { HotlineCallRepository } from './hotline.js';
 import {
   CallbackRequestRepository,
@@ -79,6 +80,7 @@ export {
   type NewLead,
 } from './dialer.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export type { FaxDirection, FaxRecord, FaxSearch } from './faxes.js';
 export { HOTLINE_OUTCOMES, type HotlineCallRecord, type HotlineOutcome } from './hotline.js';
 export type {
   CallbackRequest,
@@ -166,6 +168,7 @@ export class Store {
   readonly workspace: WorkspaceRepository;
   readonly sms: SmsRepository;
   readonly softphones: SoftphoneRepository;
+  readonly faxes: FaxRepository;
   readonly #ping;
 
   constructor(readonly db: Database) {
@@ -195,6 +198,7 @@ export class Store {
     this.workspace = new WorkspaceRepository(db);
     this.sms = new SmsRepository(db);
     this.softphones = new SoftphoneRepository(db);
+    this.faxes = new FaxRepository(db);
     this.#ping = db.prepare('SELECT 1').pluck();
   }
 

@@ -566,4 +566,36 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sms_inbound_phone ON sms_inbound (phone, at);
     `,
   },
+  {
+    id: 12,
+    name: 'faxes sent and received',
+    // One row per fax, either way. number is the full E.164 number (needed to send and to retry; never
+    // shown: answers and logs use number_masked). lead_id links the fax to the customer by number, as
+    // the latest lead with that phone; pdf_path is relative to fax.dir. leads_phone serves that lookup.
+    sql: `
+      CREATE TABLE faxes (
+        id            TEXT PRIMARY KEY,
+        direction     TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        state         TEXT NOT NULL,
+        number        TEXT NOT NULL,
+        number_masked TEXT NOT NULL,
+        remote_station TEXT,
+        lead_id       TEXT,
+        pages         INTEGER,
+        pages_done    INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        due_at        INTEGER NOT NULL DEFAULT 0,
+        error         TEXT,
+        pdf_path      TEXT,
+        file_name     TEXT,
+        created_by    TEXT,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX faxes_created ON faxes (created_at);
+      CREATE INDEX faxes_state ON faxes (state, due_at);
+      CREATE INDEX faxes_lead ON faxes (lead_id) WHERE lead_id IS NOT NULL;
+      CREATE INDEX leads_phone ON leads (phone);
+    `,
+  },
 ];

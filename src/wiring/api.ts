@@ -5,6 +5,7 @@ import {
   type ApiDeps,
   buildApi,
   type CallApiDeps,
+  type FaxApiDeps,
   type IvrApiDeps,
   type LeadApiDeps,
   type ReadinessProbe,
@@ -33,6 +34,7 @@ export async function wireApi(deps: {
   calls: CallApiDeps;
   sms: SmsApiDeps;
   softphone: SoftphoneApiDeps;
+  faxes: FaxApiDeps;
   /** False: don't bind the HTTP port (tests that use inject). */
   listen: boolean;
 }) {
@@ -54,6 +56,7 @@ export async function wireApi(deps: {
     calls: deps.calls,
     sms: deps.sms,
     softphone: deps.softphone,
+    faxes: deps.faxes,
   });
   let url = '';
   const listen = async () => {

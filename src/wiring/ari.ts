@@ -6,6 +6,7 @@ import { callerKeyer, installSecret } from '../lib/caller-key.js';
 import type { Store } from '../store/index.js';
 import type { Core } from './core.js';
 import type { DomainSteps } from './lifecycle.js';
+import type { StasisRoutes } from './stasis-routes.js';
 
 /** The store as the call sessions' journal, scoped to this instance. */
 function journalFor(
@@ -41,6 +42,8 @@ export function wireAri(deps: {
   store: Store;
   /** Runs an inbound call (the IVR). */
   inbound: CallHandler;
+  /** Inbound numbers other domains take (fax), filled by domains wired later. */
+  routes: StasisRoutes;
   onCommandLatency?: (ms: number) => void;
 }) {
   const { config, logger, metrics } = deps.core;
@@ -51,7 +54,7 @@ export function wireAri(deps: {
     metrics,
     now: deps.core.now,
     journal: journalFor(deps.store, config.service.instanceId, deps.core.nowMs),
-    route: (start) => (start.args?.[0] === 'inbound' ? inbound : undefined),
+    route: (start) => deps.routes.pick(start, inbound),
     // orphanPolicy 'reattach': a caller found in the app after a restart starts the IVR again rather than
     // being dropped (the queue resumes its callers from saved state instead).
     reattach: inbound,

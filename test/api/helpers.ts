@@ -65,6 +65,8 @@ export async function buildTestApi(
     sms?: (store: Store, logger: Logger) => NonNullable<ApiDeps['sms']>;
     /** Mounts the agents' softphone routes with what this returns. */
     softphone?: (store: Store, logger: Logger) => NonNullable<ApiDeps['softphone']>;
+    /** Mounts the fax routes with what this returns. */
+    faxes?: (store: Store, logger: Logger) => NonNullable<ApiDeps['faxes']>;
   } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-api-'));
@@ -95,6 +97,7 @@ export async function buildTestApi(
     calls: options.calls?.(store, logger),
     sms: options.sms?.(store, logger),
     softphone: options.softphone?.(store, logger),
+    faxes: options.faxes?.(store, logger),
   });
   return {
     app,

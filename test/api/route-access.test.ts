@@ -114,6 +114,7 @@ beforeAll(async () => {
     calls: (store) => ({ calls: unwired(), directory: dir(store) }),
     sms: () => ({ sms: unwired() }),
     softphone: (store, logger) => ({ softphone: softphoneService(store, logger) }),
+    faxes: () => ({ faxes: unwired(), maxUploadBytes: 1024 * 1024 }),
     ivr: () => ({ ...unwired<NonNullable<ApiDeps['ivr']>>(), prompts: unwired() }),
     accounts: (store, logger, config) => ({
       accounts: new AccountService({ store, logger, now: Date.now, config: config.auth }),

@@ -206,6 +206,17 @@ describe('docker-compose.yml', () => {
     expect(forService?.source).toBe(forAsterisk?.source);
   });
 
+  it('shares the fax spool volume: the service at FAX_SPOOL_DIR, Asterisk at FAX_SPOOL_PBX_DIR', () => {
+    for (const name of ['callcenter', 'callcenter-standby']) {
+      const env = envOf(services[name]!);
+      const pbxDir = env.FAX_SPOOL_PBX_DIR ?? minimalConfig.fax.spool.pbxDir;
+      const forService = mountFor(services[name]!, env.FAX_SPOOL_DIR!);
+      const forAsterisk = mountFor(services.asterisk!, pbxDir);
+      expect(forAsterisk?.named, `${name}: Asterisk's fax spool on a named volume`).toBe(true);
+      expect(forService?.source, `${name}: the same volume`).toBe(forAsterisk?.source);
+    }
+  });
+
   it('keeps the Asterisk recording spool on a volume', () => {
     expect(mountFor(services.asterisk!, '/var/spool/asterisk/recording')?.named).toBe(true);
   });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AgentDomainEvent } from '../../agents/notifier.js';
 import type { CallControlDomainEvent } from '../../calls/notifier.js';
 import type { DialerDomainEvent } from '../../dialer/notifier.js';
+import type { FaxDomainEvent } from '../../fax/notifier.js';
 import type { HotlineDomainEvent } from '../../inbound/notifier.js';
 import type { IvrDomainEvent } from '../../ivr/notifier.js';
 import type { RecordingDomainEvent } from '../../recording/notifier.js';
@@ -27,7 +28,8 @@ type StreamedEvent =
   | RecordingDomainEvent
   | IvrDomainEvent
   | CallControlDomainEvent
-  | SmsDomainEvent;
+  | SmsDomainEvent
+  | FaxDomainEvent;
 
 /** Every topic once: the record makes the compiler hold the list to the events' union. */
 const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {
@@ -38,6 +40,7 @@ const EVERY_TOPIC: Record<StreamedEvent['topic'], true> = {
   recording: true,
   ivr: true,
   sms: true,
+  fax: true,
 };
 const TOPICS = Object.keys(EVERY_TOPIC);
 
@@ -75,6 +78,7 @@ function agentsOf(event: StreamedEvent): { ids: string[]; teamId?: string | null
     }
     case 'ivr':
     case 'sms':
+    case 'fax':
       return { ids: [] };
   }
 }
@@ -110,6 +114,7 @@ const AGENTLESS_READERS: Record<Exclude<StreamedEvent['topic'], 'recording'>, re
   ivr: routeRoles('GET /v1/ivr/sessions/live'),
   // Replies (an opt-out among them) are shown to whoever may send an SMS: agents after a sale.
   sms: routeRoles('POST /v1/sms/messages'),
+  fax: routeRoles('GET /v1/faxes'),
   agent: [],
   call: [],
   dialer: [],
@@ -135,7 +140,7 @@ export const eventRoutes: FastifyPluginAsyncZod<AgentApiDeps> = async (app, { bu
         tags: ['events'],
         summary: 'Live events (Server-Sent Events)',
         description:
-          'A text/event-stream of agent, queue, call, dialer, recording, IVR and SMS changes: each event is ' +
+          'A text/event-stream of agent, queue, call, dialer, recording, IVR, SMS and fax changes: each event is ' +
           '`event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s ' +
           'keeps the stream open. Each reader gets the events of its scope: an event naming agents only if ' +
           'the reader may see one of them (an agent: itself; a team leader: its teams; recording events: ' +

@@ -5210,7 +5210,7 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description A text/event-stream of agent, queue, call, dialer, recording, IVR and SMS changes: each event is `event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. Each reader gets the events of its scope: an event naming agents only if the reader may see one of them (an agent: itself; a team leader: its teams; recording events: as the recordings, QA every team), an event naming no agent (callers waiting, the IVR) only for the roles of the matching live view. Any role. Errors (400, 401) have the usual shape.
+         * @description A text/event-stream of agent, queue, call, dialer, recording, IVR, SMS and fax changes: each event is `event: <topic>.<type>` and `data: {"topic","type","at","data"}`; a comment line every 15 s keeps the stream open. Each reader gets the events of its scope: an event naming agents only if the reader may see one of them (an agent: itself; a team leader: its teams; recording events: as the recordings, QA every team), an event naming no agent (callers waiting, the IVR) only for the roles of the matching live view. Any role. Errors (400, 401) have the usual shape.
          */
         get: {
             parameters: {
@@ -15589,7 +15589,58 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        FaxInput: {
+            id: string;
+            /** @enum {string} */
+            direction: "in" | "out";
+            /** @enum {string} */
+            state: "queued" | "converting" | "waiting" | "sending" | "retrying" | "sent" | "received" | "stored" | "failed";
+            /** @description The far end, masked */
+            numberMasked: string;
+            /** @description The far machine's station id (T.30) */
+            remoteStation: string | null;
+            /** @description The customer with this number (the latest lead) */
+            leadId: string | null;
+            /** @description Pages of the document, or received */
+            pages: number | null;
+            /** @description Pages that went through on the last call */
+            pagesDone: number;
+            attempts: number;
+            /** @description When retrying: the next call (epoch ms) */
+            nextAttemptAt: number | null;
+            error: string | null;
+            fileName: string | null;
+            hasPdf: boolean;
+            createdAt: number;
+            updatedAt: number;
+        };
+        Fax: {
+            id: string;
+            /** @enum {string} */
+            direction: "in" | "out";
+            /** @enum {string} */
+            state: "queued" | "converting" | "waiting" | "sending" | "retrying" | "sent" | "received" | "stored" | "failed";
+            /** @description The far end, masked */
+            numberMasked: string;
+            /** @description The far machine's station id (T.30) */
+            remoteStation: string | null;
+            /** @description The customer with this number (the latest lead) */
+            leadId: string | null;
+            /** @description Pages of the document, or received */
+            pages: number | null;
+            /** @description Pages that went through on the last call */
+            pagesDone: number;
+            attempts: number;
+            /** @description When retrying: the next call (epoch ms) */
+            nextAttemptAt: number | null;
+            error: string | null;
+            fileName: string | null;
+            hasPdf: boolean;
+            createdAt: number;
+            updatedAt: number;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
