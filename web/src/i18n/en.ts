@@ -446,7 +446,7 @@ export default {
     failedHint: 'The phone could not connect ({reason}). Check the network, or ask your administrator.',
     idle: 'Idle',
     ringing: 'Incoming call, answering…',
-    talking: 'On a call',
+    talking: 'Line connected',
     mute: 'Mute',
     unmute: 'Unmute',
     hold: 'Hold',

@@ -430,7 +430,7 @@ export default {
     failedHint: '电话无法连接（{reason}）。请检查网络，或联系管理员。',
     idle: '空闲',
     ringing: '来电，正在自动接听…',
-    talking: '通话中',
+    talking: '线路已接通',
     mute: '静音',
     unmute: '取消静音',
     hold: '保持',
