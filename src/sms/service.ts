@@ -379,8 +379,9 @@ export class SmsService {
     return this.queueSingle(input.template, values, leadId, provider, input.by);
   }
 
+  /** None while SMS is off (no provider): the agent's screen then offers nothing to send. */
   get agentTemplates(): readonly AgentSmsTemplate[] {
-    return this.options.agentTemplates ?? [];
+    return this.providers.size > 0 ? (this.options.agentTemplates ?? []) : [];
   }
 
   /**
