@@ -136,9 +136,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/sms/campaigns/{id}/start': at(SUPERVISOR, 'center'),
   'POST /v1/sms/campaigns/{id}/pause': at(SUPERVISOR, 'center'),
   'GET /v1/sms/campaigns/{id}/messages': at(SUPERVISOR, 'center'),
-  // An agent's confirmation after a sale; the number is the lead's or typed in, the answer masks it.
-  'POST /v1/sms/messages': at(SCOPED, 'center'),
-  'GET /v1/sms/messages/{id}': at(SCOPED, 'center'),
+  // Any template to any number: supervisors. An agent sends a set template to the lead of its own last
+  // call (the service checks the lead's latest attempt), and reads only such messages.
+  'POST /v1/sms/messages': at(SUPERVISOR, 'center'),
+  'GET /v1/sms/agent-templates': at(SCOPED, 'center'),
+  'POST /v1/sms/agent-messages': at(SCOPED, 'self'),
+  'GET /v1/sms/messages/{id}': at(SCOPED, 'self'),
   'POST /v1/sms/messages/{id}/resolve': at(SUPERVISOR, 'center'),
   'GET /v1/sms/opt-outs': at(SUPERVISOR, 'center'),
   'POST /v1/sms/opt-outs': at(SUPERVISOR, 'center'),

@@ -526,6 +526,24 @@ export const configSchema = z.object({
       concurrency: z.number().int().min(1).max(500).default(32),
       /** The local day of the daily cap. */
       timezone: z.string().default('Asia/Shanghai'),
+      /**
+       * What an agent may send from the screen to the lead of their call (docs/sms.md): set templates
+       * only, filled by the service with the lead's name and fields and the call's sale, never free text.
+       */
+      agentTemplates: z
+        .array(
+          z.object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
+            /** The button's label on the agent's screen. */
+            label: z.string().min(1).max(40),
+            text: z.string().min(1).max(1_000),
+          }),
+        )
+        .max(20)
+        .default([])
+        .refine((list) => new Set(list.map((t) => t.id)).size === list.length, {
+          message: 'expected unique template ids',
+        }),
     })
     .prefault({})
     .refine((s) => !s.enabled || Object.hasOwn(s.providers, s.defaultProvider), {

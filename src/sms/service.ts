@@ -50,7 +50,19 @@ export interface SmsServiceOptions {
   timezone: string;
   defaultCountry: string;
   now: () => number;
+  /** The templates an agent may send to the lead of their call (config `sms.agentTemplates`). */
+  agentTemplates?: readonly AgentSmsTemplate[];
 }
+
+/** A template an agent sends from the screen: picked by id, never edited there. */
+export interface AgentSmsTemplate {
+  id: string;
+  label: string;
+  text: string;
+}
+
+/** The sale of the agent's call, as fields an agent's template may name (`{{fields.saleProduct}}`). */
+export const SALE_FIELDS = { product: 'saleProduct', amount: 'saleAmount' } as const;
 
 /** Who recipients come from: leads of a dialer campaign (optionally one import), or listed numbers. */
 export type RecipientSource =
@@ -117,6 +129,13 @@ export class SmsService {
     for (const provider of options.providers) this.providers.set(provider.name, provider);
     if (!this.providers.has(options.defaultProvider) && options.providers.length > 0)
       throw new Error(`sms: the default provider ${options.defaultProvider} is not configured`);
+    for (const template of options.agentTemplates ?? []) {
+      const unknown = unknownPlaceholders(template.text);
+      if (unknown.length > 0)
+        throw new Error(
+          `sms: agent template ${template.id} names unknown placeholders: ${unknown.join(', ')}`,
+        );
+    }
   }
 
   get providerNames(): string[] {
@@ -345,7 +364,6 @@ export class SmsService {
   }): Promise<SmsMessageRecord> {
     this.checkTemplate(input.template);
     const provider = input.provider ?? this.options.defaultProvider;
-    if (!this.providers.has(provider)) throw new SmsError('invalid', `no SMS provider named ${provider}`);
     let values: TemplateValues;
     let leadId: string | null = null;
     if (input.leadId) {
@@ -358,21 +376,85 @@ export class SmsService {
       if (!normalized.ok) throw new SmsError('invalid', `not a phone number: ${normalized.reason}`);
       values = { name: input.name ?? null, phone: normalized.e164, fields: input.fields ?? {} };
     }
-    const missing = fieldsNamed(input.template).filter((f) => !values.fields[f]);
+    return this.queueSingle(input.template, values, leadId, provider, input.by);
+  }
+
+  /** None while SMS is off (no provider): the agent's screen then offers nothing to send. */
+  get agentTemplates(): readonly AgentSmsTemplate[] {
+    return this.providers.size > 0 ? (this.options.agentTemplates ?? []) : [];
+  }
+
+  /**
+   * An agent's message to the lead of their current or last call: one of the agent templates, filled
+   * with the lead's name and fields and the call's sale (SALE_FIELDS). The agent never gives the text
+   * nor the number; a lead whose latest call is another agent's is refused.
+   */
+  async sendForAgent(input: {
+    agentId: string;
+    leadId: string;
+    templateId: string;
+    by: string;
+  }): Promise<SmsMessageRecord> {
+    const template = this.agentTemplates.find((t) => t.id === input.templateId);
+    if (!template) throw new SmsError('invalid', `no agent SMS template ${input.templateId}`);
+    const { store } = this.options;
+    const lead = store.leads.get(input.leadId);
+    const latest = lead && store.attempts.latestForLead(lead.id);
+    if (!lead || latest?.agentId !== input.agentId)
+      throw new SmsError('refused', 'an agent texts only the lead of their current or last call');
+    const sale: Record<string, string> = {};
+    if (latest.saleProduct !== null) sale[SALE_FIELDS.product] = latest.saleProduct;
+    if (latest.saleAmountCents !== null) sale[SALE_FIELDS.amount] = (latest.saleAmountCents / 100).toFixed(2);
+    const values = { name: lead.name, phone: lead.phone, fields: { ...lead.fields, ...sale } };
+    return this.queueSingle(template.text, values, lead.id, this.options.defaultProvider, input.by);
+  }
+
+  private async queueSingle(
+    template: string,
+    values: TemplateValues,
+    leadId: string | null,
+    provider: string,
+    by: string,
+  ): Promise<SmsMessageRecord> {
+    const missing = fieldsNamed(template).filter((f) => !values.fields[f]);
     if (missing.length > 0)
       throw new SmsError('invalid', `no value for ${missing.map((f) => `fields.${f}`).join(', ')}`);
+    if (!this.providers.has(provider)) throw new SmsError('invalid', `no SMS provider named ${provider}`);
     const message: NewSmsMessage = {
       id: uuidv7(this.options.now()),
       campaignId: null,
       leadId,
       phone: values.phone,
-      text: renderTemplate(input.template, values),
+      text: renderTemplate(template, values),
       provider,
-      createdBy: input.by,
+      createdBy: by,
     };
     this.options.store.sms.insertMessages([message], this.options.now());
+    this.publishMessage(this.options.store.sms.message(message.id)!);
     await this.enqueue(provider, [message.id]);
     return this.options.store.sms.message(message.id)!;
+  }
+
+  /** The agents a lead's messages and replies concern: the agent of its latest call. */
+  agentsOfLead(leadId: string | null): string[] {
+    const agentId = leadId ? this.options.store.attempts.latestForLead(leadId)?.agentId : undefined;
+    return agentId ? [agentId] : [];
+  }
+
+  /**
+   * A single message's state for the agent screens (`sms.message`). Campaign messages publish none:
+   * ten thousand receipts are the campaign page's counts, not events.
+   */
+  private publishMessage(message: SmsMessageRecord): void {
+    if (message.campaignId !== null) return;
+    this.options.notifier.message({
+      id: message.id,
+      leadId: message.leadId,
+      numberMasked: maskNumber(message.phone),
+      state: message.state,
+      error: message.error,
+      agentIds: this.agentsOfLead(message.leadId),
+    });
   }
 
   message(id: string): SmsMessageRecord {
@@ -534,11 +616,16 @@ export class SmsService {
     store.sms.addInbound({ id: uuidv7(at), phone, text: inbound.text.slice(0, 1_000), optOut, at });
     if (optOut && store.sms.optOut(phone, 'reply', at))
       this.log.info({ provider, number: maskNumber(phone) }, 'sms opt-out by reply');
+    // The customers this number is (its leads) and the agents who called them last: the event reaches
+    // those agents' screens (and their team leaders), no one else's.
+    const leadIds = normalized.ok ? store.leads.byPhone(phone).map((lead) => lead.id) : [];
+    const agentIds = [...new Set(leadIds.flatMap((id) => this.agentsOfLead(id)))];
     this.options.notifier.inbound({
       numberMasked: maskNumber(phone),
       text: inbound.text.slice(0, 1_000),
       optOut,
-      leadIds: [],
+      leadIds,
+      agentIds,
     });
   }
 
@@ -556,11 +643,13 @@ export class SmsService {
       return false;
     }
     const moved = store.sms.moveMessage(id, movableFrom(event), result.next, patch, this.options.now());
-    if (moved)
+    if (moved) {
       this.log.debug(
         { messageId: id, from: message.state, event, to: result.next },
         `sms ${message.state} -${event}-> ${result.next}`,
       );
+      if (message.campaignId === null) this.publishMessage(store.sms.message(id)!);
+    }
     return moved;
   }
 

@@ -266,6 +266,16 @@ export class LeadRepository {
     return toLead(this.#get.get(id) as LeadRow | undefined);
   }
 
+  /** The leads with this number, one per campaign at most: each looked up in the (campaign, phone) index. */
+  byPhone(phone: string, limit = 50): LeadRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${LEAD_COLUMNS} FROM leads WHERE campaign_id IN (SELECT id FROM campaigns) AND phone = ? LIMIT ?`,
+      )
+      .all(phone, limit) as LeadRow[];
+    return rows.map((row) => toLead(row)!);
+  }
+
   /**
    * The next lead for an agent in a campaign (due callbacks, due retries, new), claimed for them in the
    * same step so no other agent gets it. The lead is returned as it was before the claim (its state is
@@ -610,6 +620,15 @@ export class AttemptRepository {
   /** The agent's attempt waiting for a disposition (ended, answered), newest first. */
   awaitingDisposition(agentId: string): AttemptRecord | undefined {
     return this.#awaitingDisposition.get(agentId) as AttemptRecord | undefined;
+  }
+
+  /** The lead's latest attempt (the agent who called it last), if any. */
+  latestForLead(leadId: string): AttemptRecord | undefined {
+    return this.db
+      .prepare(
+        `SELECT ${ATTEMPT_COLUMNS} FROM dial_attempts WHERE lead_id = ? ORDER BY offered_at DESC LIMIT 1`,
+      )
+      .get(leadId) as AttemptRecord | undefined;
   }
 
   forLead(leadId: string): AttemptRecord[] {

@@ -56,6 +56,7 @@ export function wireSms(deps: { core: Core; store: Store }) {
     timezone: settings.timezone,
     defaultCountry: config.dialer.defaultCountry,
     now: nowMs,
+    agentTemplates: settings.agentTemplates,
   });
   const routes: SmsApiDeps = { sms };
   return {

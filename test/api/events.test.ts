@@ -7,6 +7,7 @@ import { HotlineNotifier } from '../../src/inbound/notifier.js';
 import { IvrNotifier } from '../../src/ivr/notifier.js';
 import { EventBus } from '../../src/lib/events.js';
 import { RecordingNotifier } from '../../src/recording/notifier.js';
+import { SmsNotifier } from '../../src/sms/notifier.js';
 import type { Role } from '../../src/store/index.js';
 import { partialEvent } from '../harness/events.js';
 import { FakeDirectory } from './fake-directory.js';
@@ -220,6 +221,48 @@ describe('GET /v1/events', () => {
     ).toEqual([
       ['dialer.dialing', 'x1'],
       ['recording.paused', 'c3'],
+    ]);
+    board.close();
+    own.close();
+  });
+
+  it('gives an agent the SMS replies and single messages of its own leads only; the rest to supervisors', async () => {
+    for (const id of ['a1', 'a2'])
+      api.store.agents.create({
+        id,
+        name: id,
+        teamId: null,
+        role: 'agent',
+        endpoint: `PJSIP/${id}`,
+        lineMode: 'persistent',
+        inboundRole: 'primary',
+      });
+    const board = await subscribe(keyFor('supervisor'), '?topics=sms');
+    const own = await subscribe(keyFor('agent', 'a1'), '?topics=sms');
+    const sms = new SmsNotifier(bus, Date.now);
+    const reply = (text: string, agentIds: string[]) =>
+      sms.inbound({ numberMasked: '*******8000', text, optOut: true, leadIds: ['l1'], agentIds });
+    reply('a2 customer', ['a2']);
+    reply('nobody’s customer', []);
+    sms.message({
+      id: 'm1',
+      leadId: 'l1',
+      numberMasked: '*******8000',
+      state: 'delivered',
+      error: null,
+      agentIds: ['a1'],
+    });
+    reply('a1 customer', ['a1']);
+    sms.campaign({ campaignId: 'c1', state: 'running' });
+    const texts = (frames: Frame[]) =>
+      frames.map((f) => `${f.event} ${f.data.data.text ?? f.data.data.id ?? ''}`);
+    expect(texts(await own.until('sms.inbound'))).toEqual(['sms.message m1', 'sms.inbound a1 customer']);
+    expect(texts(await board.until('sms.campaign'))).toEqual([
+      'sms.inbound a2 customer',
+      'sms.inbound nobody’s customer',
+      'sms.message m1',
+      'sms.inbound a1 customer',
+      'sms.campaign ',
     ]);
     board.close();
     own.close();

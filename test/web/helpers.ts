@@ -92,6 +92,8 @@ export async function startAgentScreenService(
     now?: () => Date;
     /** The center's own not-ready reasons (agents.notReadyReasons); the service's defaults when not given. */
     notReadyReasons?: { code: string; label: { 'zh-CN': string; en: string } }[];
+    /** The service's `sms` config (off when not given). */
+    sms?: Record<string, unknown>;
   } = {},
 ): Promise<{ service: Service; person: Person }> {
   const service = await startTestService(
@@ -103,6 +105,7 @@ export async function startAgentScreenService(
       },
       dialer: { trunkChannels: 5 },
       hotline: { overflowAfterSec: 0, announceEverySec: 30, maxWaitSec: 60 },
+      ...(options.sms ? { sms: options.sms } : {}),
     },
     options.now ? { now: options.now } : {},
   );

@@ -76,8 +76,10 @@ function agentsOf(event: StreamedEvent): { ids: string[]; teamId?: string | null
         teamId: 'teamId' in data ? data.teamId : undefined,
       };
     }
-    case 'ivr':
     case 'sms':
+      // A reply or a single message names the agents of its leads; a campaign's state names none.
+      return { ids: 'agentIds' in event.data ? event.data.agentIds : [] };
+    case 'ivr':
     case 'fax':
       return { ids: [] };
   }
@@ -112,8 +114,9 @@ function eventFilter(request: FastifyRequest, directory: AgentLookup, topics: st
 const AGENTLESS_READERS: Record<Exclude<StreamedEvent['topic'], 'recording'>, readonly Role[]> = {
   queue: routeRoles('GET /v1/hotline/queue'),
   ivr: routeRoles('GET /v1/ivr/sessions/live'),
-  // Replies (an opt-out among them) are shown to whoever may send an SMS: agents after a sale.
-  sms: routeRoles('POST /v1/sms/messages'),
+  // A reply from no agent's customer, a campaign's state: for those who run campaigns. An agent gets
+  // only the replies and messages of the leads they called last (agentsOf).
+  sms: routeRoles('GET /v1/sms/campaigns'),
   fax: routeRoles('GET /v1/faxes'),
   agent: [],
   call: [],

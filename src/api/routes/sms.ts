@@ -6,15 +6,15 @@ import { SmsError, type SmsErrorCode } from '../../sms/service.js';
 import { SMS_STATES } from '../../sms/state.js';
 import { TEMPLATE_MAX_CHARS } from '../../sms/template.js';
 import { SMS_CAMPAIGN_STATES, type SmsCampaignRecord, type SmsMessageRecord } from '../../store/index.js';
-import { domainErrors, errorResponses } from '../plugins/errors.js';
-import type { SmsApiDeps } from '../types.js';
+import { domainErrors, errorResponses, HttpError } from '../plugins/errors.js';
+import type { Principal, SmsApiDeps } from '../types.js';
 import { csvBodySchema, csvInput } from './leads.js';
 
 const TAGS = ['sms'];
 /** A recipients file: numbers and fields, far smaller than a lead list. */
 const CSV_MAX_BYTES = 50 * 1024 * 1024;
 const SUPERVISORS = { roles: ['supervisor'] } as const;
-/** Agents send single messages (a confirmation after a sale); so may their leaders. */
+/** Agents send set templates to the lead of their call (a confirmation after a sale); so may their leaders. */
 const SENDERS = { roles: ['supervisor', 'team-leader', 'agent'] } as const;
 
 const smsErrors = domainErrors<SmsErrorCode>(SmsError, {
@@ -130,6 +130,17 @@ function messageView(m: SmsMessageRecord): z.infer<typeof messageSchema> {
     submittedAt: isoOrNull(m.submittedAt),
     doneAt: isoOrNull(m.doneAt),
   };
+}
+
+/** The agent a caller acts as: an agent's key or account; anyone else has none here (403). */
+function actingAgent(principal: Principal): string {
+  if (principal.agentId === null)
+    throw new HttpError(
+      403,
+      'FORBIDDEN',
+      'Only an agent sends the agent templates, to the lead of their call',
+    );
+  return principal.agentId;
 }
 
 /** Bulk SMS campaigns, single messages and SMS opt-outs. Mounted under /v1. */
@@ -306,14 +317,15 @@ export const smsRoutes: FastifyPluginAsyncZod<SmsApiDeps> = async (app, { sms })
   app.post(
     '/sms/messages',
     {
-      config: SENDERS,
+      config: SUPERVISORS,
       schema: {
         tags: TAGS,
         summary: 'Send one SMS from a template to a lead or a number',
         description:
-          'E.g. a confirmation after a sale. Either `leadId` (its number, name and fields, `fields` adding ' +
-          'to them) or `phone`. Queued at once; consent and the daily cap are checked when it is sent. ' +
-          'Agents, team leaders and supervisors.',
+          'Any template, to any lead or number: supervisors (agents send set templates to the lead of ' +
+          'their call: POST /v1/sms/agent-messages). Either `leadId` (its number, name and fields, ' +
+          '`fields` adding to them) or `phone`. Queued at once; consent and the daily cap are checked ' +
+          'when it is sent.',
         body: z
           .object({
             template,
@@ -336,17 +348,76 @@ export const smsRoutes: FastifyPluginAsyncZod<SmsApiDeps> = async (app, { sms })
   );
 
   app.get(
+    '/sms/agent-templates',
+    {
+      config: SENDERS,
+      schema: {
+        tags: TAGS,
+        summary: "The templates an agent may send to the lead of their call (config's sms.agentTemplates)",
+        description:
+          'Placeholders are filled by the service: `{{name}}`, `{{fields.<key>}}` from the lead, and the ' +
+          "call's sale as `{{fields.saleProduct}}` and `{{fields.saleAmount}}` (yuan, two decimals).",
+        response: {
+          200: z.object({
+            templates: z.array(z.object({ id: z.string(), label: z.string(), text: z.string() })),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({ templates: [...sms.agentTemplates] }),
+  );
+
+  app.post(
+    '/sms/agent-messages',
+    {
+      config: SENDERS,
+      schema: {
+        tags: TAGS,
+        summary: 'Send one of the agent templates to the lead of the caller’s current or last call',
+        description:
+          'The caller acts as its own agent (an agent key or an agent’s account): the lead must be the ' +
+          'one that agent called last (403 otherwise); the text is the template filled by the service, ' +
+          'the number the lead’s, neither given here. The message’s states follow as `sms.message` ' +
+          'events to that agent’s stream.',
+        body: z.object({
+          templateId: z.string().min(1).max(32),
+          leadId: z.string().min(1).max(64),
+        }),
+        response: { 202: messageSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const agentId = actingAgent(request.principal!);
+      const message = await smsErrors(() =>
+        sms.sendForAgent({ ...request.body, agentId, by: request.principal!.name }),
+      );
+      return reply.code(202).send(messageView(message));
+    },
+  );
+
+  app.get(
     '/sms/messages/:id',
     {
       config: SENDERS,
       schema: {
         tags: TAGS,
         summary: 'One SMS message and its state',
+        description: 'Supervisors any; an agent (or team leader) those to the leads their agent called last.',
         params: idParams,
         response: { 200: messageSchema, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => smsErrors(() => messageView(sms.message(request.params.id))),
+    async (request) =>
+      smsErrors(() => {
+        const message = sms.message(request.params.id);
+        if (request.agentScope !== null) {
+          const agentId = actingAgent(request.principal!);
+          if (!sms.agentsOfLead(message.leadId).includes(agentId))
+            throw new HttpError(403, 'FORBIDDEN', 'Not a message to a lead of yours');
+        }
+        return messageView(message);
+      }),
   );
 
   app.post(

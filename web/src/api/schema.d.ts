@@ -10810,7 +10810,7 @@ export interface paths {
         put?: never;
         /**
          * Send one SMS from a template to a lead or a number
-         * @description E.g. a confirmation after a sale. Either `leadId` (its number, name and fields, `fields` adding to them) or `phone`. Queued at once; consent and the daily cap are checked when it is sent. Agents, team leaders and supervisors.
+         * @description Any template, to any lead or number: supervisors (agents send set templates to the lead of their call: POST /v1/sms/agent-messages). Either `leadId` (its number, name and fields, `fields` adding to them) or `phone`. Queued at once; consent and the daily cap are checked when it is sent.
          */
         post: {
             parameters: {
@@ -10951,6 +10951,239 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sms/agent-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The templates an agent may send to the lead of their call (config's sms.agentTemplates)
+         * @description Placeholders are filled by the service: `{{name}}`, `{{fields.<key>}}` from the lead, and the call's sale as `{{fields.saleProduct}}` and `{{fields.saleAmount}}` (yuan, two decimals).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            templates: {
+                                id: string;
+                                label: string;
+                                text: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sms/agent-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one of the agent templates to the lead of the caller’s current or last call
+         * @description The caller acts as its own agent (an agent key or an agent’s account): the lead must be the one that agent called last (403 otherwise); the text is the template filled by the service, the number the lead’s, neither given here. The message’s states follow as `sms.message` events to that agent’s stream.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        templateId: string;
+                        leadId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            campaignId: string | null;
+                            leadId: string | null;
+                            numberMasked: string;
+                            text: string;
+                            provider: string;
+                            /** @enum {string} */
+                            state: "queued" | "submitting" | "submitted" | "delivered" | "failed" | "expired" | "skipped" | "unconfirmed";
+                            attempts: number;
+                            providerId: string | null;
+                            /** @description The last error code, or why it was skipped (dnc, opted-out, daily-cap) */
+                            error: string | null;
+                            createdAt: string;
+                            submittedAt: string | null;
+                            doneAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine-readable code, e.g. VALIDATION_FAILED */
+                                code: string;
+                                /** @description Readable explanation */
+                                message: string;
+                                details?: {
+                                    /** @description Where the problem is, e.g. body.role */
+                                    path: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sms/messages/{id}": {
         parameters: {
             query?: never;
@@ -10958,7 +11191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One SMS message and its state */
+        /**
+         * One SMS message and its state
+         * @description Supervisors any; an agent (or team leader) those to the leads their agent called last.
+         */
         get: {
             parameters: {
                 query?: never;

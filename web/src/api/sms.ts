@@ -27,3 +27,14 @@ export const createSmsCampaign = (name: string, template: string, phones: string
 
 export const startSmsCampaign = (id: string) => outcome(api.POST('/v1/sms/campaigns/{id}/start', byId(id)));
 export const pauseSmsCampaign = (id: string) => outcome(api.POST('/v1/sms/campaigns/{id}/pause', byId(id)));
+
+export type AgentSmsTemplate = ApiData<'/v1/sms/agent-templates', 'get'>['templates'][number];
+export type SmsMessage = ApiData<'/v1/sms/messages/{id}', 'get'>;
+
+/** The set templates an agent may send to the lead of their call. */
+export const agentSmsTemplates = (): Promise<Outcome<{ templates: AgentSmsTemplate[] }>> =>
+  outcome(api.GET('/v1/sms/agent-templates'));
+
+/** One of them to the lead of the agent's current or last call: the service fills it and knows the number. */
+export const sendAgentSms = (templateId: string, leadId: string): Promise<Outcome<SmsMessage>> =>
+  outcome(api.POST('/v1/sms/agent-messages', { body: { templateId, leadId } }));
