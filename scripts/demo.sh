@@ -7,7 +7,7 @@
 # than 20, npm only when missing), runs `npm ci` if node_modules is missing, builds the web app
 # (npm run build:web), brings up the PBX (scripts/pbx.sh up), starts a redis-server on 127.0.0.1:6379 if
 # nothing answers there, creates (once) an admin API key, prints how to place a test call, then runs the service in the foreground
-# (`npm start`, config/default.json).
+# (`npm start`, config/demo.json: config/default.json's values plus SMS to a local SMSC and a fax number).
 # Ctrl-C stops the service gracefully. Safe to run again: each step is skipped when already done.
 #
 # Environment: REDIS_URL set -> no local Redis is started. ARI_PASSWORD set -> used as is; otherwise the
@@ -117,10 +117,30 @@ else
 fi
 
 # --- 5. the service, once ----------------------------------------------------------------------------
-api_port=${API_PORT:-3000} # config/default.json: api.port
+# The demo's configuration: default.json's, plus SMS through the local SMSC below and the fax number
+# +49305550100 (a fax sent to it loops back into the service). The fax spool is the PBX root's, which
+# Asterisk sees as /var/spool/asterisk/fax.
+export CONFIG_FILE="${CONFIG_FILE:-config/demo.json}"
+export DEMO_SMSC_PASSWORD="${DEMO_SMSC_PASSWORD:-demo}"
+export FAX_SPOOL_DIR="${FAX_SPOOL_DIR:-${PBX_CACHE_DIR:-/var/cache/callcenter-pbx}/root/var/spool/asterisk/fax}"
+api_port=${API_PORT:-3000} # config/demo.json: api.port
 if curl -fsS -m 2 "http://127.0.0.1:$api_port/healthz" >/dev/null 2>&1; then
   say "something already serves http://127.0.0.1:$api_port/healthz: the service is running; not starting another"
   exit 0
+fi
+
+# The SMS provider of the demo: a local SMSC (scripts/demo-smsc.ts) on 127.0.0.1:2775, in the background,
+# reading customers' replies from .data/demo-smsc.in (one "<number> <text>" a line).
+if ! (exec 3<>/dev/tcp/127.0.0.1/2775) 2>/dev/null; then
+  say "starting the demo SMSC on 127.0.0.1:2775 (log: .data/demo-smsc.log)"
+  mkdir -p .data
+  : >>.data/demo-smsc.in
+  nohup bash -c 'tail -n 0 -F .data/demo-smsc.in | exec node --import tsx scripts/demo-smsc.ts' \
+    >.data/demo-smsc.log 2>&1 &
+  for _ in $(seq 1 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/2775) 2>/dev/null && break
+    sleep 0.2
+  done
 fi
 
 # --- 6. an admin API key -----------------------------------------------------------------------------
@@ -215,7 +235,24 @@ cat <<EOF
  就绪 (Ready): a lead of campaign "demo-web" is offered; press 接受并拨号 (Accept and dial, or A). The customer answers, says
  "this is the echo test" and repeats what you say. Hang up, give an outcome, and the next one comes.
 
- Ctrl-C stops the service (the PBX and Redis keep running; scripts/pbx.sh down stops the PBX).
+ SMS (the local SMSC accepts every message and sends its receipt; .data/demo-smsc.log shows them):
+   curl -s -X POST -H '$auth' -H 'content-type: application/json' $api/v1/sms/campaigns -d \
+     '{"name":"Demo SMS","template":"{{name}}您好，本周优惠已开始。回TD退订",
+       "recipients":{"kind":"leads","campaignId":"demo"}}'                # answers the campaign's id
+   curl -s -X POST -H '$auth' $api/v1/sms/campaigns/<id>/start
+   curl -s -H '$auth' $api/v1/sms/campaigns/<id>                         # counts: delivered ...
+   a customer replies (an opt-out):  echo '+493020990001 TD' >> $project/.data/demo-smsc.in
+   curl -s -H '$auth' $api/v1/sms/opt-outs
+ After a sale, agent3's screen offers 发送确认短信 (a confirmation SMS to that customer).
+
+ A fax loop (the service faxes a PDF to its own fax number +49 30 5550100 over the PBX; the received copy is
+ stored as a PDF):
+   curl -s -X POST -H '$auth' -H 'content-type: application/pdf' --data-binary @some.pdf \
+     '$api/v1/faxes?number=%2B49305550100'
+   curl -s -H '$auth' $api/v1/faxes                                      # sent and received, with pages
+   curl -s -H '$auth' -o received.pdf $api/v1/faxes/<id of the received one>/pdf
+
+ Ctrl-C stops the service (the PBX, Redis and the demo SMSC keep running; scripts/pbx.sh down stops the PBX).
 ==================================================================================================
 
 EOF

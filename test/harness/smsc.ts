@@ -24,8 +24,9 @@ export class LocalSmsc {
   private nextId = 1;
   url = '';
 
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on 127.0.0.1 (a free port unless one is given: the demo's is fixed). */
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     this.url = `smpp://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }

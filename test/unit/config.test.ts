@@ -52,6 +52,17 @@ describe('loadConfig', () => {
     expect(config.store.path).toBe(':memory:');
   });
 
+  it("loads the demo's configuration: default.json's values, SMS to the local SMSC, a fax number", () => {
+    const config = loadConfig({}, 'config/demo.json');
+    const defaults = loadConfig({}, 'config/default.json');
+    expect(config.ari).toEqual(defaults.ari);
+    expect(config.api).toEqual(defaults.api);
+    expect(config.sms.enabled).toBe(true);
+    expect(config.sms.providers.smsc).toMatchObject({ kind: 'smpp', url: 'smpp://127.0.0.1:2775' });
+    expect(config.sms.agentTemplates.map((t) => t.id)).toEqual(['sale-confirmation']);
+    expect(config.fax.numbers).toHaveLength(1);
+  });
+
   it('uses CONFIG_FILE when no file is passed', () => {
     const file = writeConfig(base);
     expect(loadConfig({ CONFIG_FILE: file, INSTANCE_ID: 'cc-9' }).service.instanceId).toBe('cc-9');
