@@ -15,6 +15,7 @@ import {
   asteriskPid,
   benchCampaignSettings,
   inBatches,
+  percentile,
   printBench,
   processCpuSeconds,
   round,
@@ -23,6 +24,8 @@ import {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Below this RMS (samples in -1..1) a recording counts as silent. */
 const SILENT_RMS = 0.02;
+/** Softphones per Chromium process (below its 16 audio streams). */
+const PAGES_PER_BROWSER = 12;
 
 interface AttemptRow {
   leadId: string;
@@ -75,7 +78,14 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
     dialer: { trunkChannels: n + 4, dialString: 'Local/{digits}@sim-customers' },
   });
   const service = await startService(config, { listen: true });
-  const browser = await launchBrowser({ fakeMedia: true, fakeAudioFile: tone });
+  // Chromium opens at most 16 audio input (and 16 output) streams per browser process
+  // (AudioManagerBase's defaults): the 16th softphone of one browser never answers. A site has one
+  // browser per agent; the bench runs one per PAGES_PER_BROWSER softphones.
+  const browsers = await Promise.all(
+    Array.from({ length: Math.ceil(n / PAGES_PER_BROWSER) }, () =>
+      launchBrowser({ fakeMedia: true, fakeAudioFile: tone }),
+    ),
+  );
   let errors = 0;
   /** What each error was, for the one line (e.g. {"hangup 409": 1}). */
   const errorKinds: Record<string, number> = {};
@@ -129,7 +139,9 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
     });
 
     // Sign in on a page each, register, take the line (the page answers it), then ready.
-    const pages = await inBatches(agentIds, 4, (id) => openSoftphone(browser, service, id));
+    const pages = await inBatches(agentIds, 4, (id, i) =>
+      openSoftphone(browsers[i % browsers.length] as Browser, service, id),
+    );
     // Lines are called a few at a time (each answer costs the browser a getUserMedia, ICE and DTLS); a
     // line not answered in time is called once more and counted.
     const loginStarted = Date.now();
@@ -166,6 +178,8 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
     let mosMin = Number.POSITIVE_INFINITY;
     let lossMax = 0;
     let sampled = 0;
+    const moses: number[] = [];
+    let jitterMax = 0;
     while (Date.now() - t0 < seconds * 1000) {
       await sleep(5_000);
       if (Date.now() - t0 < 10_000) continue; // the first seconds: ICE and jitter buffers settle
@@ -174,6 +188,8 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
         sampled += 1;
         mosMin = Math.min(mosMin, quality.mos);
         lossMax = Math.max(lossMax, quality.loss);
+        jitterMax = Math.max(jitterMax, quality.jitter);
+        moses.push(quality.mos);
       }
     }
     const window = (Date.now() - t0) / 1000;
@@ -216,7 +232,16 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
       softphones: n,
       calls: talking,
       mos_estimate_min: sampled ? round(mosMin, 2) : null,
+      mos_estimate_p10: round(
+        percentile(
+          moses.sort((a, b) => a - b),
+          10,
+        ),
+        2,
+      ),
+      mos_estimate_p50: round(percentile(moses, 50), 2),
       packet_loss_max: round(lossMax, 2),
+      jitter_ms_max: round(jitterMax, 1),
       asterisk_cpu_cores: round(asteriskCores, 2),
       chromium_cpu_cores: round(chromiumCores, 2),
       errors,
@@ -225,12 +250,13 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
       silent,
       quality_samples: sampled,
       login_retries: loginRetries,
+      browsers: browsers.length,
       logins_s: round(loginSeconds, 1),
       talk_s: seconds,
       cpu_window_s: round(window, 1),
     });
   } finally {
-    await browser.close();
+    for (const browser of browsers) await browser.close();
     await service.stop();
   }
 }
