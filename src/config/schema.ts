@@ -51,6 +51,20 @@ const envName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'expected an environm
 const smsRate = z.number().int().min(1).max(10_000);
 
 /** One SMS provider: an SMSC over SMPP, or Alibaba Cloud SMS over its HTTP API. */
+/**
+ * A dial string for a number (a customer, a fax): {digits} is the E.164 number without '+', {e164} with
+ * it. The default goes through the dialplan's to-customers context (which picks the trunk).
+ */
+const numberDialString = z
+  .string()
+  .regex(/\{(digits|e164)\}/, 'expected a dial string containing {digits} or {e164}')
+  .default('Local/{digits}@to-customers');
+/** The country assumed for numbers written without a country code (ISO 3166 alpha-2). */
+const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'expected a two-letter country code such as DE')
+  .default('DE');
+
 const smsProviderSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('smpp'),
@@ -349,15 +363,9 @@ export const configSchema = z.object({
        * Dial string for a customer; {digits} is the E.164 number without '+', {e164} with it. The
        * default goes through the dialplan's to-customers context (which picks the trunk).
        */
-      dialString: z
-        .string()
-        .regex(/\{(digits|e164)\}/, 'expected a dial string containing {digits} or {e164}')
-        .default('Local/{digits}@to-customers'),
+      dialString: numberDialString,
       /** Country assumed for lead numbers written without a country code (ISO 3166 alpha-2). */
-      defaultCountry: z
-        .string()
-        .regex(/^[A-Z]{2}$/, 'expected a two-letter country code such as DE')
-        .default('DE'),
+      defaultCountry: countryCode,
       /** Leads purge job interval. */
       purgeEveryMin: z.number().int().min(1).max(10080).default(60),
     })
@@ -457,15 +465,9 @@ export const configSchema = z.object({
       /** The numbers (as the dialplan's from-callers sees them, EXTEN) whose calls are faxes to receive. */
       numbers: z.array(z.string().regex(/^[0-9+*#]{1,40}$/, 'expected a dialed number')).default([]),
       /** Dial string for a fax to send; {digits} is the E.164 number without '+', {e164} with it. */
-      dialString: z
-        .string()
-        .regex(/\{(digits|e164)\}/, 'expected a dial string containing {digits} or {e164}')
-        .default('Local/{digits}@to-customers'),
+      dialString: numberDialString,
       /** Country assumed for numbers written without a country code (ISO 3166 alpha-2). */
-      defaultCountry: z
-        .string()
-        .regex(/^[A-Z]{2}$/, 'expected a two-letter country code such as DE')
-        .default('DE'),
+      defaultCountry: countryCode,
       /** Seconds a fax call may ring before it counts as not answered. */
       ringTimeoutSec: z.number().int().min(5).max(300).default(60),
       /** Pages a document to send may have; a longer one is refused. */
