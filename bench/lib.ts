@@ -94,3 +94,20 @@ export function benchCampaignSettings(team: string, maxConcurrent: number) {
     wrapUp: { onTimeout: 'apply', disposition: 'not-interested' },
   };
 }
+
+/** A dialed call of a bench campaign: when it was answered and ended (epoch ms). */
+export interface DialedAttempt {
+  leadId: string;
+  answeredAt: number | null;
+  endedAt: number | null;
+}
+
+/** The campaign's calls dialed so far, read from the store. */
+export function dialedAttempts(service: Service, campaignId: string): DialedAttempt[] {
+  return service.store.db
+    .prepare(
+      `SELECT lead_id AS leadId, answered_at AS answeredAt, ended_at AS endedAt
+       FROM dial_attempts WHERE campaign_id = ? AND dialed_at IS NOT NULL`,
+    )
+    .all(campaignId) as DialedAttempt[];
+}

@@ -25,6 +25,7 @@ import {
   agentApis,
   asteriskPid,
   benchCampaignSettings,
+  dialedAttempts,
   inBatches,
   printBench,
   processCpuSeconds,
@@ -35,11 +36,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Below this RMS (samples in -1..1) a recording counts as silent; both parties play a 0.3 tone. */
 const SILENT_RMS = 0.02;
 
-interface AttemptRow {
-  leadId: string;
-  answeredAt: number | null;
-  endedAt: number | null;
-}
 interface RecordingRow {
   leadId: string;
   status: string;
@@ -163,13 +159,7 @@ async function runAt(infra: Infra, calls: number, seconds: number): Promise<void
       const activate = await sup('POST', '/v1/campaigns/sip48/state', { state: 'active' });
       if (activate.statusCode !== 200) throw new Error(`activate: ${activate.statusCode} ${activate.body}`);
 
-      const attempts = () =>
-        service.store.db
-          .prepare(
-            `SELECT lead_id AS leadId, answered_at AS answeredAt, ended_at AS endedAt
-             FROM dial_attempts WHERE campaign_id = 'sip48' AND dialed_at IS NOT NULL`,
-          )
-          .all() as AttemptRow[];
+      const attempts = () => dialedAttempts(service, 'sip48');
       // The talk window: every call answered, none ended yet.
       const answerBy = Date.now() + 60_000;
       while (Date.now() < answerBy && attempts().filter((a) => a.answeredAt && !a.endedAt).length < calls) {

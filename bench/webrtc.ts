@@ -14,6 +14,7 @@ import {
   agentApis,
   asteriskPid,
   benchCampaignSettings,
+  dialedAttempts,
   inBatches,
   percentile,
   printBench,
@@ -26,12 +27,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SILENT_RMS = 0.02;
 /** Softphones per Chromium process (below its 16 audio streams). */
 const PAGES_PER_BROWSER = 12;
-
-interface AttemptRow {
-  leadId: string;
-  answeredAt: number | null;
-  endedAt: number | null;
-}
 
 /** What one page's quality tag shows (the softphone's own getStats, every few seconds). */
 interface Quality {
@@ -160,13 +155,7 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
     const activate = await api.supervisor('POST', '/v1/campaigns/webrtc/state', { state: 'active' });
     if (activate.statusCode !== 200) throw new Error(`activate: ${activate.statusCode} ${activate.body}`);
 
-    const attempts = () =>
-      service.store.db
-        .prepare(
-          `SELECT lead_id AS leadId, answered_at AS answeredAt, ended_at AS endedAt
-           FROM dial_attempts WHERE campaign_id = 'webrtc' AND dialed_at IS NOT NULL`,
-        )
-        .all() as AttemptRow[];
+    const attempts = () => dialedAttempts(service, 'webrtc');
     const answerBy = Date.now() + 90_000;
     while (Date.now() < answerBy && attempts().filter((a) => a.answeredAt && !a.endedAt).length < n)
       await sleep(200);
