@@ -89,10 +89,10 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
     errors += count;
     errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
   };
+  // A fresh id set per run: a run stopped half-way leaves its endpoints in the PBX's memory.
+  const tag = Date.now().toString(36).slice(-4);
+  const agentIds = Array.from({ length: n }, (_, i) => `w${tag}${String(i).padStart(2, '0')}`);
   try {
-    // A fresh id set per run: the PBX keeps the pushed endpoints of earlier runs until it restarts.
-    const tag = Date.now().toString(36).slice(-4);
-    const agentIds = Array.from({ length: n }, (_, i) => `w${tag}${String(i).padStart(2, '0')}`);
     service.store.teams.create({ id: 'webrtc', name: 'WebRTC' });
     for (const id of agentIds) {
       service.store.agents.create({
@@ -246,6 +246,8 @@ async function runAt(infra: Infra, n: number, seconds: number): Promise<void> {
     });
   } finally {
     for (const browser of browsers) await browser.close();
+    // Otherwise the PBX keeps the run's endpoints in memory (and qualifies them) until it restarts.
+    for (const id of agentIds) await service.softphone.removeFor(id);
     await service.stop();
   }
 }
