@@ -113,7 +113,7 @@ describe('the fax page', () => {
       await screenshot(page, 'fax-page-zh');
       // A mark on the window: gone if the page reloads.
       await page.evaluate(() => {
-        (window as unknown as { faxMark: number }).faxMark = 1;
+        (globalThis as unknown as { faxMark: number }).faxMark = 1;
       });
       const { status, body } = await send(page, `+${faxNumber}`, twoPagePdf());
       expect(status).toBe(202);
@@ -127,7 +127,7 @@ describe('the fax page', () => {
       const inId = (await inbound.getAttribute('data-testid'))?.replace('fax-state-', '') as string;
       await expect.poll(() => text(page, `fax-pages-${inId}`)).toBe('2 / 2');
       expect(await text(page, `fax-state-${inId}`)).toBe('已收到');
-      expect(await page.evaluate(() => (window as unknown as { faxMark?: number }).faxMark)).toBe(1);
+      expect(await page.evaluate(() => (globalThis as unknown as { faxMark?: number }).faxMark)).toBe(1);
       // The full number never reaches the page.
       expect(await page.content()).not.toContain(faxNumber);
       await screenshot(page, 'fax-sent-zh');
