@@ -95,7 +95,7 @@ const text = async (page: Page, testId: string) =>
 
 /** Chooses the file and presses send: answers the status and body of POST /v1/faxes. */
 async function send(page: Page, number: string, file: Parameters<Page['setInputFiles']>[1]) {
-  await page.getByTestId('fax-number').locator('input').fill(number);
+  await page.getByTestId('fax-number').fill(number);
   await page.getByTestId('fax-file').setInputFiles(file);
   const answer = page.waitForResponse(
     (res) => new URL(res.url()).pathname === '/v1/faxes' && res.request().method() === 'POST',
