@@ -567,6 +567,7 @@ export default {
       failed: 'Failed',
     },
     number: 'Number',
+    unknownNumber: 'Unknown',
     pages: 'Pages',
     pagesOf: '{done} / {total}',
     error: 'Error',

@@ -548,6 +548,7 @@ export default {
       failed: '失败',
     },
     number: '号码',
+    unknownNumber: '未知',
     pages: '页数',
     pagesOf: '{done} / {total}',
     error: '错误',
