@@ -1,9 +1,11 @@
 import { watch } from 'vue';
 import { createRouter, createWebHistory, type RouteLocationNormalizedLoaded } from 'vue-router';
+import { readsFaxes } from './fax/access.js';
 import ShellLayout from './layouts/ShellLayout.vue';
 import AdminSeatsPage from './pages/AdminSeatsPage.vue';
 import AgentPage from './pages/AgentPage.vue';
 import ChangePasswordPage from './pages/ChangePasswordPage.vue';
+import FaxPage from './pages/FaxPage.vue';
 import HomePage from './pages/HomePage.vue';
 import NotFoundPage from './pages/NotFoundPage.vue';
 import SignInPage from './pages/SignInPage.vue';
@@ -47,6 +49,13 @@ export const router = createRouter({
         },
         { path: 'agent', name: 'agent', component: AgentPage },
         { path: 'sms', name: 'sms', component: SmsPage },
+        // The roles that may read the faxes (GET /v1/faxes): others go home.
+        {
+          path: 'fax',
+          name: 'fax',
+          component: FaxPage,
+          beforeEnter: () => (readsFaxes() ? true : { name: 'home' }),
+        },
         // Admins only (the service refuses the edits to anyone else): others go home.
         {
           path: 'admin/seats',

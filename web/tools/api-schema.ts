@@ -41,6 +41,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
     calls: present(),
     sms: present(),
     softphone: present(),
+    faxes: { faxes: present(), maxUploadBytes: 1 },
   };
   const app = await buildApi(deps);
   try {

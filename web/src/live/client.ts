@@ -5,7 +5,7 @@ import type { SseConnect } from './transport.js';
 /** One change as GET /v1/events sends it (see src/api/routes/events.ts). */
 export interface LiveEvent {
   /** recording and ivr come with the typed domain events (issue 11); a screen ignores what it does not know. */
-  topic: 'agent' | 'queue' | 'call' | 'dialer' | 'recording' | 'ivr' | 'sms';
+  topic: 'agent' | 'queue' | 'call' | 'dialer' | 'recording' | 'ivr' | 'sms' | 'fax';
   type: string;
   /** When the server published it (epoch ms). */
   at: number;
