@@ -237,7 +237,7 @@ describe("the agent's own line", () => {
     expect(await text(page, 'line-kind')).toMatch(/^远程 \*+1234$/);
     await page.getByTestId('move-login').click();
     await page.getByTestId('notice').waitFor({ timeout: 20_000 });
-    expect(await text(page, 'notice')).toContain('没有人按 1 确认');
+    expect(await text(page, 'notice')).toContain('没有人按电话里提示的键确认');
     await page.locator('[data-testid=agent-state][data-state=logged-out]').waitFor();
     await screenshot(page, 'agent-line-remote-zh');
     expect(service.agents.get('seat-remote')?.state).toBe('logged-out');

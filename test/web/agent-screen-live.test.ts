@@ -9,7 +9,7 @@ import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { addAgent, agentApi, HOTLINE_FLOW, loginReady } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
-import { type Person, signIn, startAgentScreenService } from './helpers.js';
+import { CHINESE_DISPOSITIONS, type Person, signIn, startAgentScreenService } from './helpers.js';
 
 /**
  * The agent screen's call controls and workspace data against the real service, PBX and Redis: hold,
@@ -21,11 +21,7 @@ import { type Person, signIn, startAgentScreenService } from './helpers.js';
 
 const AGENT = 'web-live-a1';
 
-const DISPOSITIONS = [
-  { code: 'sale', label: '成交', contact: true, sale: true, final: true },
-  { code: 'not-interested', label: '不感兴趣', contact: true, final: true },
-  { code: 'callback', label: '预约回拨', contact: true, retryAfterMin: 1440 },
-];
+const DISPOSITIONS = CHINESE_DISPOSITIONS;
 
 let browser: Browser;
 let service: Service;

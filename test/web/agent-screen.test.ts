@@ -10,7 +10,14 @@ import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
-import { createAccount, idleOut, type Person, signIn, startAgentScreenService } from './helpers.js';
+import {
+  CHINESE_DISPOSITIONS,
+  createAccount,
+  idleOut,
+  type Person,
+  signIn,
+  startAgentScreenService,
+} from './helpers.js';
 
 /**
  * The agent's screen in a real browser against the real service, PBX and Redis: a whole preview call
@@ -21,13 +28,7 @@ import { createAccount, idleOut, type Person, signIn, startAgentScreenService } 
 const CENTER_TZ = 'Asia/Shanghai';
 const AGENT = 'web-a1';
 
-/** Chinese labels, as a center in China sets up its campaign. */
-const DISPOSITIONS = [
-  { code: 'sale', label: '成交', contact: true, sale: true, final: true },
-  { code: 'not-interested', label: '不感兴趣', contact: true, final: true },
-  { code: 'callback', label: '预约回拨', contact: true, retryAfterMin: 1440 },
-  { code: 'wrong-person', label: '号码错误', final: true },
-];
+const DISPOSITIONS = [...CHINESE_DISPOSITIONS, { code: 'wrong-person', label: '号码错误', final: true }];
 
 let browser: Browser;
 let service: Service;

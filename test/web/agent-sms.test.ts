@@ -8,7 +8,7 @@ import { launchBrowser, pageProblems, screenshot } from '../harness/browser.js';
 import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { LocalSmsc } from '../harness/smsc.js';
-import { type Person, signIn, startAgentScreenService } from './helpers.js';
+import { CHINESE_DISPOSITIONS, type Person, signIn, startAgentScreenService } from './helpers.js';
 
 /**
  * SMS on the agent's screen, on the real service, PBX, Redis and a local SMSC: after a sale the agent
@@ -82,10 +82,7 @@ async function afterASale(english: boolean): Promise<{ page: Page; phone: string
     id: 'c1',
     name: '宽带续约',
     settings: settings({
-      dispositions: [
-        { code: 'sale', label: '成交', contact: true, sale: true, final: true },
-        { code: 'not-interested', label: '不感兴趣', contact: true, final: true },
-      ],
+      dispositions: CHINESE_DISPOSITIONS.slice(0, 2),
       pacing: {
         previewSec: 120,
         onPreviewTimeout: 'dial',

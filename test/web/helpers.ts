@@ -9,6 +9,13 @@ import { startTestService } from '../harness/service.js';
  * would), and the one way every browser test signs in, through the sign-in page.
  */
 
+/** Dispositions with Chinese labels, as a center in China sets up its campaign. */
+export const CHINESE_DISPOSITIONS = [
+  { code: 'sale', label: '成交', contact: true, sale: true, final: true },
+  { code: 'not-interested', label: '不感兴趣', contact: true, final: true },
+  { code: 'callback', label: '预约回拨', contact: true, retryAfterMin: 1440 },
+];
+
 /** What a person types on the sign-in page. */
 export interface Person {
   username: string;

@@ -13,7 +13,7 @@ import { FarEnd } from '../harness/far-end.js';
 import { eventually } from '../harness/infra.js';
 import { HOTLINE_FLOW } from '../inbound/helpers.js';
 import { ivrCall } from '../ivr/helpers.js';
-import { type Person, signIn, startAgentScreenService } from './helpers.js';
+import { CHINESE_DISPOSITIONS, type Person, signIn, startAgentScreenService } from './helpers.js';
 
 /*
  * The browser softphone on the real PBX: Chromium's fake microphone plays a 440 Hz tone made with sox, the
@@ -289,7 +289,7 @@ describe('the browser softphone on the real PBX', () => {
     const created = await sup.post('/v1/campaigns', {
       id: 'sp-c1',
       name: '网页电话',
-      settings: settings({}),
+      settings: settings({ dispositions: CHINESE_DISPOSITIONS }),
     });
     expect(created.statusCode, created.body).toBe(201);
     expect((await sup.post('/v1/campaigns/sp-c1/state', { state: 'active' })).statusCode).toBe(200);

@@ -392,7 +392,7 @@ export default {
     },
     errors: {
       remoteNotAccepted:
-        'The service called your remote number and the phone answered, but nobody pressed 1 to accept (a voicemail, or someone else?). Answer it yourself and press 1, then log in again.',
+        'The service called your remote number and the phone answered, but nobody pressed the key it asked for (a voicemail, or someone else?). Answer it yourself and press the key the phone names, then log in again.',
       stateConflict:
         'Your state had changed, so nothing was done (perhaps in another window). The screen has been refreshed.',
       noPreview:
@@ -534,7 +534,7 @@ export default {
     webrtcHint: 'Once the agent signs in on the web page, the browser is the phone: nothing to fill in.',
     remoteNumber: 'Phone number',
     remoteHint:
-      'At log-in the service calls this number; the line counts only once the person presses 1 (so a voicemail never becomes an agent).',
+      'At log-in the service calls this number; the line counts only once the person presses the key the phone names (so a voicemail never becomes an agent).',
     remoteKeep: 'Leave empty to keep the current number {masked}',
     save: 'Save',
     cancel: 'Cancel',
