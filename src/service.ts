@@ -174,7 +174,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   life.add(wireReadyAgents({ bus: core.bus, agents, hotline, dialer }));
   const { routes: leadRoutes } = life.add(wireLeads({ core, store }));
   const { routes: accountRoutes } = life.add(wireAccounts({ core, store, roster: agentRoutes.roster }));
-  softphonesFollowRoster(agentRoutes.roster, softphone, logger);
+  life.add(softphonesFollowRoster(agentRoutes.roster, softphone, logger));
   const {
     calls,
     currentCall,

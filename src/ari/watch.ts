@@ -49,13 +49,18 @@ export class ChannelWatch implements EventOwner {
   ): Promise<ChannelWatch> {
     const watch = new ChannelWatch(session.channelId, new Set(names), deps);
     await deps.rest.subscribeApplication(deps.app, watch.source);
+    let handedOver = false;
     const untap = session.tap((event) => {
       if (event.type !== 'StasisEnd' || event.channel?.id !== watch.channelId) return;
       untap();
+      handedOver = true;
       if (!watch.done) deps.router.handOver('channel', watch.channelId, watch);
     });
-    // A session that ended already (hung up before the tap) saw its StasisEnd: the channel is gone.
-    if (session.isEnded) await watch.stop();
+    // A session that ended without handing the channel over (hung up before the tap, a resync that found
+    // the channel gone, shutdown) leaves nothing to hear: the watch ends rather than wait for its timeout.
+    void session.done.then(() => {
+      if (!handedOver) void watch.stop();
+    });
     return watch;
   }
 

@@ -144,6 +144,8 @@ export class SmsService {
 
   async start(): Promise<void> {
     const { store } = this.options;
+    // Set first: a start failing half-way still has stop() close what it opened.
+    this.started = true;
     // A crash between the submitting write and the provider's answer: unknown whether it went out.
     for (const id of store.sms.idsInState('submitting')) this.move(id, 'crash-found', { error: 'restart' });
     this.connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
@@ -168,7 +170,6 @@ export class SmsService {
       );
       this.workers.push(worker);
     }
-    this.started = true;
     // What was queued before the stop: running campaigns' messages and single messages.
     for (const campaign of store.sms.campaigns(10_000, 0))
       if (campaign.state === 'running') await this.enqueueQueued(campaign.id);

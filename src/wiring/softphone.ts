@@ -36,14 +36,14 @@ export function wireSoftphone(deps: { core: Core; store: Store; ari: AriApp }) {
  * Seats changed (an admin's create, edit, deactivation or import): a seat whose line became the browser
  * gets its credentials and endpoint now, one that stopped being the browser loses them. An import may
  * change many seats: all are checked again. A failure is logged; the agent's page or the next ARI connect
- * tries again.
+ * tries again. The listener is removed when the service stops (no pushes during or after the drain).
  */
 export function softphonesFollowRoster(
   roster: Pick<AgentRoster, 'onChange'>,
   softphone: Pick<SoftphoneService, 'ensureFor' | 'syncAll'>,
   logger: Logger,
-): () => void {
-  return roster.onChange((change) => {
+) {
+  const stopListening = roster.onChange((change) => {
     if (change.kind === 'agent') {
       void bestEffort(
         () => softphone.ensureFor(change.agentId),
@@ -54,4 +54,8 @@ export function softphonesFollowRoster(
       void bestEffort(() => softphone.syncAll(), logger, 'softphones after an import');
     }
   });
+  return {
+    domain: 'softphone-roster',
+    steps: { stop: { unschedule: stopListening } } satisfies DomainSteps,
+  };
 }

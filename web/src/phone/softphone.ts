@@ -74,6 +74,10 @@ export function createSoftphone(
   let stopped = false;
   let releaseLock: (() => void) | null = null;
   let renewedAt = 0;
+  /** The request that waits for another tab's lock: given up when this phone stops. */
+  let lockWait: AbortController | null = null;
+  /** A microphone picked mid-call: its track is ours to stop (JsSIP stops only the stream it made). */
+  let pickedTrack: MediaStreamTrack | null = null;
 
   function audioConstraints(): MediaTrackConstraints | boolean {
     return state.inputId ? { deviceId: { exact: state.inputId } } : true;
@@ -152,6 +156,7 @@ export function createSoftphone(
       state.call = null;
       state.quality = null;
       stopQuality();
+      stopPickedTrack();
     };
     incoming.on('ended', ended);
     incoming.on('failed', ended);
@@ -203,6 +208,11 @@ export function createSoftphone(
   // rather than when Asterisk's RTP timeout notices the silence (a crashed tab, a lost network).
   const onPageHide = () => stop();
 
+  function stopPickedTrack(): void {
+    pickedTrack?.stop();
+    pickedTrack = null;
+  }
+
   /**
    * The credentials fetched again and given to the same user agent, which registers with them: the line's
    * call (up all day) goes on untouched.
@@ -236,25 +246,35 @@ export function createSoftphone(
         releaseLock = resolve;
         void register();
       });
+    const wait = new AbortController();
+    lockWait = wait;
     void locks.request(name, { ifAvailable: true }, async (lock) => {
+      // Stopped before the lock was granted: never hold it (another mount would find it taken).
+      if (stopped) return;
       if (lock) return holdLine();
       // Another tab of this agent has the line: wait, visibly, until it closes.
       state.registration = 'elsewhere';
-      void locks.request(name, async () => {
-        if (stopped) return;
-        return holdLine();
-      });
+      locks
+        .request(name, { signal: wait.signal }, async () => {
+          if (stopped) return;
+          return holdLine();
+        })
+        .catch(() => undefined); // aborted by stop()
     });
   }
 
   function stop(): void {
     stopped = true;
     window.removeEventListener('pagehide', onPageHide);
+    lockWait?.abort();
+    lockWait = null;
     stopQuality();
     session = null;
     state.call = null;
+    stopPickedTrack();
     ua?.stop();
     ua = null;
+    audio.srcObject = null;
     state.registration = 'unregistered';
     releaseLock?.();
     releaseLock = null;
@@ -293,6 +313,7 @@ export function createSoftphone(
         sender.track?.stop();
         await sender.replaceTrack(track);
         track.enabled = !state.muted;
+        pickedTrack = track;
       }
     },
     async setOutput(deviceId) {
