@@ -2,6 +2,7 @@ import type { AriApp, CallRoute } from '../ari/app.js';
 import type { CallSession } from '../ari/session.js';
 import type { ChannelWatch } from '../ari/watch.js';
 import { bestEffort } from '../lib/best-effort.js';
+import { fillDialString } from '../lib/dial-string.js';
 import type { Logger } from '../lib/logger.js';
 import { FAX_RESULT_VARIABLES, type FaxOutcome, faxResultFrom, unansweredOutcome } from './policy.js';
 
@@ -93,8 +94,7 @@ export class PbxFaxChannel implements FaxChannel {
 
   async send(job: FaxJob): Promise<FaxOutcome> {
     const { ari, log } = this.deps;
-    const digits = job.e164.replace(/^\+/, '');
-    const endpoint = this.deps.dialString.replaceAll('{digits}', digits).replaceAll('{e164}', job.e164);
+    const endpoint = fillDialString(this.deps.dialString, job.e164);
     // Set when the far end answers (the handler starts): the session may end before the handler resumes.
     let handedOver: Promise<ChannelWatch> | undefined;
     try {
